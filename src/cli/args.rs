@@ -1,0 +1,168 @@
+//! Task arguments in the Python port's `key=value` form, also accepted as `--key value`,
+//! `--key=value` or a bare `--flag` (meaning `flag=yes`). Everything else is positional.
+
+use crate::error::{Error, Result};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Parsed arguments of one task.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// Arguments that are not `key=value` pairs, in order.
+    pub positional: Vec<String>,
+    kv: BTreeMap<String, String>,
+    used: RefCell<BTreeSet<String>>,
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl Args {
+    /// Parse the words after the task name. A value keeps every `=` after the first.
+    pub fn parse(words: &[String]) -> Result<Args> {
+        let mut a = Args::default();
+        let mut i = 0;
+        while i < words.len() {
+            let w = &words[i];
+            if let Some(rest) = w.strip_prefix("--") {
+                if let Some((k, v)) = rest.split_once('=') {
+                    a.insert(k, v)?;
+                } else if !is_key(rest) {
+                    return Err(Error::msg(format!("malformed option '{w}'")));
+                } else if i + 1 < words.len() && !words[i + 1].starts_with("--") {
+                    a.insert(rest, &words[i + 1])?;
+                    i += 1;
+                } else {
+                    a.insert(rest, "yes")?;
+                }
+            } else if let Some((k, v)) = w.split_once('=').filter(|(k, _)| is_key(k)) {
+                a.insert(k, v)?;
+            } else {
+                a.positional.push(w.clone());
+            }
+            i += 1;
+        }
+        Ok(a)
+    }
+
+    fn insert(&mut self, k: &str, v: &str) -> Result<()> {
+        let key = k.to_ascii_lowercase().replace('-', "_");
+        if self.kv.insert(key.clone(), v.to_string()).is_some() {
+            return Err(Error::msg(format!("argument '{key}' given twice")));
+        }
+        Ok(())
+    }
+
+    /// The value of `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.used.borrow_mut().insert(key.to_string());
+        self.kv.get(key).map(String::as_str)
+    }
+
+    /// The value of `key`, or an error saying it is required.
+    pub fn require(&self, key: &str) -> Result<&str> {
+        self.get(key)
+            .ok_or_else(|| Error::msg(format!("missing required argument {key}=")))
+    }
+
+    /// A yes/no argument (yes, no, y, n, true, false, 1, 0), `default` when absent.
+    pub fn flag(&self, key: &str, default: bool) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => parse_bool(v)
+                .ok_or_else(|| Error::msg(format!("{key}={v}: expected yes or no"))),
+        }
+    }
+
+    /// A numeric argument.
+    pub fn number(&self, key: &str) -> Result<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| Error::msg(format!("{key}={v}: not a number"))),
+        }
+    }
+
+    /// Positional argument `i` (0-based) named `what` in the error when missing.
+    pub fn pos(&self, i: usize, what: &str) -> Result<&str> {
+        self.positional
+            .get(i)
+            .map(String::as_str)
+            .ok_or_else(|| Error::msg(format!("missing argument {what}")))
+    }
+
+    /// Fail on keys the task never asked about (the port silently ignored them) and on
+    /// more positional arguments than `max_pos`.
+    pub fn finish(&self, max_pos: usize) -> Result<()> {
+        let used = self.used.borrow();
+        let unknown: Vec<&str> = self
+            .kv
+            .keys()
+            .filter(|k| !used.contains(*k))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::msg(format!(
+                "unknown argument(s): {}",
+                unknown.join(", ")
+            )));
+        }
+        if self.positional.len() > max_pos {
+            return Err(Error::msg(format!(
+                "unexpected argument(s): {}",
+                self.positional[max_pos..].join(" ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Interpret yes/no words.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "t" | "1" | "on" => Some(true),
+        "no" | "n" | "false" | "f" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn key_value_and_flags() {
+        let a = Args::parse(&words("ev.fits refimg=im.fits --out o.fits --clobber x=a=b")).unwrap();
+        assert_eq!(a.positional, vec!["ev.fits"]);
+        assert_eq!(a.get("refimg"), Some("im.fits"));
+        assert_eq!(a.get("out"), Some("o.fits"));
+        assert_eq!(a.flag("clobber", false).unwrap(), true);
+        assert_eq!(a.get("x"), Some("a=b"));
+        a.finish(1).unwrap();
+    }
+
+    #[test]
+    fn unknown_and_duplicate_keys_are_errors() {
+        let a = Args::parse(&words("foo=1")).unwrap();
+        assert!(a.finish(0).is_err());
+        assert!(Args::parse(&words("a=1 --a 2")).is_err());
+        let a = Args::parse(&words("p1 p2")).unwrap();
+        assert!(a.finish(1).is_err());
+    }
+
+    #[test]
+    fn paths_with_equals_are_positional_when_not_keys() {
+        let a = Args::parse(&words("./a=b.fits")).unwrap();
+        assert_eq!(a.positional, vec!["./a=b.fits"]);
+    }
+}

@@ -1,0 +1,823 @@
+//! A small safe layer over cfitsio (through `fitsio::sys`): open/create files, move between
+//! HDUs, read and write keywords, table columns and images. Every error names the file.
+//!
+//! HDU numbers are 1-based (the primary array is HDU 1), table rows and columns are 1-based
+//! at the cfitsio boundary and 0-based in the vectors returned here.
+
+use crate::error::{Error, Result};
+use crate::io::image::Image;
+use fitsio::sys;
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_char, c_int, c_long};
+use std::path::{Path, PathBuf};
+use std::ptr;
+
+const KEY_NO_EXIST: c_int = 202;
+const COL_NOT_FOUND: c_int = 219;
+const BAD_HDU_NUM: c_int = 301;
+const END_OF_FILE: c_int = 107;
+const READONLY: c_int = 0;
+const READWRITE: c_int = 1;
+const ANY_HDU: c_int = -1;
+const BINARY_TBL: c_int = 2;
+
+/// Kind of the current HDU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HduKind {
+    Image,
+    AsciiTable,
+    BinTable,
+}
+
+/// An open FITS file (read-only or read-write), positioned at one HDU.
+pub struct Fits {
+    ptr: *mut sys::fitsfile,
+    path: PathBuf,
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', "")).expect("NUL removed")
+}
+
+fn status_text(status: c_int) -> String {
+    let mut buf = [0 as c_char; 81];
+    unsafe { sys::ffgerr(status, buf.as_mut_ptr()) };
+    let mut text = unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
+    // cfitsio keeps a stack of detailed messages; the first one usually says most.
+    let mut msg = [0 as c_char; 81];
+    if unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {
+        let detail = unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy();
+        if !detail.trim().is_empty() {
+            text = format!("{text} ({})", detail.trim());
+        }
+    }
+    while unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {}
+    text
+}
+
+impl Fits {
+    fn err(&self, what: &str, status: c_int) -> Error {
+        Error::file(&self.path, format!("{what}: {}", status_text(status)))
+    }
+
+    fn check(&self, what: &str, status: c_int) -> Result<()> {
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(self.err(what, status))
+        }
+    }
+
+    fn open_mode(path: &Path, mode: c_int) -> Result<Fits> {
+        if !path.exists() {
+            return Err(Error::file(path, "no such file"));
+        }
+        let cpath = cstr(&path.to_string_lossy());
+        let mut ptr = ptr::null_mut();
+        let mut status = 0;
+        unsafe { sys::ffopen(&mut ptr, cpath.as_ptr(), mode, &mut status) };
+        if status != 0 {
+            return Err(Error::file(
+                path,
+                format!("cannot open as FITS: {}", status_text(status)),
+            ));
+        }
+        Ok(Fits {
+            ptr,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Open an existing file read-only (gzip-compressed files are read transparently).
+    pub fn open(path: impl AsRef<Path>) -> Result<Fits> {
+        Self::open_mode(path.as_ref(), READONLY)
+    }
+
+    /// Open an existing, uncompressed file for update in place.
+    pub fn open_rw(path: impl AsRef<Path>) -> Result<Fits> {
+        Self::open_mode(path.as_ref(), READWRITE)
+    }
+
+    /// Create a new, empty file (the path must not exist; callers write to temporary names).
+    pub fn create(path: impl AsRef<Path>) -> Result<Fits> {
+        let path = path.as_ref();
+        let cpath = cstr(&path.to_string_lossy());
+        let mut ptr = ptr::null_mut();
+        let mut status = 0;
+        unsafe { sys::ffinit(&mut ptr, cpath.as_ptr(), &mut status) };
+        if status != 0 {
+            return Err(Error::file(
+                path,
+                format!("cannot create: {}", status_text(status)),
+            ));
+        }
+        Ok(Fits {
+            ptr,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file name this handle was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flush and close, reporting any error cfitsio sees while writing.
+    pub fn close(mut self) -> Result<()> {
+        let mut status = 0;
+        unsafe { sys::ffclos(self.ptr, &mut status) };
+        self.ptr = ptr::null_mut();
+        self.check("error while closing", status)
+    }
+
+    /// Number of HDUs in the file.
+    pub fn num_hdus(&mut self) -> Result<usize> {
+        let mut n = 0;
+        let mut status = 0;
+        unsafe { sys::ffthdu(self.ptr, &mut n, &mut status) };
+        self.check("cannot count HDUs", status)?;
+        Ok(n as usize)
+    }
+
+    /// Move to HDU `n` (1-based; 1 is the primary array).
+    pub fn goto_hdu(&mut self, n: usize) -> Result<HduKind> {
+        let mut kind = 0;
+        let mut status = 0;
+        unsafe { sys::ffmahd(self.ptr, n as c_int, &mut kind, &mut status) };
+        if status == BAD_HDU_NUM || status == END_OF_FILE {
+            return Err(Error::file(&self.path, format!("has no HDU number {n}")));
+        }
+        self.check(&format!("cannot move to HDU {n}"), status)?;
+        Ok(match kind {
+            0 => HduKind::Image,
+            1 => HduKind::AsciiTable,
+            _ => HduKind::BinTable,
+        })
+    }
+
+    /// Current HDU number (1-based).
+    pub fn current_hdu(&self) -> usize {
+        let mut n = 0;
+        unsafe { sys::ffghdn(self.ptr, &mut n) };
+        n as usize
+    }
+
+    /// Move to the HDU whose EXTNAME (or HDUNAME) is `name`, case-insensitively.
+    pub fn goto_named(&mut self, name: &str) -> Result<()> {
+        if self.try_goto_named(name)? {
+            Ok(())
+        } else {
+            Err(Error::file(
+                &self.path,
+                format!("has no extension named {name}"),
+            ))
+        }
+    }
+
+    /// Like `goto_named` but returns false when there is no such HDU.
+    pub fn try_goto_named(&mut self, name: &str) -> Result<bool> {
+        let mut cname = cstr(name).into_bytes_with_nul();
+        let mut status = 0;
+        unsafe {
+            sys::ffmnhd(
+                self.ptr,
+                ANY_HDU,
+                cname.as_mut_ptr() as *mut c_char,
+                0,
+                &mut status,
+            )
+        };
+        if status == BAD_HDU_NUM {
+            unsafe { sys::ffcmsg() };
+            return Ok(false);
+        }
+        self.check(&format!("cannot look for extension {name}"), status)?;
+        Ok(true)
+    }
+
+    /// Name of the current HDU (EXTNAME, or "" when absent).
+    pub fn extname(&mut self) -> Result<String> {
+        Ok(self.opt_key_str("EXTNAME")?.unwrap_or_default())
+    }
+
+    /// Describe where we are, for error messages: "file[EXTNAME]".
+    pub fn here(&mut self) -> String {
+        let name = self.extname().unwrap_or_default();
+        if name.is_empty() {
+            format!("HDU {}", self.current_hdu())
+        } else {
+            name
+        }
+    }
+
+    fn missing_key(&mut self, key: &str) -> Error {
+        let here = self.here();
+        Error::file(&self.path, format!("keyword {key} missing in {here}"))
+    }
+
+    /// A keyword as a float, or None when absent.
+    pub fn opt_key_f64(&mut self, key: &str) -> Result<Option<f64>> {
+        let ckey = cstr(key);
+        let mut v = 0.0;
+        let mut status = 0;
+        unsafe { sys::ffgkyd(self.ptr, ckey.as_ptr(), &mut v, ptr::null_mut(), &mut status) };
+        if status == KEY_NO_EXIST {
+            unsafe { sys::ffcmsg() };
+            return Ok(None);
+        }
+        if status != 0 {
+            let here = self.here();
+            return Err(self.err(&format!("keyword {key} in {here} is not a number"), status));
+        }
+        Ok(Some(v))
+    }
+
+    /// A keyword as a float; absent is an error naming the file and HDU.
+    pub fn key_f64(&mut self, key: &str) -> Result<f64> {
+        match self.opt_key_f64(key)? {
+            Some(v) => Ok(v),
+            None => Err(self.missing_key(key)),
+        }
+    }
+
+    /// A keyword as an integer, or None when absent.
+    pub fn opt_key_i64(&mut self, key: &str) -> Result<Option<i64>> {
+        let ckey = cstr(key);
+        let mut v: c_long = 0;
+        let mut status = 0;
+        unsafe { sys::ffgkyj(self.ptr, ckey.as_ptr(), &mut v, ptr::null_mut(), &mut status) };
+        if status == KEY_NO_EXIST {
+            unsafe { sys::ffcmsg() };
+            return Ok(None);
+        }
+        if status != 0 {
+            let here = self.here();
+            return Err(self.err(&format!("keyword {key} in {here} is not an integer"), status));
+        }
+        Ok(Some(v as i64))
+    }
+
+    /// A keyword as an integer; absent is an error.
+    pub fn key_i64(&mut self, key: &str) -> Result<i64> {
+        match self.opt_key_i64(key)? {
+            Some(v) => Ok(v),
+            None => Err(self.missing_key(key)),
+        }
+    }
+
+    /// A keyword as a string (long-string convention honoured), trimmed; None when absent.
+    pub fn opt_key_str(&mut self, key: &str) -> Result<Option<String>> {
+        let ckey = cstr(key);
+        let mut out: *mut c_char = ptr::null_mut();
+        let mut status = 0;
+        unsafe { sys::ffgkls(self.ptr, ckey.as_ptr(), &mut out, ptr::null_mut(), &mut status) };
+        if status == KEY_NO_EXIST {
+            unsafe { sys::ffcmsg() };
+            return Ok(None);
+        }
+        if status != 0 {
+            return Err(self.err(&format!("cannot read keyword {key}"), status));
+        }
+        let s = unsafe { CStr::from_ptr(out) }
+            .to_string_lossy()
+            .trim()
+            .to_string();
+        unsafe { sys::fffree(out as *mut std::ffi::c_void, &mut status) };
+        Ok(Some(s))
+    }
+
+    /// A keyword as a string; absent is an error.
+    pub fn key_str(&mut self, key: &str) -> Result<String> {
+        match self.opt_key_str(key)? {
+            Some(v) => Ok(v),
+            None => Err(self.missing_key(key)),
+        }
+    }
+
+    /// Every 80-character header record of the current HDU, in order (END excluded).
+    pub fn cards(&mut self) -> Result<Vec<String>> {
+        let mut nexist = 0;
+        let mut nmore = 0;
+        let mut status = 0;
+        unsafe { sys::ffghsp(self.ptr, &mut nexist, &mut nmore, &mut status) };
+        self.check("cannot read header", status)?;
+        let mut out = Vec::with_capacity(nexist as usize);
+        let mut buf = [0 as c_char; 81];
+        for i in 1..=nexist {
+            unsafe { sys::ffgrec(self.ptr, i, buf.as_mut_ptr(), &mut status) };
+            self.check("cannot read header record", status)?;
+            out.push(
+                unsafe { CStr::from_ptr(buf.as_ptr()) }
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Number of rows of the current table.
+    pub fn nrows(&mut self) -> Result<usize> {
+        let mut n = 0;
+        let mut status = 0;
+        unsafe { sys::ffgnrwll(self.ptr, &mut n, &mut status) };
+        self.check("cannot count rows", status)?;
+        Ok(n as usize)
+    }
+
+    /// 1-based number of the column `name` (case-insensitive), None when absent.
+    pub fn opt_col(&mut self, name: &str) -> Result<Option<usize>> {
+        let mut cname = cstr(name).into_bytes_with_nul();
+        let mut col = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcno(
+                self.ptr,
+                0,
+                cname.as_mut_ptr() as *mut c_char,
+                &mut col,
+                &mut status,
+            )
+        };
+        if status == COL_NOT_FOUND {
+            unsafe { sys::ffcmsg() };
+            return Ok(None);
+        }
+        self.check(&format!("cannot look up column {name}"), status)?;
+        Ok(Some(col as usize))
+    }
+
+    /// 1-based number of the column `name`; absent is an error naming file and HDU.
+    pub fn col(&mut self, name: &str) -> Result<usize> {
+        match self.opt_col(name)? {
+            Some(c) => Ok(c),
+            None => {
+                let here = self.here();
+                Err(Error::file(
+                    &self.path,
+                    format!("column {name} missing in {here}"),
+                ))
+            }
+        }
+    }
+
+    /// Repeat count (elements per row) of a column.
+    pub fn col_repeat(&mut self, col: usize) -> Result<usize> {
+        let mut typecode = 0;
+        let mut repeat: c_long = 0;
+        let mut width: c_long = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgtcl(
+                self.ptr,
+                col as c_int,
+                &mut typecode,
+                &mut repeat,
+                &mut width,
+                &mut status,
+            )
+        };
+        self.check("cannot read column type", status)?;
+        Ok(repeat.max(0) as usize)
+    }
+
+    /// Every element of a numeric column as f64 (rows × repeat, row-major).
+    pub fn read_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
+        let col = self.col(name)?;
+        let n = self.nrows()? * self.col_repeat(col)?;
+        let mut out = vec![0.0f64; n];
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut anynul = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcvd(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                n as i64,
+                f64::NAN,
+                out.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot read column {name}"), status)?;
+        Ok(out)
+    }
+
+    /// Every element of an integer column as i64 (rows × repeat).
+    pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
+        let col = self.col(name)?;
+        let n = self.nrows()? * self.col_repeat(col)?;
+        let mut out = vec![0i64; n];
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut anynul = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcvjj(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                n as i64,
+                0,
+                out.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot read column {name}"), status)?;
+        Ok(out)
+    }
+
+    /// A string column, one trimmed string per row.
+    pub fn read_col_str(&mut self, name: &str) -> Result<Vec<String>> {
+        let col = self.col(name)?;
+        let n = self.nrows()?;
+        let width = self.col_repeat(col)?.max(1) + 1;
+        let mut bufs: Vec<Vec<c_char>> = (0..n).map(|_| vec![0 as c_char; width + 1]).collect();
+        let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        if n > 0 {
+            let mut nul = [0 as c_char; 1];
+            let mut anynul = 0;
+            let mut status = 0;
+            unsafe {
+                sys::ffgcvs(
+                    self.ptr,
+                    col as c_int,
+                    1,
+                    1,
+                    n as i64,
+                    nul.as_mut_ptr(),
+                    ptrs.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check(&format!("cannot read column {name}"), status)?;
+        }
+        Ok(bufs
+            .iter()
+            .map(|b| {
+                unsafe { CStr::from_ptr(b.as_ptr()) }
+                    .to_string_lossy()
+                    .trim()
+                    .to_string()
+            })
+            .collect())
+    }
+
+    /// A bit column (TFORM nX) as one integer per row, first bit most significant: bit `k`
+    /// (0-based from the first bit of the field) is `(v >> (nbits-1-k)) & 1`.
+    pub fn read_col_bits(&mut self, name: &str) -> Result<(Vec<u64>, usize)> {
+        let col = self.col(name)?;
+        let nbits = self.col_repeat(col)?.min(64);
+        let n = self.nrows()?;
+        let mut out = vec![0u64; n];
+        let mut bits = vec![0 as c_char; nbits];
+        for (row, v) in out.iter_mut().enumerate() {
+            let mut status = 0;
+            unsafe {
+                sys::ffgcx(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    1,
+                    nbits as i64,
+                    bits.as_mut_ptr(),
+                    &mut status,
+                )
+            };
+            self.check(&format!("cannot read bit column {name}"), status)?;
+            *v = bits.iter().fold(0u64, |acc, &b| (acc << 1) | (b != 0) as u64);
+        }
+        Ok((out, nbits))
+    }
+
+    /// One row of a variable-length (or fixed) numeric column as f64.
+    pub fn read_cell_f64(&mut self, col: usize, row: usize) -> Result<Vec<f64>> {
+        let mut len: c_long = 0;
+        let mut addr: c_long = 0;
+        let mut status = 0;
+        let mut typecode = 0;
+        let mut repeat: c_long = 0;
+        let mut width: c_long = 0;
+        unsafe {
+            sys::ffgtcl(
+                self.ptr,
+                col as c_int,
+                &mut typecode,
+                &mut repeat,
+                &mut width,
+                &mut status,
+            )
+        };
+        self.check("cannot read column type", status)?;
+        if typecode < 0 {
+            unsafe {
+                sys::ffgdes(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    &mut len,
+                    &mut addr,
+                    &mut status,
+                )
+            };
+            self.check("cannot read variable-length descriptor", status)?;
+        } else {
+            len = repeat;
+        }
+        let mut out = vec![0.0; len.max(0) as usize];
+        if !out.is_empty() {
+            let mut anynul = 0;
+            unsafe {
+                sys::ffgcvd(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    1,
+                    len as i64,
+                    f64::NAN,
+                    out.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check("cannot read table cell", status)?;
+        }
+        Ok(out)
+    }
+
+    /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
+    pub fn read_image(&mut self) -> Result<Image> {
+        let mut bitpix = 0;
+        let mut naxis = 0;
+        let mut naxes = [0i64; 3];
+        let mut status = 0;
+        unsafe {
+            sys::ffgiprll(
+                self.ptr,
+                3,
+                &mut bitpix,
+                &mut naxis,
+                naxes.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot read image size", status)?;
+        if naxis != 2 {
+            let here = self.here();
+            return Err(Error::file(
+                &self.path,
+                format!("{here} is not a 2-D image (NAXIS = {naxis})"),
+            ));
+        }
+        let (nx, ny) = (naxes[0] as usize, naxes[1] as usize);
+        let mut data = vec![0.0f64; nx * ny];
+        if !data.is_empty() {
+            let mut anynul = 0;
+            unsafe {
+                sys::ffgpvd(
+                    self.ptr,
+                    0,
+                    1,
+                    (nx * ny) as i64,
+                    0.0,
+                    data.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check("cannot read image pixels", status)?;
+        }
+        Ok(Image { nx, ny, data })
+    }
+
+    /// Append an image HDU (primary if the file is empty) and write the pixels.
+    /// `bitpix`: -64 (f64), -32 (f32), 32 (i32), 16 (i16).
+    pub fn write_image(&mut self, img: &Image, bitpix: i32) -> Result<()> {
+        let mut naxes = [img.nx as c_long, img.ny as c_long];
+        let mut status = 0;
+        unsafe { sys::ffcrim(self.ptr, bitpix, 2, naxes.as_mut_ptr(), &mut status) };
+        self.check("cannot create image", status)?;
+        let mut data = img.data.clone();
+        unsafe {
+            sys::ffpprd(
+                self.ptr,
+                0,
+                1,
+                data.len() as i64,
+                data.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write image pixels", status)
+    }
+
+    /// Write (or update) a float keyword with full precision.
+    pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukyd(self.ptr, k.as_ptr(), v, -15, c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    /// Write (or update) an integer keyword.
+    pub fn set_key_i64(&mut self, key: &str, v: i64, comment: &str) -> Result<()> {
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukyj(self.ptr, k.as_ptr(), v, c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    /// Write (or update) a string keyword.
+    pub fn set_key_str(&mut self, key: &str, v: &str, comment: &str) -> Result<()> {
+        let (k, val, c) = (cstr(key), cstr(v), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukys(self.ptr, k.as_ptr(), val.as_ptr(), c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    /// Write (or update) a logical keyword.
+    pub fn set_key_bool(&mut self, key: &str, v: bool, comment: &str) -> Result<()> {
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukyl(self.ptr, k.as_ptr(), v as c_int, c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    /// Append a HISTORY record.
+    pub fn history(&mut self, text: &str) -> Result<()> {
+        let t = cstr(text);
+        let mut status = 0;
+        unsafe { sys::ffphis(self.ptr, t.as_ptr(), &mut status) };
+        self.check("cannot write HISTORY", status)
+    }
+
+    /// Append a COMMENT record.
+    pub fn comment(&mut self, text: &str) -> Result<()> {
+        let t = cstr(text);
+        let mut status = 0;
+        unsafe { sys::ffpcom(self.ptr, t.as_ptr(), &mut status) };
+        self.check("cannot write COMMENT", status)
+    }
+
+    /// Write the DATE keyword (file creation time, UTC).
+    pub fn write_date(&mut self) -> Result<()> {
+        let mut status = 0;
+        unsafe { sys::ffpdat(self.ptr, &mut status) };
+        self.check("cannot write DATE", status)
+    }
+
+    /// Copy header records from another header, skipping the structural keywords that
+    /// cfitsio writes itself (SIMPLE, BITPIX, NAXISn, EXTEND, XTENSION, PCOUNT, GCOUNT,
+    /// TFIELDS, TTYPEn/TFORMn…, CHECKSUM, DATASUM) and any in `skip`.
+    pub fn copy_cards(&mut self, cards: &[String], skip: &[&str]) -> Result<()> {
+        for card in cards {
+            let name = card.get(..8).unwrap_or(card).trim().to_ascii_uppercase();
+            if is_structural(&name) || skip.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let c = cstr(card);
+            let mut status = 0;
+            unsafe { sys::ffprec(self.ptr, c.as_ptr(), &mut status) };
+            self.check(&format!("cannot copy header record {name}"), status)?;
+        }
+        Ok(())
+    }
+
+    /// Append a binary table with columns (name, TFORM, unit) and `nrows` rows.
+    pub fn create_table(
+        &mut self,
+        extname: &str,
+        cols: &[(&str, &str, &str)],
+        nrows: usize,
+    ) -> Result<()> {
+        let names: Vec<CString> = cols.iter().map(|c| cstr(c.0)).collect();
+        let forms: Vec<CString> = cols.iter().map(|c| cstr(c.1)).collect();
+        let units: Vec<CString> = cols.iter().map(|c| cstr(c.2)).collect();
+        let mut pn: Vec<*mut c_char> = names.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut pf: Vec<*mut c_char> = forms.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut pu: Vec<*mut c_char> = units.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let ext = cstr(extname);
+        let mut status = 0;
+        unsafe {
+            sys::ffcrtb(
+                self.ptr,
+                BINARY_TBL,
+                nrows as i64,
+                cols.len() as c_int,
+                pn.as_mut_ptr(),
+                pf.as_mut_ptr(),
+                pu.as_mut_ptr(),
+                ext.as_ptr(),
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot create table {extname}"), status)
+    }
+
+    /// Write f64 values into a column (1-based column number) from row 1.
+    pub fn write_col_f64(&mut self, col: usize, data: &[f64]) -> Result<()> {
+        let mut d = data.to_vec();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcld(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                d.len() as i64,
+                d.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+
+    /// Write integer values into a column (converted to the column's type by cfitsio).
+    pub fn write_col_i64(&mut self, col: usize, data: &[i64]) -> Result<()> {
+        let mut d = data.to_vec();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcljj(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                d.len() as i64,
+                d.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+
+    /// Write strings into a character column.
+    pub fn write_col_str(&mut self, col: usize, data: &[String]) -> Result<()> {
+        let cs: Vec<CString> = data.iter().map(|s| cstr(s)).collect();
+        let mut ps: Vec<*mut c_char> = cs.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcls(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                ps.len() as i64,
+                ps.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+
+    /// Compute and write CHECKSUM/DATASUM for the current HDU.
+    pub fn write_checksum(&mut self) -> Result<()> {
+        let mut status = 0;
+        unsafe { sys::ffpcks(self.ptr, &mut status) };
+        self.check("cannot write checksum", status)
+    }
+
+    /// Raw cfitsio pointer, for the few calls this layer does not wrap.
+    ///
+    /// # Safety
+    /// The pointer is valid while `self` lives; do not close it.
+    pub unsafe fn raw(&mut self) -> *mut sys::fitsfile {
+        self.ptr
+    }
+}
+
+/// Keywords cfitsio writes itself when it creates an HDU; never copied between headers.
+pub fn is_structural(name: &str) -> bool {
+    const FIXED: &[&str] = &[
+        "SIMPLE", "BITPIX", "EXTEND", "XTENSION", "PCOUNT", "GCOUNT", "TFIELDS", "END",
+        "CHECKSUM", "DATASUM", "BSCALE", "BZERO", "THEAP",
+    ];
+    if FIXED.contains(&name) {
+        return true;
+    }
+    const INDEXED: &[&str] = &[
+        "NAXIS", "TTYPE", "TFORM", "TUNIT", "TDIM", "TNULL", "TSCAL", "TZERO", "TDISP",
+    ];
+    INDEXED.iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+impl Drop for Fits {
+    fn drop(&mut self) {
+        if !self.ptr.is_null() {
+            let mut status = 0;
+            unsafe { sys::ffclos(self.ptr, &mut status) };
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.

@@ -1,0 +1,1 @@
+//! The spectral engine: OGIP spectra and responses, XSPEC models, folding, statistics, fitting, .xcm files.
