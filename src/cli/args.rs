@@ -20,6 +20,10 @@ fn is_key(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+fn looks_like_pair(s: &str) -> bool {
+    s.split_once('=').is_some_and(|(k, _)| is_key(k))
+}
+
 impl Args {
     /// Parse the words after the task name. A value keeps every `=` after the first.
     pub fn parse(words: &[String]) -> Result<Args> {
@@ -32,7 +36,10 @@ impl Args {
                     a.insert(k, v)?;
                 } else if !is_key(rest) {
                     return Err(Error::msg(format!("malformed option '{w}'")));
-                } else if i + 1 < words.len() && !words[i + 1].starts_with("--") {
+                } else if i + 1 < words.len()
+                    && !words[i + 1].starts_with("--")
+                    && !looks_like_pair(&words[i + 1])
+                {
                     a.insert(rest, &words[i + 1])?;
                     i += 1;
                 } else {
