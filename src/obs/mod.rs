@@ -1,1 +1,2 @@
 //! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
+pub mod auxil;
