@@ -17,7 +17,8 @@ pub struct Args {
 fn is_key(s: &str) -> bool {
     !s.is_empty()
         && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn looks_like_pair(s: &str) -> bool {
@@ -79,8 +80,9 @@ impl Args {
     pub fn flag(&self, key: &str, default: bool) -> Result<bool> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => parse_bool(v)
-                .ok_or_else(|| Error::msg(format!("{key}={v}: expected yes or no"))),
+            Some(v) => {
+                parse_bool(v).ok_or_else(|| Error::msg(format!("{key}={v}: expected yes or no")))
+            }
         }
     }
 
@@ -149,7 +151,10 @@ mod tests {
 
     #[test]
     fn key_value_and_flags() {
-        let a = Args::parse(&words("ev.fits refimg=im.fits --out o.fits --clobber x=a=b")).unwrap();
+        let a = Args::parse(&words(
+            "ev.fits refimg=im.fits --out o.fits --clobber x=a=b",
+        ))
+        .unwrap();
         assert_eq!(a.positional, vec!["ev.fits"]);
         assert_eq!(a.get("refimg"), Some("im.fits"));
         assert_eq!(a.get("out"), Some("o.fits"));

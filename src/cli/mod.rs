@@ -24,7 +24,10 @@ pub fn tasks() -> Vec<Task> {
 }
 
 fn print_overview() {
-    println!("nuskybgd {}: NuSTAR sky-background modelling", env!("CARGO_PKG_VERSION"));
+    println!(
+        "nuskybgd {}: NuSTAR sky-background modelling",
+        env!("CARGO_PKG_VERSION")
+    );
     println!();
     println!("usage: nuskybgd TASK [key=value ...]   (or --key value)");
     println!("       nuskybgd TASK --help            usage of one task");

@@ -222,7 +222,15 @@ impl Fits {
         let ckey = cstr(key);
         let mut v = 0.0;
         let mut status = 0;
-        unsafe { sys::ffgkyd(self.ptr, ckey.as_ptr(), &mut v, ptr::null_mut(), &mut status) };
+        unsafe {
+            sys::ffgkyd(
+                self.ptr,
+                ckey.as_ptr(),
+                &mut v,
+                ptr::null_mut(),
+                &mut status,
+            )
+        };
         if status == KEY_NO_EXIST {
             unsafe { sys::ffcmsg() };
             return Ok(None);
@@ -247,14 +255,25 @@ impl Fits {
         let ckey = cstr(key);
         let mut v: c_long = 0;
         let mut status = 0;
-        unsafe { sys::ffgkyj(self.ptr, ckey.as_ptr(), &mut v, ptr::null_mut(), &mut status) };
+        unsafe {
+            sys::ffgkyj(
+                self.ptr,
+                ckey.as_ptr(),
+                &mut v,
+                ptr::null_mut(),
+                &mut status,
+            )
+        };
         if status == KEY_NO_EXIST {
             unsafe { sys::ffcmsg() };
             return Ok(None);
         }
         if status != 0 {
             let here = self.here();
-            return Err(self.err(&format!("keyword {key} in {here} is not an integer"), status));
+            return Err(self.err(
+                &format!("keyword {key} in {here} is not an integer"),
+                status,
+            ));
         }
         Ok(Some(v as i64))
     }
@@ -272,7 +291,15 @@ impl Fits {
         let ckey = cstr(key);
         let mut out: *mut c_char = ptr::null_mut();
         let mut status = 0;
-        unsafe { sys::ffgkls(self.ptr, ckey.as_ptr(), &mut out, ptr::null_mut(), &mut status) };
+        unsafe {
+            sys::ffgkls(
+                self.ptr,
+                ckey.as_ptr(),
+                &mut out,
+                ptr::null_mut(),
+                &mut status,
+            )
+        };
         if status == KEY_NO_EXIST {
             unsafe { sys::ffcmsg() };
             return Ok(None);
@@ -495,7 +522,9 @@ impl Fits {
                 )
             };
             self.check(&format!("cannot read bit column {name}"), status)?;
-            *v = bits.iter().fold(0u64, |acc, &b| (acc << 1) | (b != 0) as u64);
+            *v = bits
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 1) | (b != 0) as u64);
         }
         Ok((out, nbits))
     }
@@ -621,11 +650,38 @@ impl Fits {
         self.check("cannot write image pixels", status)
     }
 
-    /// Write (or update) a float keyword with full precision.
+    /// Write (or update) a float keyword with the shortest text that reads back to the
+    /// same f64 (cfitsio's own formatting keeps only 15 digits).
     pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
+        if !v.is_finite() {
+            return Err(Error::file(
+                &self.path,
+                format!("cannot write non-finite value {v} to keyword {key}"),
+            ));
+        }
+        let a = v.abs();
+        let mut text = if a == 0.0 || (1e-4..1e15).contains(&a) {
+            format!("{v}")
+        } else {
+            format!("{v:E}")
+        };
+        if !text.contains(['.', 'E']) {
+            text.push_str(".0");
+        }
         let (k, c) = (cstr(key), cstr(comment));
+        let mut val = cstr(&text).into_bytes_with_nul();
+        let mut card = [0 as c_char; 81];
         let mut status = 0;
-        unsafe { sys::ffukyd(self.ptr, k.as_ptr(), v, -15, c.as_ptr(), &mut status) };
+        unsafe {
+            sys::ffmkky(
+                k.as_ptr(),
+                val.as_mut_ptr() as *mut c_char,
+                c.as_ptr(),
+                card.as_mut_ptr(),
+                &mut status,
+            );
+            sys::ffucrd(self.ptr, k.as_ptr(), card.as_ptr(), &mut status)
+        };
         self.check(&format!("cannot write keyword {key}"), status)
     }
 
@@ -798,8 +854,8 @@ impl Fits {
 /// Keywords cfitsio writes itself when it creates an HDU; never copied between headers.
 pub fn is_structural(name: &str) -> bool {
     const FIXED: &[&str] = &[
-        "SIMPLE", "BITPIX", "EXTEND", "XTENSION", "PCOUNT", "GCOUNT", "TFIELDS", "END",
-        "CHECKSUM", "DATASUM", "BSCALE", "BZERO", "THEAP",
+        "SIMPLE", "BITPIX", "EXTEND", "XTENSION", "PCOUNT", "GCOUNT", "TFIELDS", "END", "CHECKSUM",
+        "DATASUM", "BSCALE", "BZERO", "THEAP",
     ];
     if FIXED.contains(&name) {
         return true;

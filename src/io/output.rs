@@ -51,7 +51,10 @@ impl Output {
             ));
         }
         if self.path.is_dir() {
-            return Err(Error::file(&self.path, "is a directory, not an output file"));
+            return Err(Error::file(
+                &self.path,
+                "is a directory, not an output file",
+            ));
         }
         let dir = parent_dir(&self.path);
         if !dir.is_dir() {
@@ -98,7 +101,10 @@ impl Output {
         match result {
             Ok(()) => std::fs::rename(tmp, &self.path).map_err(|e| {
                 let _ = std::fs::remove_file(tmp);
-                Error::file(&self.path, format!("cannot move finished file into place: {e}"))
+                Error::file(
+                    &self.path,
+                    format!("cannot move finished file into place: {e}"),
+                )
             }),
             Err(e) => {
                 let _ = std::fs::remove_file(tmp);
@@ -144,12 +150,13 @@ mod tests {
         let o = Output::new(p.to_str().unwrap(), false);
         assert!(o.write_text("new").is_err());
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
-        Output::new(p.to_str().unwrap(), true).write_text("new").unwrap();
+        Output::new(p.to_str().unwrap(), true)
+            .write_text("new")
+            .unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
         // a failed write leaves neither the target nor a temporary behind
         let q = dir.join("b.fits");
-        let r = Output::new(q.to_str().unwrap(), false)
-            .write_fits(|_| Err(Error::msg("boom")));
+        let r = Output::new(q.to_str().unwrap(), false).write_fits(|_| Err(Error::msg("boom")));
         assert!(r.is_err());
         assert!(!q.exists());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);

@@ -17,7 +17,10 @@ pub fn auxil_dir() -> Result<PathBuf> {
     };
     let p = PathBuf::from(v);
     if !p.is_dir() {
-        return Err(Error::file(&p, format!("{AUXIL_ENV} does not name a directory")));
+        return Err(Error::file(
+            &p,
+            format!("{AUXIL_ENV} does not name a directory"),
+        ));
     }
     Ok(p)
 }
