@@ -1,2 +1,4 @@
 //! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
 pub mod auxil;
+pub mod module;
+pub mod presets;
