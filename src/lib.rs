@@ -11,5 +11,6 @@ pub mod sky;
 pub mod spectral;
 #[doc(hidden)]
 pub mod testing;
+pub mod workflow;
 
 pub use error::{Error, Result};

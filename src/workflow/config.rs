@@ -1,0 +1,263 @@
+//! `bgdinfo.json`: the user's description of one analysis (background spectra and their
+//! regions, the reference sky image, and the projected aperture/detector images per module).
+//! Paths are used as written, relative to the current directory, as in the Python port.
+
+use crate::error::{Error, Result};
+use crate::obs::module::Module;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The template `fit --help` prints.
+pub const BGDINFO_TEMPLATE: &str = r#"{
+    "bgfiles": ["bgd1A_sr_g30.pha", "bgd2A_sr_g30.pha", "bgd1B_sr_g30.pha"],
+    "regfiles": ["bgd1A.reg", "bgd2A.reg", "bgd1B.reg"],
+    "refimgf": "imA3to20keV.fits",
+    "bgdapfiles": {"A": "bgdapA.fits", "B": "bgdapB.fits"},
+    "bgddetfiles": {
+        "A": ["det0Aim.fits", "det1Aim.fits", "det2Aim.fits", "det3Aim.fits"],
+        "B": ["det0Bim.fits", "det1Bim.fits", "det2Bim.fits", "det3Bim.fits"]
+    },
+    "fcxb_config": {"links": [[1, 3]]},
+    "intbgd_fix_line_ratios": false
+}"#;
+
+/// Projected images of one module: the aperture image and the four detector images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleImages {
+    /// `bgdap{M}.fits` from projbgd.
+    pub bgdap: PathBuf,
+    /// `det{0..3}{M}im.fits` from projbgd, DET0..DET3 in order.
+    pub det: [PathBuf; 4],
+}
+
+/// A parsed and checked bgdinfo.json.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BgdInfo {
+    /// Background spectra (PHA), in fit order; spectrum k is data group k (1-based).
+    pub bgfiles: Vec<PathBuf>,
+    /// Region file of each background spectrum, same order.
+    pub regfiles: Vec<PathBuf>,
+    /// Reference sky image whose WCS all regions are rendered on.
+    pub refimg: PathBuf,
+    /// Projected images for module A, if given.
+    pub a: Option<ModuleImages>,
+    /// Projected images for module B, if given.
+    pub b: Option<ModuleImages>,
+    /// fcxb norm links `[i, j]`: spectrum j's fcxb norm equals spectrum i's (1-based).
+    pub fcxb_links: Vec<(usize, usize)>,
+    /// Tie intbgd lines 5..29 to line 4 with preset ratios.
+    pub fix_line_ratios: bool,
+}
+
+impl BgdInfo {
+    /// Projected images of module `m`, or an error saying the file lacks them.
+    pub fn images(&self, path: &Path, m: Module) -> Result<&ModuleImages> {
+        match m {
+            Module::A => self.a.as_ref(),
+            Module::B => self.b.as_ref(),
+        }
+        .ok_or_else(|| {
+            Error::file(
+                path,
+                format!(
+                    "module {} spectra are listed but bgdapfiles/bgddetfiles have no '{}' entry",
+                    m.letter(),
+                    m.letter()
+                ),
+            )
+        })
+    }
+
+    /// Read, parse and check a bgdinfo.json: required keys present, lists of equal length,
+    /// every listed file exists.
+    pub fn read(path: &Path) -> Result<BgdInfo> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
+        let info = Self::parse(path, &text)?;
+        info.check_files(path)?;
+        Ok(info)
+    }
+
+    /// Parse without touching the file system (used by `read` and by tests).
+    pub fn parse(path: &Path, text: &str) -> Result<BgdInfo> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
+        let err = |m: String| Error::file(path, m);
+        let strings = |key: &str| -> Result<Vec<PathBuf>> {
+            let a = v
+                .get(key)
+                .ok_or_else(|| err(format!("missing key '{key}'")))?
+                .as_array()
+                .ok_or_else(|| err(format!("'{key}' must be a list of file names")))?;
+            a.iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(PathBuf::from)
+                        .ok_or_else(|| err(format!("'{key}' must hold only strings")))
+                })
+                .collect()
+        };
+        let bgfiles = strings("bgfiles")?;
+        let regfiles = strings("regfiles")?;
+        if bgfiles.is_empty() {
+            return Err(err("'bgfiles' is empty".into()));
+        }
+        if bgfiles.len() != regfiles.len() {
+            return Err(err(format!(
+                "'bgfiles' has {} entries but 'regfiles' has {}",
+                bgfiles.len(),
+                regfiles.len()
+            )));
+        }
+        let refimg = v
+            .get("refimgf")
+            .and_then(Value::as_str)
+            .map(PathBuf::from)
+            .ok_or_else(|| err("missing key 'refimgf' (the reference sky image)".into()))?;
+        let ap = v
+            .get("bgdapfiles")
+            .ok_or_else(|| err("missing key 'bgdapfiles'".into()))?;
+        let det = v
+            .get("bgddetfiles")
+            .ok_or_else(|| err("missing key 'bgddetfiles'".into()))?;
+        let module = |m: &str| -> Result<Option<ModuleImages>> {
+            let (a, d) = (ap.get(m), det.get(m));
+            match (a, d) {
+                (None, None) => Ok(None),
+                (Some(a), Some(d)) => {
+                    let bgdap = a
+                        .as_str()
+                        .map(PathBuf::from)
+                        .ok_or_else(|| err(format!("bgdapfiles.{m} must be a file name")))?;
+                    let list: Vec<PathBuf> = d
+                        .as_array()
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(Value::as_str)
+                                .map(PathBuf::from)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let det: [PathBuf; 4] = list.try_into().map_err(|_| {
+                        err(format!("bgddetfiles.{m} must list 4 files (DET0..DET3)"))
+                    })?;
+                    Ok(Some(ModuleImages { bgdap, det }))
+                }
+                _ => Err(err(format!(
+                    "module {m} appears in only one of bgdapfiles and bgddetfiles"
+                ))),
+            }
+        };
+        let a = module("A")?;
+        let b = module("B")?;
+        if a.is_none() && b.is_none() {
+            return Err(err(
+                "bgdapfiles/bgddetfiles name neither module A nor B".into()
+            ));
+        }
+        let mut fcxb_links = Vec::new();
+        if let Some(links) = v.get("fcxb_config").and_then(|c| c.get("links")) {
+            let bad =
+                || err("fcxb_config.links must be a list of [i, j] spectrum-number pairs".into());
+            for pair in links.as_array().ok_or_else(bad)? {
+                let p = pair.as_array().ok_or_else(bad)?;
+                let nums: Vec<u64> = p.iter().filter_map(Value::as_u64).collect();
+                if p.len() != 2 || nums.len() != 2 {
+                    return Err(bad());
+                }
+                let (i, j) = (nums[0] as usize, nums[1] as usize);
+                let n = bgfiles.len();
+                if i < 1 || j < 1 || i > n || j > n || i == j {
+                    return Err(err(format!(
+                        "fcxb_config.links [{i}, {j}]: spectrum numbers must differ and lie in 1..{n}"
+                    )));
+                }
+                fcxb_links.push((i, j));
+            }
+        }
+        let fix_line_ratios = match v.get("intbgd_fix_line_ratios") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(err("intbgd_fix_line_ratios must be true or false".into())),
+        };
+        Ok(BgdInfo {
+            bgfiles,
+            regfiles,
+            refimg,
+            a,
+            b,
+            fcxb_links,
+            fix_line_ratios,
+        })
+    }
+
+    fn check_files(&self, path: &Path) -> Result<()> {
+        let mut all: Vec<&PathBuf> = self.bgfiles.iter().chain(&self.regfiles).collect();
+        all.push(&self.refimg);
+        for m in [&self.a, &self.b].into_iter().flatten() {
+            all.push(&m.bgdap);
+            all.extend(m.det.iter());
+        }
+        for f in all {
+            if !f.is_file() {
+                return Err(Error::file(
+                    path,
+                    format!("lists {} which does not exist", f.display()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses() {
+        let b = BgdInfo::parse(Path::new("t.json"), BGDINFO_TEMPLATE).unwrap();
+        assert_eq!(b.bgfiles.len(), 3);
+        assert_eq!(b.fcxb_links, vec![(1, 3)]);
+        assert_eq!(b.b.unwrap().det[3], PathBuf::from("det3Bim.fits"));
+    }
+
+    #[test]
+    fn single_module_is_enough() {
+        let t = r#"{"bgfiles": ["a.pha"], "regfiles": ["a.reg"], "refimgf": "im.fits",
+            "bgdapfiles": {"A": "ap.fits"}, "bgddetfiles": {"A": ["0", "1", "2", "3"]}}"#;
+        let b = BgdInfo::parse(Path::new("t.json"), t).unwrap();
+        assert!(b.b.is_none());
+        let e = b.images(Path::new("t.json"), Module::B).unwrap_err();
+        assert!(e.to_string().contains("module B"));
+    }
+
+    #[test]
+    fn bad_files_get_one_clear_line() {
+        let cases = [
+            (r#"{"regfiles": []}"#, "missing key 'bgfiles'"),
+            (
+                r#"{"bgfiles": ["a"], "regfiles": []}"#,
+                "'bgfiles' has 1 entries but 'regfiles' has 0",
+            ),
+            (r#"{"bgfiles": ["a"], "regfiles": ["r"]}"#, "refimgf"),
+            (
+                r#"{"bgfiles": ["a"], "regfiles": ["r"], "refimgf": "i", "bgdapfiles": {"A": "x"}, "bgddetfiles": {"A": ["1"]}}"#,
+                "must list 4 files",
+            ),
+            (
+                r#"{"bgfiles": ["a"], "regfiles": ["r"], "refimgf": "i", "bgdapfiles": {"A": "x"}, "bgddetfiles": {"A": ["0","1","2","3"]}, "fcxb_config": {"links": [[1, 2]]}}"#,
+                "links [1, 2]",
+            ),
+            ("{,}", "not valid JSON"),
+        ];
+        for (text, want) in cases {
+            let e = BgdInfo::parse(Path::new("info.json"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("info.json: ") && e.contains(want),
+                "{e} / {want}"
+            );
+        }
+    }
+}

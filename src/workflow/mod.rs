@@ -1,0 +1,2 @@
+//! The background workflow built on the sky layer and the spectral engine.
+pub mod config;
