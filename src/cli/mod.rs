@@ -2,6 +2,7 @@
 //! arguments, calls one library function and prints a summary. No science here.
 
 pub mod args;
+pub mod aspecthist;
 
 use crate::error::Result;
 use args::Args;
@@ -20,7 +21,7 @@ pub struct Task {
 
 /// All tasks, in the order the help lists them.
 pub fn tasks() -> Vec<Task> {
-    vec![]
+    vec![aspecthist::task()]
 }
 
 fn print_overview() {

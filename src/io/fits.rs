@@ -653,20 +653,37 @@ impl Fits {
     /// Write (or update) a float keyword with the shortest text that reads back to the
     /// same f64 (cfitsio's own formatting keeps only 15 digits).
     pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
-        if !v.is_finite() {
+        self.set_key_float_text(
+            key,
+            v.is_finite(),
+            float_text(v, format!("{v}"), format!("{v:E}")),
+            comment,
+        )
+    }
+
+    /// Write (or update) a single-precision float keyword with the shortest text that
+    /// reads back to the same f32 (as astropy writes a numpy float32).
+    pub fn set_key_f32(&mut self, key: &str, v: f32, comment: &str) -> Result<()> {
+        self.set_key_float_text(
+            key,
+            v.is_finite(),
+            float_text(v as f64, format!("{v}"), format!("{v:E}")),
+            comment,
+        )
+    }
+
+    fn set_key_float_text(
+        &mut self,
+        key: &str,
+        finite: bool,
+        text: String,
+        comment: &str,
+    ) -> Result<()> {
+        if !finite {
             return Err(Error::file(
                 &self.path,
-                format!("cannot write non-finite value {v} to keyword {key}"),
+                format!("cannot write non-finite value {text} to keyword {key}"),
             ));
-        }
-        let a = v.abs();
-        let mut text = if a == 0.0 || (1e-4..1e15).contains(&a) {
-            format!("{v}")
-        } else {
-            format!("{v:E}")
-        };
-        if !text.contains(['.', 'E']) {
-            text.push_str(".0");
         }
         let (k, c) = (cstr(key), cstr(comment));
         let mut val = cstr(&text).into_bytes_with_nul();
@@ -849,6 +866,21 @@ impl Fits {
     pub unsafe fn raw(&mut self) -> *mut sys::fitsfile {
         self.ptr
     }
+}
+
+/// FITS text of a float: plain decimal in a readable range, exponent form outside it,
+/// always with a '.' or 'E' so readers take it as a float.
+fn float_text(v: f64, plain: String, exp: String) -> String {
+    let a = v.abs();
+    let mut text = if a == 0.0 || (1e-4..1e15).contains(&a) {
+        plain
+    } else {
+        exp
+    };
+    if !text.contains(['.', 'E', 'N', 'i']) {
+        text.push_str(".0");
+    }
+    text
 }
 
 /// Keywords cfitsio writes itself when it creates an HDU; never copied between headers.

@@ -1,0 +1,45 @@
+//! Good time intervals (OGIP GTI extensions: START, STOP in seconds).
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use std::path::Path;
+
+/// Good time intervals [start, stop) in mission seconds, sorted by start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gti {
+    pub start: Vec<f64>,
+    pub stop: Vec<f64>,
+}
+
+impl Gti {
+    /// Total good time (s).
+    pub fn total(&self) -> f64 {
+        self.start.iter().zip(&self.stop).map(|(a, b)| b - a).sum()
+    }
+
+    /// Read the first GTI extension (HDUCLAS1 = 'GTI', or EXTNAME GTI/STDGTI) of a file.
+    /// An extension without rows is an error: nothing would be selected.
+    pub fn read(path: &Path) -> Result<Gti> {
+        let mut f = Fits::open(path)?;
+        let n = f.num_hdus()?;
+        for h in 2..=n {
+            f.goto_hdu(h)?;
+            let class = f.opt_key_str("HDUCLAS1")?.unwrap_or_default();
+            let name = f.extname()?.to_ascii_uppercase();
+            if class.eq_ignore_ascii_case("GTI") || name == "GTI" || name == "STDGTI" {
+                let start = f.read_col_f64("START")?;
+                let stop = f.read_col_f64("STOP")?;
+                if start.is_empty() {
+                    return Err(Error::file(path, format!("GTI extension {name} is empty")));
+                }
+                let mut idx: Vec<usize> = (0..start.len()).collect();
+                idx.sort_by(|&a, &b| start[a].total_cmp(&start[b]));
+                return Ok(Gti {
+                    start: idx.iter().map(|&i| start[i]).collect(),
+                    stop: idx.iter().map(|&i| stop[i]).collect(),
+                });
+            }
+        }
+        Err(Error::file(path, "no GTI extension (HDUCLAS1 = 'GTI')"))
+    }
+}
