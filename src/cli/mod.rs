@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod aspecthist;
+pub mod projbgd;
 
 use crate::error::Result;
 use args::Args;
@@ -21,7 +22,7 @@ pub struct Task {
 
 /// All tasks, in the order the help lists them.
 pub fn tasks() -> Vec<Task> {
-    vec![aspecthist::task()]
+    vec![aspecthist::task(), projbgd::task()]
 }
 
 fn print_overview() {
