@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod aspecthist;
+pub mod mkimgs;
 pub mod projbgd;
 
 use crate::error::Result;
@@ -22,7 +23,7 @@ pub struct Task {
 
 /// All tasks, in the order the help lists them.
 pub fn tasks() -> Vec<Task> {
-    vec![aspecthist::task(), projbgd::task()]
+    vec![mkimgs::task(), aspecthist::task(), projbgd::task()]
 }
 
 fn print_overview() {

@@ -1,5 +1,6 @@
 //! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
 pub mod auxil;
+pub mod events;
 pub mod gti;
 pub mod module;
 pub mod presets;

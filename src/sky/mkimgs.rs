@@ -1,0 +1,208 @@
+//! Counts images from an event list, as the original's xselect script made them: a sky
+//! image on the 1000×1000 X/Y grid with the event file's sky WCS, and a 360×360 DET1 image.
+
+use crate::error::{Error, Result};
+use crate::io::image::Image;
+use crate::io::output::Output;
+use crate::obs::events::EventFile;
+use std::path::{Path, PathBuf};
+
+/// Largest sky image side accepted from TLMIN/TLMAX (NuSTAR files use 1000; solar-
+/// coordinate files 3000).
+const MAX_SKY: i64 = 10000;
+/// Side of the DET1 grid.
+const DET1: usize = 360;
+
+/// First and last PI channel of a band, with the original's arithmetic
+/// (`trunc((elow−1.6)/0.04 + 1)`, `trunc((ehigh−1.6)/0.04)`, in f64: 3 keV → 36, 20 keV →
+/// 459). PI channel c covers [1.6 + 0.04c, 1.64 + 0.04c) keV.
+pub fn band_channels(elow: f64, ehigh: f64) -> Result<(i64, i64)> {
+    if !(elow.is_finite() && ehigh.is_finite()) || elow >= ehigh {
+        return Err(Error::msg(format!(
+            "energy band {elow}-{ehigh} keV: ELOW must be below EHIGH"
+        )));
+    }
+    let clow = ((elow - 1.6) / 0.04 + 1.0).trunc() as i64;
+    let chigh = ((ehigh - 1.6) / 0.04).trunc() as i64;
+    let (clow, chigh) = (clow.max(0), chigh.min(4095));
+    if clow > chigh {
+        return Err(Error::msg(format!(
+            "energy band {elow}-{ehigh} keV selects no PI channel (NuSTAR covers 1.6-165.44 keV)"
+        )));
+    }
+    Ok((clow, chigh))
+}
+
+/// What mkimgs made.
+#[derive(Debug, Clone)]
+pub struct MkimgsSummary {
+    pub sky_path: PathBuf,
+    pub det1_path: PathBuf,
+    pub channels: (i64, i64),
+    /// Events in the band.
+    pub in_band: usize,
+    /// Events in the band binned into the sky image.
+    pub sky_counts: usize,
+    /// Events in the band with X/Y off the sky grid (or null).
+    pub sky_dropped: usize,
+    /// Events in the sky band binned into the DET1 image (RAWX, RAWY in 1..30).
+    pub det1_counts: usize,
+}
+
+/// Observation keywords copied from the EVENTS header into both images.
+const COPIED: &[&str] = &[
+    "TELESCOP", "INSTRUME", "OBS_ID", "TARG_ID", "OBJECT", "RA_OBJ", "DEC_OBJ", "RA_NOM",
+    "DEC_NOM", "RA_PNT", "DEC_PNT", "PA_PNT", "EQUINOX", "RADECSYS", "RADESYS", "TIMESYS",
+    "MJDREFI", "MJDREFF", "TIMEREF", "TIMEUNIT", "TSTART", "TSTOP", "TELAPSE", "DATE-OBS",
+    "DATE-END", "ONTIME", "EXPOSURE", "LIVETIME", "DEADC", "MJD-OBS", "DEPTHCUT", "OBSMODE",
+];
+
+fn copied_cards(cards: &[String]) -> Vec<String> {
+    COPIED
+        .iter()
+        .filter_map(|k| {
+            cards
+                .iter()
+                .find(|c| c.get(..8).map(str::trim) == Some(*k))
+                .cloned()
+        })
+        .collect()
+}
+
+/// Make `<outname>.fits` (sky) and `<outname>det.fits` (DET1) from the events with
+/// clow ≤ PI ≤ chigh. Sky pixel index = X − TLMIN (X is integer in NuSTAR files); the DET1 image also requires
+/// RAWX and RAWY in 1..30 (the original drops the detector-edge pixels there).
+pub fn mkimgs(
+    evt: &Path,
+    outname: &str,
+    elow: f64,
+    ehigh: f64,
+    clobber: bool,
+) -> Result<MkimgsSummary> {
+    let channels = band_channels(elow, ehigh)?;
+    let sky_out = Output::new(&format!("{outname}.fits"), clobber);
+    let det_out = sky_out.sibling(format!(
+        "{}det.fits",
+        sky_out.path.to_string_lossy().trim_end_matches(".fits")
+    ));
+    crate::io::output::check_all(&[sky_out.clone(), det_out.clone()])?;
+
+    let mut ev = EventFile::open(evt)?;
+    let wcs = ev.sky_wcs()?;
+    let (nx, ny) = (
+        wcs.tlmax[0] - wcs.tlmin[0] + 1,
+        wcs.tlmax[1] - wcs.tlmin[1] + 1,
+    );
+    if !(1..=MAX_SKY).contains(&nx) || !(1..=MAX_SKY).contains(&ny) {
+        return Err(Error::file(
+            evt,
+            format!("X/Y columns declare a {nx}x{ny} sky grid (TLMIN/TLMAX)"),
+        ));
+    }
+    let (nx, ny) = (nx as usize, ny as usize);
+    let pi = ev.column_i64("PI")?;
+    let x = ev.column_i64("X")?;
+    let y = ev.column_i64("Y")?;
+    let dx = ev.column_i64("DET1X")?;
+    let dy = ev.column_i64("DET1Y")?;
+    let rx = ev.column_i64("RAWX")?;
+    let ry = ev.column_i64("RAWY")?;
+
+    let mut sky = Image::zeros(nx, ny);
+    let mut det = Image::zeros(DET1, DET1);
+    let mut s = MkimgsSummary {
+        sky_path: sky_out.path.clone(),
+        det1_path: det_out.path.clone(),
+        channels,
+        in_band: 0,
+        sky_counts: 0,
+        sky_dropped: 0,
+        det1_counts: 0,
+    };
+    let on = |v: i64, n: usize| v >= 1 && v <= n as i64;
+    for i in 0..pi.len() {
+        if pi[i] < channels.0 || pi[i] > channels.1 {
+            continue;
+        }
+        s.in_band += 1;
+        let (ix, iy) = (x[i] - wcs.tlmin[0] + 1, y[i] - wcs.tlmin[1] + 1);
+        if on(ix, nx) && on(iy, ny) {
+            *sky.at_mut(ix as usize - 1, iy as usize - 1) += 1.0;
+            s.sky_counts += 1;
+        } else {
+            s.sky_dropped += 1;
+        }
+        if on(dx[i], DET1)
+            && on(dy[i], DET1)
+            && (1..=30).contains(&rx[i])
+            && (1..=30).contains(&ry[i])
+        {
+            *det.at_mut(dx[i] as usize - 1, dy[i] as usize - 1) += 1.0;
+            s.det1_counts += 1;
+        }
+    }
+    let copied = copied_cards(&ev.cards);
+    let history = format!(
+        "nuskybgd mkimgs: {} PI {}-{} ({elow}-{ehigh} keV)",
+        evt.display(),
+        channels.0,
+        channels.1
+    );
+    let band = |f: &mut crate::io::fits::Fits, total: usize| -> Result<()> {
+        f.set_key_str("HDUCLASS", "OGIP", "format conforms to OGIP conventions")?;
+        f.set_key_str("HDUCLAS1", "IMAGE", "extension contains an image")?;
+        f.copy_cards(&copied, &[])?;
+        f.set_key_i64("TOTCTS", total as i64, "Total pixel count")?;
+        f.set_key_i64("CHANMIN", channels.0, "Low PI channel")?;
+        f.set_key_i64("CHANMAX", channels.1, "High PI channel")?;
+        f.set_key_str("CHANTYPE", "PI", "Energy channel name")?;
+        f.history(&history)
+    };
+    sky_out.write_fits(|f| {
+        f.write_image(&sky, 32)?;
+        for (i, ax) in [1, 2].into_iter().enumerate() {
+            f.set_key_str(&format!("CTYPE{ax}"), &wcs.ctype[i], "")?;
+            let crpix = wcs.crpix[i] - (wcs.tlmin[i] - 1) as f64;
+            f.set_key_f64(&format!("CRPIX{ax}"), crpix, "reference pixel")?;
+            f.set_key_f64(
+                &format!("CRVAL{ax}"),
+                wcs.crval[i],
+                "coordinate at reference pixel (deg)",
+            )?;
+            f.set_key_f64(&format!("CDELT{ax}"), wcs.cdelt[i], "pixel size (deg)")?;
+            f.set_key_str(&format!("CUNIT{ax}"), "deg", "")?;
+        }
+        band(f, s.sky_counts)
+    })?;
+    det_out.write_fits(|f| {
+        f.write_image(&det, 32)?;
+        for ax in [1, 2] {
+            let name = if ax == 1 { "DET1X" } else { "DET1Y" };
+            // physical (DET1 pixel) coordinates equal image pixels: LTV = 0, LTM = 1
+            f.set_key_str(&format!("CTYPE{ax}P"), name, "")?;
+            f.set_key_f64(&format!("CRPIX{ax}P"), 1.0, "")?;
+            f.set_key_f64(&format!("CRVAL{ax}P"), 1.0, "")?;
+            f.set_key_f64(&format!("CDELT{ax}P"), 1.0, "")?;
+            f.set_key_str(&format!("WCSTY{ax}P"), "PHYSICAL", "")?;
+            f.set_key_f64(
+                &format!("LTV{ax}"),
+                0.0,
+                "offset for logical to physical pixel",
+            )?;
+            f.set_key_f64(
+                &format!("LTM{ax}_{ax}"),
+                1.0,
+                "slope for logical to physical pixel",
+            )?;
+        }
+        f.set_key_str("WCSNAMEP", "PHYSICAL", "")?;
+        band(f, s.det1_counts)
+    })?;
+    if s.in_band == 0 {
+        eprintln!(
+            "mkimgs: warning: no events in PI {}-{}",
+            channels.0, channels.1
+        );
+    }
+    Ok(s)
+}
