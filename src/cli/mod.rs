@@ -4,6 +4,7 @@
 pub mod args;
 pub mod aspecthist;
 pub mod mkimgs;
+pub mod phafix;
 pub mod projbgd;
 
 use crate::error::Result;
@@ -23,7 +24,12 @@ pub struct Task {
 
 /// All tasks, in the order the help lists them.
 pub fn tasks() -> Vec<Task> {
-    vec![mkimgs::task(), aspecthist::task(), projbgd::task()]
+    vec![
+        mkimgs::task(),
+        aspecthist::task(),
+        projbgd::task(),
+        phafix::task(),
+    ]
 }
 
 fn print_overview() {

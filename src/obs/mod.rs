@@ -3,5 +3,6 @@ pub mod auxil;
 pub mod events;
 pub mod gti;
 pub mod module;
+pub mod phafix;
 pub mod presets;
 pub mod refpoint;
