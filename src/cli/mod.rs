@@ -6,6 +6,7 @@ pub mod aspecthist;
 pub mod mkimgs;
 pub mod phafix;
 pub mod projbgd;
+pub mod regmask;
 
 use crate::error::Result;
 use args::Args;
@@ -28,6 +29,7 @@ pub fn tasks() -> Vec<Task> {
         mkimgs::task(),
         aspecthist::task(),
         projbgd::task(),
+        regmask::task(),
         phafix::task(),
     ]
 }

@@ -2,3 +2,5 @@
 pub mod fits;
 pub mod image;
 pub mod output;
+pub mod region;
+pub mod wcs;

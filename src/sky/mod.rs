@@ -5,3 +5,4 @@ pub mod mkimgs;
 pub mod projbgd;
 pub mod projbgd_task;
 pub mod refimg;
+pub mod regmask;
