@@ -4,6 +4,7 @@
 pub mod args;
 pub mod aspecthist;
 pub mod mkimgs;
+pub mod mkinstrmap;
 pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
@@ -27,6 +28,7 @@ pub struct Task {
 pub fn tasks() -> Vec<Task> {
     vec![
         mkimgs::task(),
+        mkinstrmap::task(),
         aspecthist::task(),
         projbgd::task(),
         regmask::task(),

@@ -1,8 +1,11 @@
 //! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
 pub mod auxil;
+pub mod badpix;
+pub mod caldb;
 pub mod events;
 pub mod gti;
 pub mod module;
 pub mod phafix;
+pub mod pixpos;
 pub mod presets;
 pub mod refpoint;

@@ -1,0 +1,178 @@
+//! CALDB lookups through `$CALDB/data/nustar/fpm/caldb.indx`, as HEASoft's quzcif selects:
+//! matching TELESCOP/INSTRUME/DETNAM/CAL_CNAM, quality CAL_QUAL = 0, validity start
+//! (CAL_VSD + CAL_VST) not after the observation start; the latest such start wins, and
+//! among equal starts the entry listed last (the newest file) wins.
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use std::path::{Path, PathBuf};
+
+/// A CALDB tree.
+#[derive(Debug, Clone)]
+pub struct Caldb {
+    /// `$CALDB`.
+    pub root: PathBuf,
+}
+
+/// A selected calibration file: path and extension number (CAL_XNO, 1-based extension
+/// after the primary; 0 when the index does not say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalFile {
+    pub path: PathBuf,
+    pub ext: usize,
+}
+
+impl Caldb {
+    /// The CALDB named by `$CALDB`, or None when unset.
+    pub fn from_env() -> Option<Caldb> {
+        std::env::var_os("CALDB").map(|r| Caldb {
+            root: PathBuf::from(r),
+        })
+    }
+
+    /// The NuSTAR FPM index file.
+    pub fn index_path(&self) -> PathBuf {
+        self.root.join("data/nustar/fpm/caldb.indx")
+    }
+
+    /// Select the file for `cnam` (PIXPOS, INSTRMAP, BADPIX, DETABS, …) for an instrument
+    /// (FPMA/FPMB) and detector (e.g. "DET0"; None to ignore DETNAM) valid at `date_obs`
+    /// (ISO `YYYY-MM-DDThh:mm:ss[.fff]`).
+    pub fn lookup(
+        &self,
+        cnam: &str,
+        instrume: &str,
+        detnam: Option<&str>,
+        date_obs: &str,
+    ) -> Result<CalFile> {
+        let index = self.index_path();
+        if !index.is_file() {
+            return Err(Error::file(
+                &index,
+                "CALDB index not found (is $CALDB set to the CALDB root?)",
+            ));
+        }
+        let when = normalise_date(date_obs)
+            .ok_or_else(|| Error::msg(format!("DATE-OBS '{date_obs}' is not an ISO date")))?;
+        let mut f = Fits::open(&index)?;
+        f.goto_hdu(2)?;
+        let col = |f: &mut Fits, n: &str| f.read_col_str(n);
+        let tel = col(&mut f, "TELESCOP")?;
+        let ins = col(&mut f, "INSTRUME")?;
+        let det = col(&mut f, "DETNAM")?;
+        let cn = col(&mut f, "CAL_CNAM")?;
+        let dir = col(&mut f, "CAL_DIR")?;
+        let file = col(&mut f, "CAL_FILE")?;
+        let vsd = col(&mut f, "CAL_VSD")?;
+        let vst = col(&mut f, "CAL_VST")?;
+        let qual = match f.opt_col("CAL_QUAL")? {
+            Some(_) => f.read_col_i64("CAL_QUAL")?,
+            None => vec![0; tel.len()],
+        };
+        let xno = match f.opt_col("CAL_XNO")? {
+            Some(_) => f.read_col_i64("CAL_XNO")?,
+            None => vec![0; tel.len()],
+        };
+        let mut best: Option<(String, usize)> = None;
+        for i in 0..tel.len() {
+            let ok = tel[i].eq_ignore_ascii_case("NUSTAR")
+                && ins[i].eq_ignore_ascii_case(instrume)
+                && cn[i].eq_ignore_ascii_case(cnam)
+                && qual[i] == 0
+                && detnam.is_none_or(|d| det[i].eq_ignore_ascii_case(d) || det[i] == "-");
+            if !ok {
+                continue;
+            }
+            let Some(start) = normalise_date(&format!("{}T{}", vsd[i], vst[i])) else {
+                continue;
+            };
+            if start > when {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(s, _)| start >= *s) {
+                best = Some((start, i));
+            }
+        }
+        let (_, i) = best.ok_or_else(|| {
+            Error::file(
+                &index,
+                format!(
+                    "no {cnam} entry for {instrume}{} valid on {date_obs} (CAL_QUAL = 0)",
+                    detnam.map(|d| format!(" {d}")).unwrap_or_default()
+                ),
+            )
+        })?;
+        let path = self.root.join(&dir[i]).join(&file[i]);
+        if !path.is_file() {
+            return Err(Error::file(
+                &path,
+                format!("CALDB index lists this {cnam} file but it is missing"),
+            ));
+        }
+        Ok(CalFile {
+            path,
+            ext: xno[i].max(0) as usize,
+        })
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ss` from an ISO date with optional time and fractional seconds, so that
+/// string order is time order; None when malformed.
+pub fn normalise_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (s, "00:00:00"),
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    if d.len() != 3
+        || t.len() != 3
+        || d.iter()
+            .chain(t[..2].iter())
+            .any(|p| p.parse::<u32>().is_err())
+    {
+        return None;
+    }
+    let sec: f64 = t[2].parse().ok()?;
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        d[0].parse::<u32>().ok()?,
+        d[1].parse::<u32>().ok()?,
+        d[2].parse::<u32>().ok()?,
+        t[0].parse::<u32>().ok()?,
+        t[1].parse::<u32>().ok()?,
+        sec.floor() as u32
+    ))
+}
+
+/// Convenience: a CALDB from `$CALDB` or a clear error.
+pub fn caldb_from_env() -> Result<Caldb> {
+    Caldb::from_env().ok_or_else(|| {
+        Error::msg("$CALDB is not set: point it at the HEASoft calibration database")
+    })
+}
+
+/// True when `path` exists and is a CALDB root with a NuSTAR FPM index.
+pub fn has_index(root: &Path) -> bool {
+    root.join("data/nustar/fpm/caldb.indx").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_date;
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            normalise_date("2016-02-12T19:06:40.25").unwrap(),
+            "2016-02-12T19:06:40"
+        );
+        assert_eq!(
+            normalise_date("2010-01-01T00:00:00").unwrap(),
+            "2010-01-01T00:00:00"
+        );
+        assert_eq!(normalise_date("2010-1-1").unwrap(), "2010-01-01T00:00:00");
+        assert!(normalise_date("yesterday").is_none());
+    }
+}

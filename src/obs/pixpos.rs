@@ -1,0 +1,186 @@
+//! Which raw pixel owns each DET1 sub-pixel: from the CALDB PIXPOS file (per-grade 7×7
+//! position PDFs of every raw pixel, grade-weighted; each DET1 sub-pixel goes to the raw
+//! pixel with the largest summed PDF there), or from the auxiliary IDL maps.
+//!
+//! Both maps are 360×360, row-major `[dety][detx]`, 0-based, and carry the original's
+//! (−1, −1) shift: map[y][x] describes DET1 pixel (x+1, y+1) of the PDF grid.
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use crate::obs::module::Module;
+use std::path::Path;
+
+/// DET1 grid side.
+pub const N: usize = 360;
+
+/// Grade weights of the original ("from NGC253 obs 002"), grades 0..26.
+pub const GRADE_WEIGHTS: [f64; 27] = [
+    1.00000,
+    0.124902,
+    0.117130,
+    0.114720,
+    0.118038,
+    0.0114296,
+    0.0101738,
+    0.0113617,
+    0.0122017,
+    0.0157910,
+    0.0144079,
+    0.0145691,
+    0.0149934,
+    0.00165462,
+    0.00194312,
+    0.00156128,
+    0.00143400,
+    0.00210433,
+    0.00180735,
+    0.00140006,
+    0.00169704,
+    0.00189220,
+    0.00160371,
+    0.00150188,
+    0.00168007,
+    0.000296983,
+    0.000364864,
+];
+
+/// Raw-pixel ownership of the DET1 grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PixelMap {
+    /// RAWX + 32·RAWY of the owning raw pixel, −1 where none.
+    pub pixmap: Vec<i32>,
+    /// Detector (0..3) of the owning raw pixel, −1 where none.
+    pub detnum: Vec<i32>,
+}
+
+/// new[y][x] = old[y+1][x+1]; the last row and column (nothing beyond) become −1.
+fn shift_minus_one(old: &[i32]) -> Vec<i32> {
+    let mut new = vec![-1; N * N];
+    for y in 0..N - 1 {
+        for x in 0..N - 1 {
+            new[y * N + x] = old[(y + 1) * N + x + 1];
+        }
+    }
+    new
+}
+
+impl PixelMap {
+    /// Build from a CALDB PIXPOS file (extensions named PIXPOS with DETNAM DET0..DET3).
+    pub fn from_pixpos(path: &Path) -> Result<PixelMap> {
+        let mut f = Fits::open(path)?;
+        let mut pixmap = vec![-1i32; N * N];
+        let mut detnum = vec![-1i32; N * N];
+        let mut best = vec![0.0f64; N * N];
+        let mut found = 0;
+        for h in 2..=f.num_hdus()? {
+            f.goto_hdu(h)?;
+            if !f.extname()?.to_ascii_uppercase().contains("PIXPOS") {
+                continue;
+            }
+            let detnam = f.opt_key_str("DETNAM")?.unwrap_or_default();
+            let Some(det) = detnam
+                .strip_prefix("DET")
+                .and_then(|d| d.parse::<i32>().ok())
+                .filter(|d| (0..4).contains(d))
+            else {
+                continue;
+            };
+            found += 1;
+            let rawx = f.read_col_i64("RAWX")?;
+            let rawy = f.read_col_i64("RAWY")?;
+            let grade = f.read_col_i64("GRADE")?;
+            let rx = f.read_col_i64("REF_DET1X")?;
+            let ry = f.read_col_i64("REF_DET1Y")?;
+            let pdf = f.read_col_f64("PDF")?;
+            if pdf.len() != 49 * rawx.len() {
+                return Err(Error::file(path, "PDF column must hold 7x7 values per row"));
+            }
+            // rows of each raw pixel, in file order
+            let mut rows: Vec<Vec<usize>> = vec![Vec::new(); 1024];
+            for i in 0..rawx.len() {
+                let usable = rx[i] != -1
+                    && (0..32).contains(&rawx[i])
+                    && (0..32).contains(&rawy[i])
+                    && (0..=26).contains(&grade[i])
+                    && pdf[49 * i..49 * i + 49].iter().all(|v| !v.is_nan());
+                if usable {
+                    rows[(rawx[i] + 32 * rawy[i]) as usize].push(i);
+                }
+            }
+            let mut this = vec![0.0f64; N * N];
+            for ix in 0..32 {
+                for iy in 0..32 {
+                    let list = &rows[ix + 32 * iy];
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let mut touched = Vec::new();
+                    for &i in list {
+                        let w = GRADE_WEIGHTS[grade[i] as usize];
+                        for r in 0..7 {
+                            for c in 0..7 {
+                                let (x, y) = (rx[i] + c as i64, ry[i] + r as i64);
+                                if (0..N as i64).contains(&x) && (0..N as i64).contains(&y) {
+                                    let k = y as usize * N + x as usize;
+                                    if this[k] == 0.0 {
+                                        touched.push(k);
+                                    }
+                                    this[k] += pdf[49 * i + 7 * r + c] * w;
+                                }
+                            }
+                        }
+                    }
+                    touched.sort_unstable();
+                    touched.dedup();
+                    for k in touched {
+                        if this[k] > best[k] {
+                            best[k] = this[k];
+                            pixmap[k] = (ix + 32 * iy) as i32;
+                            detnum[k] = det;
+                        }
+                        this[k] = 0.0;
+                    }
+                }
+            }
+        }
+        if found == 0 {
+            return Err(Error::file(
+                path,
+                "no PIXPOS extensions with DETNAM DET0..DET3",
+            ));
+        }
+        Ok(PixelMap {
+            pixmap: shift_minus_one(&pixmap),
+            detnum: shift_minus_one(&detnum),
+        })
+    }
+
+    /// Read the auxiliary IDL maps `idl_pixmap{M}.fits` and `idl_detnum{M}.fits` (written by
+    /// the IDL original after its (−1, −1) shift).
+    pub fn from_auxil(auxil: &Path, m: Module) -> Result<PixelMap> {
+        let read = |name: String| -> Result<Vec<i32>> {
+            let p = auxil.join(&name);
+            let mut f = Fits::open(&p)?;
+            let mut img = None;
+            for h in 1..=f.num_hdus()? {
+                f.goto_hdu(h)?;
+                if f.opt_key_i64("NAXIS")? == Some(2) {
+                    img = Some(f.read_image()?);
+                    break;
+                }
+            }
+            let img = img.ok_or_else(|| Error::file(&p, "no image"))?;
+            if (img.nx, img.ny) != (N, N) {
+                return Err(Error::file(
+                    &p,
+                    format!("expected a 360x360 map, found {}x{}", img.nx, img.ny),
+                ));
+            }
+            Ok(img.data.iter().map(|v| v.round() as i32).collect())
+        };
+        Ok(PixelMap {
+            pixmap: read(format!("idl_pixmap{}.fits", m.letter()))?,
+            detnum: read(format!("idl_detnum{}.fits", m.letter()))?,
+        })
+    }
+}
