@@ -5,6 +5,7 @@ pub mod args;
 pub mod aspecthist;
 pub mod mkimgs;
 pub mod mkinstrmap;
+pub mod model_eval;
 pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
@@ -33,6 +34,7 @@ pub fn tasks() -> Vec<Task> {
         projbgd::task(),
         regmask::task(),
         phafix::task(),
+        model_eval::task(),
     ]
 }
 

@@ -1,1 +1,3 @@
 //! The spectral engine: OGIP spectra and responses, XSPEC models, folding, statistics, fitting, .xcm files.
+pub mod expr;
+pub mod models;
