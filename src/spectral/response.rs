@@ -1,0 +1,170 @@
+//! Responses: RMF (MATRIX or SPECRESP MATRIX with EBOUNDS; fixed or variable-length rows,
+//! several channel groups per row) and ARF (SPECRESP), with XSPEC's consistency checks.
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use std::path::{Path, PathBuf};
+
+/// A redistribution matrix: for each energy bin, runs of (first channel index, values).
+/// Channel indices are 0-based offsets from the first channel (TLMIN of F_CHAN).
+#[derive(Debug, Clone)]
+pub struct Rmf {
+    pub path: PathBuf,
+    /// Energy bin edges (keV), N+1 ascending values (from ENERG_LO/ENERG_HI).
+    pub energy_lo: Vec<f64>,
+    pub energy_hi: Vec<f64>,
+    /// Per energy bin: (first channel index, response values).
+    pub rows: Vec<Vec<(usize, Vec<f64>)>>,
+    /// Number of channels (DETCHANS or EBOUNDS length).
+    pub nchan: usize,
+    /// First channel number (0 for NuSTAR).
+    pub first_channel: i64,
+    /// Nominal channel energy bounds (keV) from EBOUNDS.
+    pub e_min: Vec<f64>,
+    pub e_max: Vec<f64>,
+}
+
+impl Rmf {
+    /// Read an RMF; errors name the file and what is wrong.
+    pub fn read(path: &Path) -> Result<Rmf> {
+        let mut f = Fits::open(path)?;
+        if !(f.try_goto_named("MATRIX")? || f.try_goto_named("SPECRESP MATRIX")?) {
+            return Err(Error::file(
+                path,
+                "no MATRIX or SPECRESP MATRIX extension: not an RMF",
+            ));
+        }
+        let lo = f.read_col_f64("ENERG_LO")?;
+        let hi = f.read_col_f64("ENERG_HI")?;
+        let ngrp = f.read_col_i64("N_GRP")?;
+        let cf = f.col("F_CHAN")?;
+        let cn = f.col("N_CHAN")?;
+        let cm = f.col("MATRIX")?;
+        let first_channel = f.opt_key_i64(&format!("TLMIN{cf}"))?.unwrap_or(1);
+        let detchans = f.opt_key_i64("DETCHANS")?;
+        let mut rows = Vec::with_capacity(lo.len());
+        for r in 0..lo.len() {
+            let fch = f.read_cell_f64(cf, r)?;
+            let nch = f.read_cell_f64(cn, r)?;
+            let m = f.read_cell_f64(cm, r)?;
+            let g = (ngrp[r].max(0) as usize).min(fch.len()).min(nch.len());
+            let mut runs = Vec::with_capacity(g);
+            let mut k = 0;
+            for j in 0..g {
+                let (c0, n) = (fch[j] as i64 - first_channel, nch[j] as usize);
+                if c0 < 0 || k + n > m.len() {
+                    return Err(Error::file(
+                        path,
+                        format!(
+                            "energy row {}: channel group {} does not fit the MATRIX row",
+                            r + 1,
+                            j + 1
+                        ),
+                    ));
+                }
+                runs.push((c0 as usize, m[k..k + n].to_vec()));
+                k += n;
+            }
+            rows.push(runs);
+        }
+        let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
+            (f.read_col_f64("E_MIN")?, f.read_col_f64("E_MAX")?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let nchan = detchans.map(|d| d as usize).unwrap_or(e_min.len());
+        if let Some((r, _)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, runs)| runs.iter().any(|(c0, v)| c0 + v.len() > nchan))
+        {
+            return Err(Error::file(
+                path,
+                format!("energy row {} reaches past DETCHANS = {nchan}", r + 1),
+            ));
+        }
+        if !e_min.is_empty() && e_min.len() != nchan {
+            return Err(Error::file(
+                path,
+                format!("EBOUNDS has {} channels, DETCHANS is {nchan}", e_min.len()),
+            ));
+        }
+        Ok(Rmf {
+            path: path.to_path_buf(),
+            energy_lo: lo,
+            energy_hi: hi,
+            rows,
+            nchan,
+            first_channel,
+            e_min,
+            e_max,
+        })
+    }
+
+    /// Energy grid as N+1 edges (ENERG_LO of each bin and ENERG_HI of the last).
+    pub fn edges(&self) -> Vec<f64> {
+        let mut e = self.energy_lo.clone();
+        if let Some(h) = self.energy_hi.last() {
+            e.push(*h);
+        }
+        e
+    }
+
+    /// Fold a flux per energy bin (times an optional ARF) into counts/s per channel, adding
+    /// into `out` (length `nchan`).
+    pub fn fold_into(&self, flux: &[f64], arf: Option<&[f64]>, out: &mut [f64]) {
+        for (e, runs) in self.rows.iter().enumerate() {
+            let w = flux[e] * arf.map_or(1.0, |a| a[e]);
+            if w == 0.0 {
+                continue;
+            }
+            for (c0, v) in runs {
+                for (o, m) in out[*c0..*c0 + v.len()].iter_mut().zip(v) {
+                    *o += w * m;
+                }
+            }
+        }
+    }
+}
+
+/// An ancillary response: effective area (cm²) per energy bin.
+#[derive(Debug, Clone)]
+pub struct Arf {
+    pub path: PathBuf,
+    pub energy_lo: Vec<f64>,
+    pub energy_hi: Vec<f64>,
+    pub area: Vec<f64>,
+}
+
+impl Arf {
+    /// Read an ARF (extension SPECRESP).
+    pub fn read(path: &Path) -> Result<Arf> {
+        let mut f = Fits::open(path)?;
+        if !f.try_goto_named("SPECRESP")? {
+            return Err(Error::file(path, "no SPECRESP extension: not an ARF"));
+        }
+        Ok(Arf {
+            path: path.to_path_buf(),
+            energy_lo: f.read_col_f64("ENERG_LO")?,
+            energy_hi: f.read_col_f64("ENERG_HI")?,
+            area: f.read_col_f64("SPECRESP")?,
+        })
+    }
+
+    /// XSPEC's check: the ARF must have one row per RMF energy bin (energies are not
+    /// compared: some released ARFs store them with reduced precision).
+    pub fn check_against(&self, rmf: &Rmf) -> Result<()> {
+        if self.area.len() != rmf.energy_lo.len() {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "ARF has {} energy bins but the RMF {} has {}",
+                    self.area.len(),
+                    rmf.path.display(),
+                    rmf.energy_lo.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
