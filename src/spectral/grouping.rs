@@ -293,8 +293,8 @@ mod tests {
     fn group_min_30() {
         let counts = [10.0, 10.0, 15.0, 40.0, 0.0, 29.0, 5.0, 3.0];
         let (g, q) = group_min(&counts, &[0; 8], 30.0);
-        assert_eq!(g, vec![1, -1, -1, 1, 1, -1, 1, 1]);
-        assert_eq!(q, vec![0, 0, 0, 0, 0, 0, 2, 2]);
+        assert_eq!(g, vec![1, -1, -1, 1, 1, -1, -1, 1]);
+        assert_eq!(q, vec![0, 0, 0, 0, 0, 0, 0, 2]);
         // bad channels are swallowed without adding counts
         let (g, _) = group_min(&[20.0, 100.0, 20.0], &[0, 1, 0], 30.0);
         assert_eq!(g, vec![1, -1, -1]);
