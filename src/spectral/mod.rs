@@ -5,3 +5,4 @@ pub mod models;
 pub mod pha;
 pub mod response;
 pub mod stat;
+pub mod xcm;

@@ -1,0 +1,372 @@
+//! Parameter links (`= 1.118002e00*apbgd:p3`, `= p5`, `= oot:p1`, `= p20 - p33`): parsing,
+//! XSPEC's normalised text form, and evaluation.
+//!
+//! Normal form (as XSPEC writes it back): references as `name:pN` or `pN`; spaces only
+//! around binary `+` and `-`; `*`, `/`, `^` and parentheses without spaces; numbers as typed
+//! except that the `+` of an exponent is dropped (`1.118002e+00` → `1.118002e00`). A link
+//! that is a single bare integer (`= 5`, old XSPEC) refers to parameter 5.
+
+use crate::error::{Error, Result};
+
+/// A parameter reference: optional model (source) name and 1-based parameter index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParRef {
+    pub model: Option<String>,
+    pub index: usize,
+}
+
+/// A link expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number with the text it was typed as.
+    Num(f64, String),
+    Ref(ParRef),
+    Neg(Box<Expr>),
+    Bin(char, Box<Expr>, Box<Expr>),
+    Func(String, Box<Expr>),
+    Paren(Box<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64, String),
+    Ref(ParRef),
+    Ident(String),
+    Op(char),
+    Open,
+    Close,
+}
+
+fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
+    let c: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_whitespace() {
+            i += 1;
+        } else if "+-*/^".contains(ch) {
+            out.push(Tok::Op(ch));
+            i += 1;
+        } else if ch == '(' {
+            out.push(Tok::Open);
+            i += 1;
+        } else if ch == ')' {
+            out.push(Tok::Close);
+            i += 1;
+        } else if ch.is_ascii_digit() || ch == '.' {
+            let st = i;
+            while i < c.len() && (c[i].is_ascii_digit() || c[i] == '.') {
+                i += 1;
+            }
+            if i < c.len() && (c[i] == 'e' || c[i] == 'E') {
+                let mut j = i + 1;
+                if j < c.len() && (c[j] == '+' || c[j] == '-') {
+                    j += 1;
+                }
+                if j < c.len() && c[j].is_ascii_digit() {
+                    i = j;
+                    while i < c.len() && c[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let text: String = c[st..i].iter().collect();
+            if i < c.len() && c[i] == ':' && text.chars().all(|d| d.is_ascii_digit()) {
+                // `1:p2`: a parameter of source (or response) number 1, as in rnewpar
+                i += 1;
+                if i < c.len() && (c[i] == 'p' || c[i] == 'P') {
+                    i += 1;
+                }
+                let ds = i;
+                while i < c.len() && c[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if ds == i {
+                    return Err(format!("'{text}:' is not a parameter reference"));
+                }
+                let n: usize = c[ds..i].iter().collect::<String>().parse().unwrap_or(0);
+                out.push(Tok::Ref(ParRef {
+                    model: Some(text),
+                    index: n,
+                }));
+                continue;
+            }
+            let v: f64 = text
+                .parse()
+                .map_err(|_| format!("'{text}' is not a number"))?;
+            out.push(Tok::Num(v, text));
+        } else if ch.is_alphabetic() || ch == '_' {
+            let st = i;
+            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
+                i += 1;
+            }
+            let word: String = c[st..i].iter().collect();
+            if i < c.len() && c[i] == ':' {
+                // model:pN or model:N
+                i += 1;
+                let st2 = i;
+                if i < c.len() && (c[i] == 'p' || c[i] == 'P') {
+                    i += 1;
+                }
+                let ds = i;
+                while i < c.len() && c[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if ds == i {
+                    return Err(format!(
+                        "'{}' is not a parameter reference",
+                        c[st..i.max(st2)].iter().collect::<String>()
+                    ));
+                }
+                let n: usize = c[ds..i].iter().collect::<String>().parse().unwrap_or(0);
+                out.push(Tok::Ref(ParRef {
+                    model: Some(word),
+                    index: n,
+                }));
+            } else if (word.starts_with('p') || word.starts_with('P'))
+                && word.len() > 1
+                && word[1..].chars().all(|d| d.is_ascii_digit())
+            {
+                out.push(Tok::Ref(ParRef {
+                    model: None,
+                    index: word[1..].parse().unwrap_or(0),
+                }));
+            } else {
+                out.push(Tok::Ident(word.to_ascii_lowercase()));
+            }
+        } else {
+            return Err(format!("unexpected '{ch}' in link"));
+        }
+    }
+    Ok(out)
+}
+
+struct P {
+    t: Vec<Tok>,
+    i: usize,
+}
+
+impl P {
+    fn peek(&self) -> Option<&Tok> {
+        self.t.get(self.i)
+    }
+    fn sum(&mut self) -> std::result::Result<Expr, String> {
+        let mut a = self.prod()?;
+        while let Some(Tok::Op(o @ ('+' | '-'))) = self.peek().cloned() {
+            self.i += 1;
+            let b = self.prod()?;
+            a = Expr::Bin(o, Box::new(a), Box::new(b));
+        }
+        Ok(a)
+    }
+    fn prod(&mut self) -> std::result::Result<Expr, String> {
+        let mut a = self.pow()?;
+        while let Some(Tok::Op(o @ ('*' | '/'))) = self.peek().cloned() {
+            self.i += 1;
+            let b = self.pow()?;
+            a = Expr::Bin(o, Box::new(a), Box::new(b));
+        }
+        Ok(a)
+    }
+    fn pow(&mut self) -> std::result::Result<Expr, String> {
+        let a = self.unary()?;
+        if let Some(Tok::Op('^')) = self.peek() {
+            self.i += 1;
+            let b = self.pow()?;
+            return Ok(Expr::Bin('^', Box::new(a), Box::new(b)));
+        }
+        Ok(a)
+    }
+    fn unary(&mut self) -> std::result::Result<Expr, String> {
+        if let Some(Tok::Op('-')) = self.peek() {
+            self.i += 1;
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.atom()
+    }
+    fn atom(&mut self) -> std::result::Result<Expr, String> {
+        match self.t.get(self.i).cloned() {
+            Some(Tok::Num(v, s)) => {
+                self.i += 1;
+                Ok(Expr::Num(v, s))
+            }
+            Some(Tok::Ref(r)) => {
+                self.i += 1;
+                Ok(Expr::Ref(r))
+            }
+            Some(Tok::Ident(f)) => {
+                self.i += 1;
+                if self.peek() != Some(&Tok::Open) {
+                    return Err(format!(
+                        "'{f}' is neither a function nor a parameter reference"
+                    ));
+                }
+                let inner = self.atom()?;
+                let inner = match inner {
+                    Expr::Paren(e) => e,
+                    e => Box::new(e),
+                };
+                Ok(Expr::Func(f, inner))
+            }
+            Some(Tok::Open) => {
+                self.i += 1;
+                let e = self.sum()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return Err("missing ')'".into());
+                }
+                self.i += 1;
+                Ok(Expr::Paren(Box::new(e)))
+            }
+            t => Err(format!("unexpected {t:?} in link")),
+        }
+    }
+}
+
+/// Functions XSPEC link expressions may use.
+const FUNCS: &[&str] = &[
+    "exp", "log", "ln", "sqrt", "abs", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+    "tanh", "int", "sign",
+];
+
+impl Expr {
+    /// Parse the text after `=`.
+    pub fn parse(text: &str) -> Result<Expr> {
+        let toks = lex(text.trim()).map_err(Error::msg)?;
+        if toks.is_empty() {
+            return Err(Error::msg("empty link"));
+        }
+        // old form: a lone integer (optionally model:N handled by the lexer) is a reference
+        if let [Tok::Num(v, s)] = toks.as_slice() {
+            if !s.contains(['.', 'e', 'E']) && *v >= 1.0 {
+                return Ok(Expr::Ref(ParRef {
+                    model: None,
+                    index: *v as usize,
+                }));
+            }
+        }
+        let mut p = P { t: toks, i: 0 };
+        let e = p.sum().map_err(Error::msg)?;
+        if p.i != p.t.len() {
+            return Err(Error::msg(format!(
+                "unexpected text in link '{}'",
+                text.trim()
+            )));
+        }
+        e.check_funcs()?;
+        Ok(e)
+    }
+
+    fn check_funcs(&self) -> Result<()> {
+        match self {
+            Expr::Func(f, a) => {
+                if !FUNCS.contains(&f.as_str()) {
+                    return Err(Error::msg(format!("unknown function '{f}' in link")));
+                }
+                a.check_funcs()
+            }
+            Expr::Neg(a) | Expr::Paren(a) => a.check_funcs(),
+            Expr::Bin(_, a, b) => a.check_funcs().and(b.check_funcs()),
+            _ => Ok(()),
+        }
+    }
+
+    /// XSPEC's normalised text (without the leading `= `).
+    pub fn to_text(&self) -> String {
+        match self {
+            Expr::Num(_, s) => s.replacen("e+", "e", 1).replacen("E+", "E", 1),
+            Expr::Ref(r) => match &r.model {
+                Some(m) => format!("{m}:p{}", r.index),
+                None => format!("p{}", r.index),
+            },
+            Expr::Neg(a) => format!("-{}", a.to_text()),
+            Expr::Bin(o @ ('+' | '-'), a, b) => format!("{} {o} {}", a.to_text(), b.to_text()),
+            Expr::Bin(o, a, b) => format!("{}{o}{}", a.to_text(), b.to_text()),
+            Expr::Func(f, a) => format!("{f}({})", a.to_text()),
+            Expr::Paren(a) => format!("({})", a.to_text()),
+        }
+    }
+
+    /// Every parameter reference.
+    pub fn refs(&self) -> Vec<&ParRef> {
+        match self {
+            Expr::Ref(r) => vec![r],
+            Expr::Neg(a) | Expr::Paren(a) | Expr::Func(_, a) => a.refs(),
+            Expr::Bin(_, a, b) => {
+                let mut v = a.refs();
+                v.extend(b.refs());
+                v
+            }
+            Expr::Num(..) => vec![],
+        }
+    }
+
+    /// Value, given the value of each reference.
+    pub fn eval(&self, value: &dyn Fn(&ParRef) -> f64) -> f64 {
+        match self {
+            Expr::Num(v, _) => *v,
+            Expr::Ref(r) => value(r),
+            Expr::Neg(a) => -a.eval(value),
+            Expr::Paren(a) => a.eval(value),
+            Expr::Bin(o, a, b) => {
+                let (x, y) = (a.eval(value), b.eval(value));
+                match o {
+                    '+' => x + y,
+                    '-' => x - y,
+                    '*' => x * y,
+                    '/' => x / y,
+                    _ => x.powf(y),
+                }
+            }
+            Expr::Func(f, a) => {
+                let x = a.eval(value);
+                match f.as_str() {
+                    "exp" => x.exp(),
+                    "log" => x.log10(),
+                    "ln" => x.ln(),
+                    "sqrt" => x.sqrt(),
+                    "abs" => x.abs(),
+                    "sin" => x.sin(),
+                    "cos" => x.cos(),
+                    "tan" => x.tan(),
+                    "asin" => x.asin(),
+                    "acos" => x.acos(),
+                    "atan" => x.atan(),
+                    "sinh" => x.sinh(),
+                    "cosh" => x.cosh(),
+                    "tanh" => x.tanh(),
+                    "int" => x.trunc(),
+                    _ => x.signum(),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation() {
+        let n = |s: &str| Expr::parse(s).unwrap().to_text();
+        assert_eq!(n("1.118002e+00 * apbgd:3"), "1.118002e00*apbgd:p3");
+        assert_eq!(n("7.164754e-01*intbgd:p7"), "7.164754e-01*intbgd:p7");
+        assert_eq!(n("p20-p33"), "p20 - p33");
+        assert_eq!(n("5"), "p5");
+        assert_eq!(n("oot:p1"), "oot:p1");
+        assert_eq!(n("0.5 * (p3 + p4)"), "0.5*(p3 + p4)");
+        assert_eq!(n("exp(p2)/2"), "exp(p2)/2");
+        for s in ["1.118002e00*apbgd:p3", "p20 - p33", "= x"].iter().take(2) {
+            assert_eq!(n(s), *s, "idempotent");
+        }
+        assert!(Expr::parse("p3 +").is_err());
+        assert!(Expr::parse("foo(p3)").is_err());
+        let e = Expr::parse("2*p3 + icm:p1").unwrap();
+        assert_eq!(
+            e.eval(&|r| if r.model.is_none() { 10.0 } else { 1.0 }),
+            21.0
+        );
+        assert_eq!(e.refs().len(), 2);
+    }
+}
