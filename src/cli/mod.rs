@@ -9,6 +9,8 @@ pub mod model_eval;
 pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
+pub mod xcm_fit;
+pub mod xcm_show;
 
 use crate::error::Result;
 use args::Args;
@@ -35,6 +37,8 @@ pub fn tasks() -> Vec<Task> {
         regmask::task(),
         phafix::task(),
         model_eval::task(),
+        xcm_show::task(),
+        xcm_fit::task(),
     ]
 }
 

@@ -1,8 +1,12 @@
 //! The spectral engine: OGIP spectra and responses, XSPEC models, folding, statistics, fitting, .xcm files.
 pub mod expr;
+pub mod fit;
 pub mod grouping;
 pub mod models;
+pub mod params;
 pub mod pha;
 pub mod response;
+pub mod run;
+pub mod session;
 pub mod stat;
 pub mod xcm;

@@ -1,0 +1,636 @@
+//! A fitting session built from a save file: spectra (each in a data group), sources 1..N
+//! (expression, responses per spectrum) and one parameter list per source holding
+//! P parameters for each data group (global index (g−1)·P + k, as XSPEC numbers them).
+
+use crate::error::{Error, Result};
+use crate::spectral::expr::Expression;
+use crate::spectral::grouping::{apply, parse_selection, Bins, Selection};
+use crate::spectral::params::{resolve_links, Addr, Param};
+use crate::spectral::pha::Spectrum;
+use crate::spectral::response::{Arf, Rmf};
+use crate::spectral::stat;
+use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
+use crate::spectral::xcm::link::{Expr, ParRef};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One model source.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// XSPEC source number (1 = the source model).
+    pub number: usize,
+    pub name: Option<String>,
+    pub expr: Expression,
+    /// Parameters per data group (None when a component is unknown).
+    pub per_group: Option<usize>,
+    /// Index of the `model` item in the save file.
+    item: usize,
+}
+
+/// A response of one source on one spectrum.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub rmf: Arc<Rmf>,
+    pub arf: Option<Arc<Arf>>,
+}
+
+/// One loaded spectrum.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    /// Data group (1-based) and spectrum number (1-based).
+    pub group: usize,
+    pub number: usize,
+    /// The file as named in the save file.
+    pub file: String,
+    pub spectrum: Spectrum,
+    pub bins: Bins,
+    pub noticed: Vec<bool>,
+    /// Response per source (index into `Session::sources`).
+    pub resp: Vec<Option<Resp>>,
+}
+
+/// The session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Fit statistic: "chi" or "cstat".
+    pub statistic: String,
+    pub sources: Vec<Source>,
+    /// Parameters of each source.
+    pub params: Vec<Vec<Param>>,
+    pub data: Vec<DataSet>,
+    /// Data groups.
+    pub ngroups: usize,
+    /// Files named in the save file that could not be found or read.
+    pub missing: Vec<(String, String)>,
+    /// The save file this came from (written back with new values).
+    pub xcm: XcmFile,
+}
+
+#[derive(Default)]
+struct DataSpec {
+    group: usize,
+    file: String,
+    dir: PathBuf,
+    resp: BTreeMap<usize, String>,
+    arf: BTreeMap<usize, String>,
+}
+
+fn gs(token: &str) -> Option<(usize, usize)> {
+    let (a, b) = token.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn default_param(p: &crate::spectral::models::ParamSpec, comp: &str) -> Param {
+    Param {
+        name: format!("{comp}.{}", p.name),
+        value: p.value,
+        delta: p.delta,
+        min: p.min,
+        bot: p.bot,
+        top: p.top,
+        max: p.max,
+        link: None,
+    }
+}
+
+impl Session {
+    /// Build a session from a save file. `base` is the directory relative paths start
+    /// from (the save file's). With `load` false no data or response file is read.
+    pub fn from_xcm(xcm: &XcmFile, path: &Path, base: &Path, load: bool) -> Result<Session> {
+        let mut cwd = base.to_path_buf();
+        let mut statistic = "chi".to_string();
+        let mut specs: BTreeMap<usize, DataSpec> = BTreeMap::new();
+        let mut selections: Vec<(bool, Selection)> = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
+        let mut newpars: Vec<(usize, String)> = Vec::new();
+        let mut freezes: Vec<(bool, String)> = Vec::new();
+        for (i, it) in xcm.items.iter().enumerate() {
+            let Item::Cmd { name, args, .. } = it else {
+                continue;
+            };
+            let line = xcm.lines[i];
+            let err = |m: String| Error::at_line(path, line, m);
+            match name.as_str() {
+                "cd" => cwd = cwd.join(args.trim()),
+                "statistic" => {
+                    let w: Vec<&str> = args.split_whitespace().collect();
+                    if let Some(s) = w.first() {
+                        if w.len() == 1 || w[1].parse::<usize>().is_err() {
+                            statistic = s.to_ascii_lowercase();
+                        }
+                    }
+                }
+                "data" => {
+                    let mut next = specs.keys().max().copied().unwrap_or(0) + 1;
+                    let mut at: Option<(usize, usize)> = None;
+                    for tok in args.split_whitespace() {
+                        if let Some(p) = gs(tok) {
+                            at = Some(p);
+                            continue;
+                        }
+                        if tok.eq_ignore_ascii_case("none") {
+                            continue;
+                        }
+                        let (g, s) = at.take().unwrap_or((1, next));
+                        next = s + 1;
+                        specs.insert(
+                            s,
+                            DataSpec {
+                                group: g,
+                                file: tok.to_string(),
+                                dir: cwd.clone(),
+                                ..Default::default()
+                            },
+                        );
+                    }
+                }
+                "response" | "arf" => {
+                    let w: Vec<&str> = args.split_whitespace().collect();
+                    let (src, sp, file) = match w.as_slice() {
+                        [t, f, ..] if gs(t).is_some() => (gs(t).unwrap().0, gs(t).unwrap().1, *f),
+                        [f] => (1, 1, *f),
+                        _ => return Err(err(format!("cannot read '{name} {args}'"))),
+                    };
+                    let full = cwd.join(file).to_string_lossy().into_owned();
+                    let d = specs.entry(sp).or_default();
+                    if name == "response" {
+                        d.resp.insert(src, full);
+                    } else {
+                        d.arf.insert(src, full);
+                    }
+                }
+                "ignore" | "notice" => selections.push((
+                    name == "notice",
+                    parse_selection(args).map_err(|e| err(e.msg))?,
+                )),
+                "model" => {
+                    let a = args.trim();
+                    let (number, mname, text) = match a.split_once(char::is_whitespace) {
+                        Some((h, rest))
+                            if h.split_once(':')
+                                .is_some_and(|(n, _)| n.parse::<usize>().is_ok()) =>
+                        {
+                            let (n, nm) = h.split_once(':').unwrap();
+                            (
+                                n.parse().unwrap(),
+                                (!nm.is_empty()).then(|| nm.to_string()),
+                                rest,
+                            )
+                        }
+                        _ => (1, None, a),
+                    };
+                    let expr = Expression::parse(text).map_err(|e| err(e.msg))?;
+                    let per_group = expr.params().ok().map(|p| p.len());
+                    sources.retain(|s| s.number != number);
+                    sources.push(Source {
+                        number,
+                        name: mname,
+                        expr,
+                        per_group,
+                        item: i,
+                    });
+                }
+                "newpar" | "rnewpar" if name == "newpar" => newpars.push((line, args.clone())),
+                "freeze" | "thaw" => freezes.push((name == "freeze", args.clone())),
+                _ => {}
+            }
+        }
+        sources.sort_by_key(|s| s.number);
+        let ngroups = specs.values().map(|d| d.group).max().unwrap_or(0);
+
+        // parameters
+        let mut params: Vec<Vec<Param>> = Vec::new();
+        let mut ngroups_eff = ngroups.max(1);
+        for s in &sources {
+            let Item::Cmd { params: lines, .. } = &xcm.items[s.item] else {
+                unreachable!()
+            };
+            let Some(p) = s.per_group else {
+                params.push(Vec::new());
+                continue;
+            };
+            let specs_p = s.expr.params()?;
+            let comps: Vec<String> = s
+                .expr
+                .components
+                .iter()
+                .flat_map(|c| {
+                    std::iter::repeat(c.name.clone()).take(c.params().map_or(0, |v| v.len()))
+                })
+                .collect();
+            let g = if ngroups == 0 && p > 0 {
+                (lines.len() / p).max(1)
+            } else {
+                ngroups_eff
+            };
+            ngroups_eff = ngroups_eff.max(g);
+            if p > 0 && lines.len() > p * g {
+                return Err(Error::at_line(
+                    path,
+                    xcm.lines[s.item],
+                    format!(
+                        "model has {} parameter lines, expected {} ({} per data group x {g})",
+                        lines.len(),
+                        p * g,
+                        p
+                    ),
+                ));
+            }
+            let mut v = Vec::with_capacity(p * g);
+            let mut rest_default = false;
+            for k in 0..p * g {
+                let spec = &specs_p[k % p];
+                let mut prm = default_param(spec, &comps[k % p]);
+                if k >= p {
+                    prm.link = Some(Expr::Ref(ParRef {
+                        model: None,
+                        index: k % p + 1,
+                    }));
+                }
+                let line = if rest_default { None } else { lines.get(k) };
+                match line {
+                    Some(ParamLine::Full(x)) => {
+                        prm = Param {
+                            value: x[0],
+                            delta: x[1],
+                            min: x[2],
+                            bot: x[3],
+                            top: x[4],
+                            max: x[5],
+                            link: None,
+                            ..prm
+                        };
+                    }
+                    Some(ParamLine::Partial(x)) => {
+                        prm.link = None;
+                        let fields = [
+                            &mut prm.value,
+                            &mut prm.delta,
+                            &mut prm.min,
+                            &mut prm.bot,
+                            &mut prm.top,
+                        ];
+                        for (f, val) in fields.into_iter().zip(x) {
+                            *f = *val;
+                        }
+                    }
+                    Some(ParamLine::Link(e)) => prm.link = Some(e.clone()),
+                    Some(ParamLine::DefaultRest) => rest_default = true,
+                    Some(ParamLine::Default) | None => {}
+                }
+                if prm.link.is_none() && (prm.value < prm.min || prm.value > prm.max) {
+                    return Err(Error::at_line(
+                        path,
+                        xcm.lines[s.item],
+                        format!(
+                            "parameter {} ({}) = {} is outside its limits {} .. {}",
+                            k + 1,
+                            prm.name,
+                            prm.value,
+                            prm.min,
+                            prm.max
+                        ),
+                    ));
+                }
+                v.push(prm);
+            }
+            params.push(v);
+        }
+
+        let mut sess = Session {
+            statistic,
+            sources,
+            params,
+            data: Vec::new(),
+            ngroups: ngroups_eff,
+            missing: Vec::new(),
+            xcm: xcm.clone(),
+        };
+        for (line, args) in newpars {
+            sess.apply_newpar(&args)
+                .map_err(|e| Error::at_line(path, line, e.msg))?;
+        }
+        for (freeze, args) in freezes {
+            for tok in args.split(|c: char| c.is_whitespace() || c == ',') {
+                if let Some(a) = sess.parse_addr(tok) {
+                    let d = &mut sess.params[a.0][a.1].delta;
+                    *d = if freeze { -d.abs() } else { d.abs().max(1e-12) };
+                }
+            }
+        }
+        sess.resolve().map_err(|e| e.in_file(path))?;
+        if !load {
+            for d in specs.values() {
+                if !d.dir.join(&d.file).exists() {
+                    sess.missing
+                        .push((d.file.clone(), "data file not found".into()));
+                }
+                for f in d.resp.values().chain(d.arf.values()) {
+                    if !Path::new(f).exists() {
+                        sess.missing
+                            .push((f.clone(), "response file not found".into()));
+                    }
+                }
+            }
+            return Ok(sess);
+        }
+        let mut cache: BTreeMap<String, Arc<Rmf>> = BTreeMap::new();
+        let mut arfs: BTreeMap<String, Arc<Arf>> = BTreeMap::new();
+        for (&number, d) in &specs {
+            let fpath = d.dir.join(&d.file);
+            let sp = Spectrum::read(fpath.to_str().unwrap_or(&d.file))?;
+            let bins = Bins::of(&sp);
+            let mut resp = vec![None; sess.sources.len()];
+            for (si, s) in sess.sources.iter().enumerate() {
+                let sdir = sp.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let (rmf, arf) = match (d.resp.get(&s.number), s.number) {
+                    (Some(r), _) => (Some(r.clone()), d.arf.get(&s.number).cloned()),
+                    (None, 1) => (
+                        sp.respfile.as_ref().map(|r| find(&d.dir, &sdir, r)),
+                        d.arf
+                            .get(&1)
+                            .cloned()
+                            .or_else(|| sp.ancrfile.as_ref().map(|a| find(&d.dir, &sdir, a))),
+                    ),
+                    _ => (None, None),
+                };
+                let Some(rmf) = rmf else { continue };
+                let r = match cache.get(&rmf) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = Arc::new(Rmf::read(Path::new(&rmf))?);
+                        cache.insert(rmf.clone(), r.clone());
+                        r
+                    }
+                };
+                if r.nchan != sp.len() {
+                    return Err(Error::file(
+                        &r.path,
+                        format!(
+                            "RMF has {} channels but spectrum {} has {}",
+                            r.nchan,
+                            sp.path.display(),
+                            sp.len()
+                        ),
+                    ));
+                }
+                let a = match arf {
+                    None => None,
+                    Some(a) => Some(match arfs.get(&a) {
+                        Some(x) => x.clone(),
+                        None => {
+                            let x = Arc::new(Arf::read(Path::new(&a))?);
+                            x.check_against(&r)?;
+                            arfs.insert(a.clone(), x.clone());
+                            x
+                        }
+                    }),
+                };
+                resp[si] = Some(Resp { rmf: r, arf: a });
+            }
+            let noticed = bins.initially_noticed();
+            sess.data.push(DataSet {
+                group: d.group,
+                number,
+                file: d.file.clone(),
+                spectrum: sp,
+                bins,
+                noticed,
+                resp,
+            });
+        }
+        for (value, sel) in &selections {
+            for (range, ranges) in sel {
+                for ds in sess.data.iter_mut() {
+                    if range.is_some_and(|(a, b)| ds.number < a || ds.number > b) {
+                        continue;
+                    }
+                    let r = ds.resp.iter().flatten().next().map(|r| r.rmf.clone());
+                    let (lo, hi) = r
+                        .map(|r| (r.e_min.clone(), r.e_max.clone()))
+                        .unwrap_or_default();
+                    for rg in ranges {
+                        apply(rg, &ds.bins, &lo, &hi, &mut ds.noticed, *value);
+                    }
+                }
+            }
+        }
+        Ok(sess)
+    }
+
+    /// `[model:]idx` → address.
+    fn parse_addr(&self, tok: &str) -> Option<Addr> {
+        let tok = tok.trim();
+        if tok.is_empty() {
+            return None;
+        }
+        let (m, i) = match tok.rsplit_once(':') {
+            Some((m, i)) => (Some(m.to_string()), i),
+            None => (None, tok),
+        };
+        let idx: usize = i.trim_start_matches(['p', 'P']).parse().ok()?;
+        self.addr(
+            None,
+            &ParRef {
+                model: m,
+                index: idx,
+            },
+        )
+    }
+
+    /// Address of a reference seen in source `from` (None: the source 1 model).
+    pub fn addr(&self, from: Option<usize>, r: &ParRef) -> Option<Addr> {
+        let s = match &r.model {
+            None => {
+                from.unwrap_or_else(|| self.sources.iter().position(|s| s.number == 1).unwrap_or(0))
+            }
+            Some(m) => self.sources.iter().position(|s| {
+                s.name.as_deref() == Some(m.as_str()) || s.number.to_string() == *m
+            })?,
+        };
+        (r.index >= 1 && r.index <= self.params.get(s)?.len()).then_some((s, r.index - 1))
+    }
+
+    fn apply_newpar(&mut self, args: &str) -> Result<()> {
+        let (target, rest) = match args.find('=') {
+            Some(eq) => (args[..eq].trim(), Some(args[eq + 1..].to_string())),
+            None => {
+                let mut it = args.trim().splitn(2, char::is_whitespace);
+                (it.next().unwrap_or(""), None)
+            }
+        };
+        let a = self
+            .parse_addr(target.split_whitespace().next().unwrap_or(""))
+            .ok_or_else(|| Error::msg(format!("newpar: no parameter '{target}'")))?;
+        match rest {
+            Some(e) => self.params[a.0][a.1].link = Some(Expr::parse(&e)?),
+            None => {
+                let vals = args
+                    .trim()
+                    .splitn(2, char::is_whitespace)
+                    .nth(1)
+                    .unwrap_or("");
+                let v: Vec<f64> = match ParamLine::parse(vals) {
+                    Ok(ParamLine::Full(x)) => x.to_vec(),
+                    Ok(ParamLine::Partial(x)) => x,
+                    Ok(_) => Vec::new(),
+                    Err(m) => return Err(Error::msg(format!("newpar: {m}"))),
+                };
+                if let Some(first) = v.first() {
+                    let p = &mut self.params[a.0][a.1];
+                    p.link = None;
+                    p.value = *first;
+                    if let Some(d) = v.get(1) {
+                        p.delta = *d;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Recompute every linked parameter.
+    pub fn resolve(&mut self) -> Result<()> {
+        let names: Vec<(Option<String>, usize, usize)> = self
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), s.number, 0))
+            .collect();
+        let lens: Vec<usize> = self.params.iter().map(Vec::len).collect();
+        let src1 = self.sources.iter().position(|s| s.number == 1);
+        let resolve = move |from: usize, r: &ParRef| -> Option<Addr> {
+            let s = match &r.model {
+                None => from,
+                Some(m) => names.iter().position(|(n, num, _)| {
+                    n.as_deref() == Some(m.as_str()) || num.to_string() == *m
+                })?,
+            };
+            let _ = src1;
+            (r.index >= 1 && r.index <= lens[s]).then_some((s, r.index - 1))
+        };
+        resolve_links(&mut self.params, &resolve)
+    }
+
+    /// Predicted counts per noticed bin of every data set, concatenated in data order.
+    pub fn model_counts(&self) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        for ds in &self.data {
+            let mut rate = vec![0.0; ds.spectrum.len()];
+            for (si, r) in ds.resp.iter().enumerate() {
+                let Some(r) = r else { continue };
+                let s = &self.sources[si];
+                let p = s.per_group.ok_or_else(|| {
+                    Error::msg(format!(
+                        "source {}: a component is unknown and cannot be evaluated",
+                        s.number
+                    ))
+                })?;
+                let g = ds.group.min(self.params[si].len() / p.max(1));
+                let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
+                    .iter()
+                    .map(|q| q.value)
+                    .collect();
+                let flux = s.expr.eval(&vals, &r.rmf.edges())?;
+                r.rmf
+                    .fold_into(&flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
+            }
+            let scale = ds.spectrum.exposure * ds.spectrum.areascal;
+            let counts: Vec<f64> = rate.iter().map(|x| x * scale).collect();
+            let b = ds.bins.sum(&counts);
+            out.extend(
+                b.iter()
+                    .zip(&ds.noticed)
+                    .filter(|(_, n)| **n)
+                    .map(|(v, _)| *v),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Observed counts and variances of the noticed bins, in the order of `model_counts`.
+    pub fn data_counts(&self) -> (Vec<f64>, Vec<f64>) {
+        let (mut d, mut v) = (Vec::new(), Vec::new());
+        for ds in &self.data {
+            let c = ds.bins.sum(&ds.spectrum.counts);
+            let var = match &ds.spectrum.stat_err {
+                Some(e) => ds.bins.sum(&e.iter().map(|x| x * x).collect::<Vec<_>>()),
+                None => c.clone(),
+            };
+            for b in 0..ds.bins.len() {
+                if ds.noticed[b] {
+                    d.push(c[b]);
+                    v.push(var[b]);
+                }
+            }
+        }
+        (d, v)
+    }
+
+    /// The statistic for the current parameters.
+    pub fn statistic_value(&self) -> Result<f64> {
+        let m = self.model_counts()?;
+        let (d, v) = self.data_counts();
+        Ok(self.stat_of(&d, &m, &v))
+    }
+
+    /// Statistic of given data, model and variance vectors.
+    pub fn stat_of(&self, d: &[f64], m: &[f64], v: &[f64]) -> f64 {
+        if self.statistic.starts_with("cstat") || self.statistic.starts_with("cash") {
+            stat::cstat(d, m, &vec![1e-5; d.len()])
+        } else {
+            stat::chi(d, m, v)
+        }
+    }
+
+    /// Addresses of the free parameters.
+    pub fn free(&self) -> Vec<Addr> {
+        let mut v = Vec::new();
+        for (s, ps) in self.params.iter().enumerate() {
+            for (i, p) in ps.iter().enumerate() {
+                if p.is_free() {
+                    v.push((s, i));
+                }
+            }
+        }
+        v
+    }
+
+    /// Noticed bins in all data sets.
+    pub fn n_bins(&self) -> usize {
+        self.data
+            .iter()
+            .map(|d| d.noticed.iter().filter(|n| **n).count())
+            .sum()
+    }
+
+    /// The save file with the current parameter values written into each model.
+    pub fn to_xcm(&self) -> XcmFile {
+        let mut x = self.xcm.clone();
+        for (si, s) in self.sources.iter().enumerate() {
+            if s.per_group.is_none() {
+                continue;
+            }
+            if let Item::Cmd { params, .. } = &mut x.items[s.item] {
+                *params = self.params[si]
+                    .iter()
+                    .map(|p| match &p.link {
+                        Some(e) => ParamLine::Link(e.clone()),
+                        None => ParamLine::Full([p.value, p.delta, p.min, p.bot, p.top, p.max]),
+                    })
+                    .collect();
+            }
+        }
+        x
+    }
+}
+
+/// A companion file named in a spectrum: tried in the current directory, then beside the
+/// spectrum.
+fn find(cwd: &Path, spec_dir: &Path, name: &str) -> String {
+    let a = cwd.join(name);
+    if a.exists() {
+        return a.to_string_lossy().into_owned();
+    }
+    spec_dir.join(name).to_string_lossy().into_owned()
+}

@@ -1,0 +1,141 @@
+//! xcm-fit reaches Sherpa's minimum on every reference case: statistic within 1e-4
+//! relative with the same dof, each free parameter within 1e-3, and 90% intervals close to
+//! Sherpa's.
+
+use nuskybgd::spectral::fit::{errors, fit};
+use nuskybgd::spectral::run::load;
+use nuskybgd::testing;
+use serde_json::Value;
+
+#[test]
+fn fits_reach_sherpas_minimum() {
+    let Some(dir) = testing::shared("fit_vs_sherpa", "reference/fits") else {
+        return;
+    };
+    for case in [
+        "case1_chi_grouped",
+        "case2_cstat_ungrouped",
+        "case3_cstat_lowcounts",
+    ] {
+        let j: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut sess = load(&dir.join(format!("{case}.xcm")), true).unwrap();
+        let start = sess.statistic_value().unwrap();
+        let want_start = j["start_statistic"].as_f64().unwrap();
+        assert!(
+            (start - want_start).abs() <= 1e-5 * want_start,
+            "{case} start {start} vs {want_start}"
+        );
+        let r = fit(&mut sess, 1000, 1e-6).unwrap();
+        assert!(r.converged);
+        let want = j["best_statistic"].as_f64().unwrap();
+        let dof = sess.n_bins() - r.free.len();
+        assert_eq!(dof as u64, j["dof"].as_u64().unwrap(), "{case} dof");
+        assert!(
+            (r.statistic - want).abs() <= 1e-4 * want,
+            "{case}: {} vs {want}",
+            r.statistic
+        );
+        let order: Vec<&str> = j["param_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let errs = errors(&mut sess, &r, 2.706).unwrap();
+        let mut worst_p = 0.0f64;
+        let mut worst_e = 0.0f64;
+        for (k, a) in r.free.iter().enumerate() {
+            let key = order[a.1];
+            let v = sess.params[a.0][a.1].value;
+            let w = j["best_fit"][key].as_f64().unwrap();
+            worst_p = worst_p.max((v - w).abs() / w.abs());
+            let c = &j["conf90_offsets"][key];
+            let (lo, hi) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            worst_e = worst_e
+                .max(((errs[k].0 - lo) / lo).abs())
+                .max(((errs[k].1 - hi) / hi).abs());
+        }
+        eprintln!("fit {case}: statistic {:.8} vs Sherpa {want:.8} (rel {:.1e}), worst parameter rel diff {worst_p:.1e}, worst 90% bound rel diff {worst_e:.1e}, {} iterations", r.statistic, (r.statistic - want).abs() / want, r.iterations);
+        assert!(worst_p <= 1e-3, "{case}: parameters off by {worst_p}");
+        assert!(
+            worst_e <= 0.02,
+            "{case}: confidence bounds off by {worst_e}"
+        );
+    }
+}
+
+#[test]
+fn xcm_fit_command_prints_the_statistic_line_and_saves() {
+    let Some(dir) = testing::shared("xcm_fit_cli", "reference/fits") else {
+        return;
+    };
+    let tmp = testing::scratch("xcm_fit_cli");
+    for f in [
+        "case1_chi_grouped.xcm",
+        "case1_chi_grouped.pha",
+        "diag.rmf",
+        "fcxbA.arf",
+    ] {
+        std::fs::copy(dir.join(f), tmp.join(f)).unwrap();
+    }
+    let out = tmp.join("fitted.xcm");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args([
+            "xcm-fit",
+            tmp.join("case1_chi_grouped.xcm").to_str().unwrap(),
+            &format!("out={}", out.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("statistic: chi 341.40") && last.ends_with("dof 328"),
+        "{last}"
+    );
+    // the saved state loads and sits at the minimum
+    let mut again = load(&out, true).unwrap();
+    let s = again.statistic_value().unwrap();
+    assert!((s - 341.4058831358406).abs() < 0.01, "{s}");
+    assert!(fit(&mut again, 100, 1e-6).unwrap().statistic > s - 0.01);
+    // refuses to overwrite
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args([
+            "xcm-fit",
+            tmp.join("case1_chi_grouped.xcm").to_str().unwrap(),
+            &format!("out={}", out.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}
+
+#[test]
+fn bad_save_files_are_refused_with_the_line() {
+    let tmp = testing::scratch("xcm_bad");
+    let cases = [
+        ("cycle.xcm", "model  powerlaw\n= p2\n= p1\n", "link cycle"),
+        ("limits.xcm", "model  powerlaw\n           20       0.01         -3         -2          9         10\n1 0.01 0 0 1e20 1e24\n", "outside its limits"),
+        ("nonnum.xcm", "model  powerlaw\n 1.0 0.01 x 0 9 10\n", "not a number"),
+        ("missing.xcm", "model  powerlaw\n= p7\n1\n", "does not exist"),
+    ];
+    for (name, text, want) in cases {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).unwrap();
+        let e = load(&p, false).err().unwrap().to_string();
+        assert!(e.contains(name) && e.contains(want), "{name}: {e}");
+    }
+    // a missing data file is reported by xcm-show rather than failing
+    let p = tmp.join("nodata.xcm");
+    std::fs::write(&p, "statistic chi\ndata 1:1 nothere.pha\nmodel  powerlaw\n 1.7 0.01 -3 -2 9 10\n 1 0.01 0 0 1e20 1e24\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args(["xcm-show", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("missing: nothere.pha"));
+}
