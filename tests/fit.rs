@@ -139,3 +139,27 @@ fn bad_save_files_are_refused_with_the_line() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("missing: nothere.pha"));
 }
+
+#[test]
+fn forward_links_are_saved_as_xspec_does_and_reload() {
+    let tmp = testing::scratch("xcm_forward");
+    let p = tmp.join("fw.xcm");
+    std::fs::write(&p, "model  powerlaw + powerlaw\n= p3\n 1 0.01 0 0 1e20 1e24\n 2 0.01 -3 -2 9 10\n= 0.5*p2\nmodel  2:bk bknpower\n 1 0.01 -3 -2 9 10\n 5 0.01 0 0.01 1e6 1e6\n 2 0.01 -3 -2 9 10\n 1 0.01 0 0 1e20 1e24\nbayes off\n").unwrap();
+    let sess = load(&p, false).unwrap();
+    assert_eq!(sess.params[0][0].value, 2.0);
+    assert_eq!(sess.params[0][3].value, 0.5);
+    let text = sess.to_xcm().to_text();
+    assert!(text.contains("model  powerlaw + powerlaw\n/\n"), "{text}");
+    assert!(text.contains("newpar 1 = p3\nbayes off"), "{text}");
+    let q = tmp.join("again.xcm");
+    std::fs::write(&q, &text).unwrap();
+    let again = load(&q, false).unwrap();
+    for (a, b) in sess
+        .params
+        .iter()
+        .flatten()
+        .zip(again.params.iter().flatten())
+    {
+        assert_eq!((a.value, a.delta, &a.link), (b.value, b.delta, &b.link));
+    }
+}

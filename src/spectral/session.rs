@@ -51,7 +51,7 @@ pub struct DataSet {
 }
 
 /// The session.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Session {
     /// Fit statistic: "chi" or "cstat".
     pub statistic: String,
@@ -65,6 +65,9 @@ pub struct Session {
     pub missing: Vec<(String, String)>,
     /// The save file this came from (written back with new values).
     pub xcm: XcmFile,
+    /// Folded counts per (data set, source), keyed by the parameter values used: only
+    /// sources whose values changed are folded again (most fit steps move one source).
+    cache: std::sync::Mutex<BTreeMap<(usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
 }
 
 #[derive(Default)]
@@ -306,6 +309,7 @@ impl Session {
             ngroups: ngroups_eff,
             missing: Vec::new(),
             xcm: xcm.clone(),
+            cache: Default::default(),
         };
         for (line, args) in newpars {
             sess.apply_newpar(&args)
@@ -512,31 +516,53 @@ impl Session {
         resolve_links(&mut self.params, &resolve)
     }
 
+    /// Counts per channel of source `si` on data set `di` for the current parameters.
+    fn source_counts(&self, di: usize, si: usize) -> Result<Option<Arc<Vec<f64>>>> {
+        let ds = &self.data[di];
+        let Some(r) = &ds.resp[si] else {
+            return Ok(None);
+        };
+        let s = &self.sources[si];
+        let p = s.per_group.ok_or_else(|| {
+            Error::msg(format!(
+                "source {}: a component is unknown and cannot be evaluated",
+                s.number
+            ))
+        })?;
+        let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
+        let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
+            .iter()
+            .map(|q| q.value)
+            .collect();
+        if let Some((key, c)) = self.cache.lock().unwrap().get(&(di, si)) {
+            if *key == vals {
+                return Ok(Some(c.clone()));
+            }
+        }
+        let flux = s.expr.eval(&vals, &r.rmf.edges())?;
+        let mut rate = vec![0.0; ds.spectrum.len()];
+        r.rmf
+            .fold_into(&flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
+        let scale = ds.spectrum.exposure * ds.spectrum.areascal;
+        rate.iter_mut().for_each(|x| *x *= scale);
+        let c = Arc::new(rate);
+        self.cache
+            .lock()
+            .unwrap()
+            .insert((di, si), (vals, c.clone()));
+        Ok(Some(c))
+    }
+
     /// Predicted counts per noticed bin of every data set, concatenated in data order.
     pub fn model_counts(&self) -> Result<Vec<f64>> {
         let mut out = Vec::new();
-        for ds in &self.data {
-            let mut rate = vec![0.0; ds.spectrum.len()];
-            for (si, r) in ds.resp.iter().enumerate() {
-                let Some(r) = r else { continue };
-                let s = &self.sources[si];
-                let p = s.per_group.ok_or_else(|| {
-                    Error::msg(format!(
-                        "source {}: a component is unknown and cannot be evaluated",
-                        s.number
-                    ))
-                })?;
-                let g = ds.group.min(self.params[si].len() / p.max(1));
-                let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
-                    .iter()
-                    .map(|q| q.value)
-                    .collect();
-                let flux = s.expr.eval(&vals, &r.rmf.edges())?;
-                r.rmf
-                    .fold_into(&flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
+        for (di, ds) in self.data.iter().enumerate() {
+            let mut counts = vec![0.0; ds.spectrum.len()];
+            for si in 0..self.sources.len() {
+                if let Some(c) = self.source_counts(di, si)? {
+                    counts.iter_mut().zip(c.iter()).for_each(|(a, b)| *a += b);
+                }
             }
-            let scale = ds.spectrum.exposure * ds.spectrum.areascal;
-            let counts: Vec<f64> = rate.iter().map(|x| x * scale).collect();
             let b = ds.bins.sum(&counts);
             out.extend(
                 b.iter()
@@ -604,23 +630,74 @@ impl Session {
             .sum()
     }
 
-    /// The save file with the current parameter values written into each model.
+    /// The save file with the current parameter values written into each model. Links to
+    /// parameters XSPEC has not read yet at that point (higher index in the same model, or
+    /// a later source) are written as `/` with a `newpar` after the last model, as XSPEC
+    /// saves them.
     pub fn to_xcm(&self) -> XcmFile {
         let mut x = self.xcm.clone();
+        let mut deferred = Vec::new();
         for (si, s) in self.sources.iter().enumerate() {
             if s.per_group.is_none() {
                 continue;
             }
+            let mut lines = Vec::new();
+            for (i, p) in self.params[si].iter().enumerate() {
+                lines.push(match &p.link {
+                    Some(e) => {
+                        let forward = e.refs().iter().any(|r| {
+                            self.addr(Some(si), r).is_some_and(|(s2, j)| {
+                                (s2 == si && j > i) || self.sources[s2].number > s.number
+                            })
+                        });
+                        if forward {
+                            let target = match &s.name {
+                                Some(n) => format!("{n}:{}", i + 1),
+                                None => format!("{}", i + 1),
+                            };
+                            deferred.push(Item::Cmd {
+                                name: "newpar".into(),
+                                args: format!("{target} = {}", e.to_text()),
+                                params: Vec::new(),
+                            });
+                            ParamLine::Default
+                        } else {
+                            ParamLine::Link(e.clone())
+                        }
+                    }
+                    None => ParamLine::Full([p.value, p.delta, p.min, p.bot, p.top, p.max]),
+                });
+            }
             if let Item::Cmd { params, .. } = &mut x.items[s.item] {
-                *params = self.params[si]
-                    .iter()
-                    .map(|p| match &p.link {
-                        Some(e) => ParamLine::Link(e.clone()),
-                        None => ParamLine::Full([p.value, p.delta, p.min, p.bot, p.top, p.max]),
-                    })
-                    .collect();
+                *params = lines;
             }
         }
+        // earlier newpar lines are part of the parameters now
+        let keep: Vec<bool> = x
+            .items
+            .iter()
+            .map(|it| !matches!(it, Item::Cmd { name, .. } if name == "newpar"))
+            .collect();
+        let last_model = x
+            .items
+            .iter()
+            .rposition(|it| matches!(it, Item::Cmd { name, .. } if name == "model"));
+        let mut items = Vec::new();
+        let mut lines = Vec::new();
+        for (k, it) in x.items.iter().enumerate() {
+            if keep[k] {
+                items.push(it.clone());
+                lines.push(x.lines[k]);
+            }
+            if Some(k) == last_model {
+                for d in &deferred {
+                    items.push(d.clone());
+                    lines.push(x.lines[k]);
+                }
+            }
+        }
+        x.items = items;
+        x.lines = lines;
         x
     }
 }
