@@ -260,6 +260,32 @@ impl Expression {
         }
     }
 
+    /// For an expression that is a plain sum of known additive components: the range of
+    /// each component's parameters (its norm last). None otherwise.
+    pub fn additive_terms(&self) -> Option<Vec<std::ops::Range<usize>>> {
+        let plain = match &self.root {
+            Node::Comp(_) => true,
+            Node::Sum(t) => t.iter().all(|n| matches!(n, Node::Comp(_))),
+            Node::Prod(_) => false,
+        };
+        if !plain
+            || self
+                .components
+                .iter()
+                .any(|c| c.spec.map(|s| s.kind) != Some(Kind::Additive))
+        {
+            return None;
+        }
+        let off = self.offsets().ok()?;
+        Some(
+            self.components
+                .iter()
+                .zip(off)
+                .map(|(c, o)| o..o + c.params().map_or(0, |p| p.len()))
+                .collect(),
+        )
+    }
+
     /// Flux of component `i` alone (additive components only).
     pub fn eval_component(&self, i: usize, params: &[f64], edges: &[f64]) -> Result<Vec<f64>> {
         let off = self.offsets()?;

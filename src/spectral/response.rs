@@ -62,7 +62,18 @@ impl Rmf {
                         ),
                     ));
                 }
-                runs.push((c0 as usize, m[k..k + n].to_vec()));
+                // stored zeros at either end of a run cost time in every fold
+                let run = &m[k..k + n];
+                let a = run.iter().position(|v| *v != 0.0).unwrap_or(n);
+                let b = n - run
+                    .iter()
+                    .rev()
+                    .position(|v| *v != 0.0)
+                    .unwrap_or(0)
+                    .min(n - a);
+                if a < b {
+                    runs.push((c0 as usize + a, run[a..b].to_vec()));
+                }
                 k += n;
             }
             rows.push(runs);

@@ -67,7 +67,7 @@ pub struct Session {
     pub xcm: XcmFile,
     /// Folded counts per (data set, source), keyed by the parameter values used: only
     /// sources whose values changed are folded again (most fit steps move one source).
-    cache: std::sync::Mutex<BTreeMap<(usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
+    cache: std::sync::Mutex<BTreeMap<(usize, usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
 }
 
 #[derive(Default)]
@@ -516,8 +516,40 @@ impl Session {
         resolve_links(&mut self.params, &resolve)
     }
 
-    /// Counts per channel of source `si` on data set `di` for the current parameters.
-    fn source_counts(&self, di: usize, si: usize) -> Result<Option<Arc<Vec<f64>>>> {
+    /// Folded counts per channel of `flux` through response `r` on data set `ds`.
+    fn fold(ds: &DataSet, r: &Resp, flux: &[f64]) -> Vec<f64> {
+        let mut rate = vec![0.0; ds.spectrum.len()];
+        r.rmf
+            .fold_into(flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
+        let scale = ds.spectrum.exposure * ds.spectrum.areascal;
+        rate.iter_mut().for_each(|x| *x *= scale);
+        rate
+    }
+
+    /// Cached fold keyed by (data set, source, term) and the parameter values it used.
+    fn cached(
+        &self,
+        key: (usize, usize, usize),
+        vals: &[f64],
+        make: impl FnOnce() -> Result<Vec<f64>>,
+    ) -> Result<Arc<Vec<f64>>> {
+        if let Some((k, c)) = self.cache.lock().unwrap().get(&key) {
+            if k.as_slice() == vals {
+                return Ok(c.clone());
+            }
+        }
+        let c = Arc::new(make()?);
+        self.cache
+            .lock()
+            .unwrap()
+            .insert(key, (vals.to_vec(), c.clone()));
+        Ok(c)
+    }
+
+    /// Counts per channel of source `si` on data set `di` for the current parameters. A
+    /// source that is a plain sum of additive components is folded one component at a time
+    /// at unit norm, so a change of norm never folds again.
+    fn source_counts(&self, di: usize, si: usize) -> Result<Option<Vec<f64>>> {
         let ds = &self.data[di];
         let Some(r) = &ds.resp[si] else {
             return Ok(None);
@@ -534,23 +566,38 @@ impl Session {
             .iter()
             .map(|q| q.value)
             .collect();
-        if let Some((key, c)) = self.cache.lock().unwrap().get(&(di, si)) {
-            if *key == vals {
-                return Ok(Some(c.clone()));
+        let edges = r.rmf.edges();
+        match s.expr.additive_terms() {
+            Some(terms) => {
+                let mut total = vec![0.0; ds.spectrum.len()];
+                for (c, range) in terms.iter().enumerate() {
+                    let norm = vals[range.end - 1];
+                    if norm == 0.0 {
+                        continue;
+                    }
+                    let mut unit = vals[range.clone()].to_vec();
+                    *unit.last_mut().unwrap() = 1.0;
+                    let folded = self.cached((di, si, c), &unit, || {
+                        let flux =
+                            s.expr
+                                .eval_component(c, &padded(&vals, range, &unit), &edges)?;
+                        Ok(Self::fold(ds, r, &flux))
+                    })?;
+                    total
+                        .iter_mut()
+                        .zip(folded.iter())
+                        .for_each(|(t, f)| *t += norm * f);
+                }
+                Ok(Some(total))
+            }
+            None => {
+                let folded = self.cached((di, si, usize::MAX), &vals, || {
+                    let flux = s.expr.eval(&vals, &edges)?;
+                    Ok(Self::fold(ds, r, &flux))
+                })?;
+                Ok(Some(folded.to_vec()))
             }
         }
-        let flux = s.expr.eval(&vals, &r.rmf.edges())?;
-        let mut rate = vec![0.0; ds.spectrum.len()];
-        r.rmf
-            .fold_into(&flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
-        let scale = ds.spectrum.exposure * ds.spectrum.areascal;
-        rate.iter_mut().for_each(|x| *x *= scale);
-        let c = Arc::new(rate);
-        self.cache
-            .lock()
-            .unwrap()
-            .insert((di, si), (vals, c.clone()));
-        Ok(Some(c))
     }
 
     /// Predicted counts per noticed bin of every data set, concatenated in data order.
@@ -700,6 +747,13 @@ impl Session {
         x.lines = lines;
         x
     }
+}
+
+/// All parameters with one component's slice replaced (for evaluating that component).
+fn padded(vals: &[f64], range: &std::ops::Range<usize>, part: &[f64]) -> Vec<f64> {
+    let mut v = vals.to_vec();
+    v[range.clone()].copy_from_slice(part);
+    v
 }
 
 /// A companion file named in a spectrum: tried in the current directory, then beside the

@@ -1,0 +1,233 @@
+//! Fit benchmark: 6 spectra × 4 background sources shaped like nuskybgd's model (apbgd
+//! cutoffpl through the Be-window ARF, 8 internal lorentz lines, fcxb cutoffpl through the
+//! fcxb ARF, intn bknpower through diag.rmf; links to the first spectrum as nuskybgd makes
+//! them), on the real 4096×4096 CALDB RMF, grouped to 30 counts. Simulated from known values,
+//! fitted from 0.7× the truth. Prints load and fit wall time and peak memory.
+//! Run: cargo bench --bench fit   (needs NUSKYBGD_TESTDATA or ../shared)
+
+use nuskybgd::io::image::Image;
+use nuskybgd::io::output::Output;
+use nuskybgd::spectral::expr::Expression;
+use nuskybgd::spectral::fit::fit;
+use nuskybgd::spectral::grouping::group_min;
+use nuskybgd::spectral::response::{Arf, Rmf};
+use nuskybgd::spectral::run::load;
+use std::fmt::Write;
+use std::time::Instant;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn poisson(&mut self, lam: f64) -> f64 {
+        if lam < 30.0 {
+            let (l, mut k, mut p) = ((-lam).exp(), 0.0, 1.0);
+            loop {
+                p *= self.next();
+                if p <= l {
+                    return k;
+                }
+                k += 1.0;
+            }
+        }
+        let z = (-2.0 * self.next().max(1e-300).ln()).sqrt()
+            * (2.0 * std::f64::consts::PI * self.next()).cos();
+        (lam + lam.sqrt() * z).round().max(0.0)
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+const LINES: [(f64, f64); 8] = [
+    (3.53895, 0.425422),
+    (4.51407, 0.544324),
+    (10.2026, 0.641196),
+    (19.6464, 0.229493),
+    (21.8941, 0.572821),
+    (22.9715, 0.145796),
+    (24.7476, 1.9592),
+    (25.2988, 0.154349),
+];
+
+fn main() {
+    let root = std::env::var_os("NUSKYBGD_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    if !root.join("caldb").is_dir() {
+        println!("fit benchmark: needs the shared data (NUSKYBGD_TESTDATA); skipped");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nuskybgd-bench-fit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rmf_path = root.join("caldb/nuAdet3_20100101v002.rmf.gz");
+    let t0 = Instant::now();
+    let rmf = Rmf::read(&rmf_path).unwrap();
+    let nnz: usize = rmf
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|(_, v)| v.len()).sum::<usize>())
+        .sum();
+    println!(
+        "RMF {} energies x {} channels, {nnz} non-zero elements, read in {:.2} s",
+        rmf.energy_lo.len(),
+        rmf.nchan,
+        t0.elapsed().as_secs_f64()
+    );
+    let diag = Rmf::read(&root.join("auxil/diag.rmf")).unwrap();
+    let be = Arf::read(&root.join("auxil/be.arf")).unwrap();
+    let fx = Arf::read(&root.join("auxil/fcxbA.arf")).unwrap();
+    let edges = rmf.edges();
+    let exposure = 5e4;
+    let ratio = [1.0, 1.3, 0.8, 1.1, 0.9, 1.2];
+    let (ap, line_n, fc, nn) = (0.02, 1e-3, 1.6e-5, 3.7e-4);
+    let mut rng = Rng(12345);
+    let lines_expr = vec!["lorentz"; 8].join(" + ");
+    for (k, r) in ratio.iter().enumerate() {
+        let mut rate = vec![0.0; 4096];
+        let f = Expression::parse("cutoffpl")
+            .unwrap()
+            .eval(&[1.29, 41.13, ap * r], &edges)
+            .unwrap();
+        rmf.fold_into(&f, Some(&be.area), &mut rate);
+        let mut p = Vec::new();
+        for (e, w) in LINES {
+            p.extend([e, w, line_n * r]);
+        }
+        let f = Expression::parse(&lines_expr)
+            .unwrap()
+            .eval(&p, &edges)
+            .unwrap();
+        rmf.fold_into(&f, None, &mut rate);
+        let f = Expression::parse("cutoffpl")
+            .unwrap()
+            .eval(&[1.29, 41.13, fc * (1.0 + 0.1 * k as f64)], &edges)
+            .unwrap();
+        rmf.fold_into(&f, Some(&fx.area), &mut rate);
+        let f = Expression::parse("bknpower")
+            .unwrap()
+            .eval(&[-0.05, 124.0, -0.85, nn * r], &diag.edges())
+            .unwrap();
+        diag.fold_into(&f, None, &mut rate);
+        let counts: Vec<f64> = rate.iter().map(|x| rng.poisson(x * exposure)).collect();
+        let (g, q) = group_min(&counts, &vec![0; 4096], 30.0);
+        let path = dir.join(format!("bgd{}.pha", k + 1));
+        Output::new(path.to_str().unwrap(), true)
+            .write_fits(|f| {
+                f.write_image(&Image::zeros(0, 0), 8)?;
+                f.create_table(
+                    "SPECTRUM",
+                    &[
+                        ("CHANNEL", "1J", ""),
+                        ("COUNTS", "1J", "count"),
+                        ("QUALITY", "1I", ""),
+                        ("GROUPING", "1I", ""),
+                    ],
+                    4096,
+                )?;
+                f.set_key_str("HDUCLASS", "OGIP", "")?;
+                f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
+                f.set_key_f64("EXPOSURE", exposure, "")?;
+                f.set_key_str("POISSERR", "T", "")?;
+                f.set_key_str("RESPFILE", rmf_path.to_str().unwrap(), "")?;
+                f.write_col_i64(1, &(0..4096).collect::<Vec<i64>>())?;
+                f.write_col_i64(2, &counts.iter().map(|c| *c as i64).collect::<Vec<_>>())?;
+                f.write_col_i64(3, &q.iter().map(|v| *v as i64).collect::<Vec<_>>())?;
+                f.write_col_i64(4, &g.iter().map(|v| *v as i64).collect::<Vec<_>>())
+            })
+            .unwrap();
+    }
+    // save file as nuskybgd writes it: spectrum 1 is the reference, the rest linked
+    let mut x = String::from("statistic chi\n");
+    for k in 1..=6 {
+        let r = |n| format!("{}", dir.join(n).display());
+        let _ = write!(x, "data {k}:{k} {}\nresponse  2:{k} {}\nresponse  3:{k} {}\nresponse  4:{k} {}\nresponse  5:{k} {}\narf 2:{k} {}\narf 4:{k} {}\n\n", r(format!("bgd{k}.pha")), rmf_path.display(), rmf_path.display(), rmf_path.display(), root.join("auxil/diag.rmf").display(), root.join("auxil/be.arf").display(), root.join("auxil/fcxbA.arf").display());
+    }
+    x.push_str("ignore **:**-3.,150.-**\n\nmethod leven 30000 0.0001\n");
+    let full = |v: f64, d: f64, lim: [f64; 4]| {
+        format!("{v} {d} {} {} {} {}\n", lim[0], lim[1], lim[2], lim[3])
+    };
+    let norm_lim = [0.0, 0.0, 1e20, 1e24];
+    x.push_str("model  2:apbgd cutoffpl\n");
+    for (k, r) in ratio.iter().enumerate() {
+        if k == 0 {
+            x += &full(1.29, -0.01, [-3.0, -2.0, 9.0, 10.0]);
+            x += &full(41.13, -0.01, [0.01, 1.0, 500.0, 500.0]);
+            x += &full(0.7 * ap, 0.01, norm_lim);
+        } else {
+            let _ = write!(x, "= apbgd:p1\n= apbgd:p2\n= {r}*apbgd:p3\n");
+        }
+    }
+    let _ = writeln!(x, "model  3:intbgd {lines_expr}");
+    for (k, r) in ratio.iter().enumerate() {
+        for (i, (e, w)) in LINES.iter().enumerate() {
+            if k == 0 {
+                x += &full(*e, -0.05, [0.0, 0.0, 1e6, 1e6]);
+                x += &full(*w, -0.05, [0.0, 0.0, 10.0, 20.0]);
+                x += &full(0.7 * line_n, 0.01, norm_lim);
+            } else {
+                let _ = write!(
+                    x,
+                    "= intbgd:p{}\n= intbgd:p{}\n= {r}*intbgd:p{}\n",
+                    3 * i + 1,
+                    3 * i + 2,
+                    3 * i + 3
+                );
+            }
+        }
+    }
+    x.push_str("model  4:fcxb cutoffpl\n");
+    for k in 0..6 {
+        let _ = write!(x, "= apbgd:p1\n= apbgd:p2\n");
+        x += &full(0.7 * fc * (1.0 + 0.1 * k as f64), 0.01, norm_lim);
+    }
+    x.push_str("model  5:intn bknpower\n");
+    for (k, r) in ratio.iter().enumerate() {
+        x += &full(-0.05, -0.01, [-3.0, -2.0, 9.0, 10.0]);
+        x += &full(124.0, -0.01, [0.0, 0.01, 1e6, 1e6]);
+        x += &full(-0.85, -0.01, [-3.0, -2.0, 9.0, 10.0]);
+        if k == 0 {
+            x += &full(0.7 * nn, 0.01, norm_lim);
+        } else {
+            let _ = writeln!(x, "= {r}*intn:p4");
+        }
+    }
+    let xcm = dir.join("bench.xcm");
+    std::fs::write(&xcm, x).unwrap();
+    let t1 = Instant::now();
+    let mut sess = load(&xcm, true).unwrap();
+    let t_load = t1.elapsed().as_secs_f64();
+    let nparams: usize = sess.params.iter().map(Vec::len).sum();
+    let t2 = Instant::now();
+    let r = fit(&mut sess, 1000, 1e-4).unwrap();
+    let t_fit = t2.elapsed().as_secs_f64();
+    println!(
+        "fit benchmark: 6 spectra x 4 sources, {nparams} parameters, {} free, {} bins: load {t_load:.2} s, fit {t_fit:.3} s ({} iterations, chi2 {:.1}, dof {}), peak memory {:.0} MB; target <= 1 s; no Sherpa figure for this problem in reference/fits",
+        r.free.len(),
+        sess.n_bins(),
+        r.iterations,
+        r.statistic,
+        sess.n_bins() - r.free.len(),
+        peak_rss_mb()
+    );
+    let ap_fit = sess.params[0][2].value;
+    println!(
+        "apbgd norm fitted {ap_fit:.5} (truth {ap}), intn norm {:.4e} (truth {nn})",
+        sess.params[3][3].value
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
