@@ -12,14 +12,17 @@ use std::os::raw::{c_char, c_int, c_long};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
+mod table;
+mod write;
+
 const KEY_NO_EXIST: c_int = 202;
-const COL_NOT_FOUND: c_int = 219;
+pub(crate) const COL_NOT_FOUND: c_int = 219;
 const BAD_HDU_NUM: c_int = 301;
 const END_OF_FILE: c_int = 107;
 const READONLY: c_int = 0;
 const READWRITE: c_int = 1;
 const ANY_HDU: c_int = -1;
-const BINARY_TBL: c_int = 2;
+pub(crate) const BINARY_TBL: c_int = 2;
 
 /// Kind of the current HDU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +41,7 @@ pub struct Fits {
     _mem: Option<(Vec<u8>, Box<(*mut std::ffi::c_void, usize)>)>,
 }
 
-fn cstr(s: &str) -> CString {
+pub(crate) fn cstr(s: &str) -> CString {
     CString::new(s.replace('\0', "")).expect("NUL removed")
 }
 
@@ -61,11 +64,11 @@ fn status_text(status: c_int) -> String {
 }
 
 impl Fits {
-    fn err(&self, what: &str, status: c_int) -> Error {
+    pub(crate) fn err(&self, what: &str, status: c_int) -> Error {
         Error::file(&self.path, format!("{what}: {}", status_text(status)))
     }
 
-    fn check(&self, what: &str, status: c_int) -> Result<()> {
+    pub(crate) fn check(&self, what: &str, status: c_int) -> Result<()> {
         if status == 0 {
             Ok(())
         } else {
@@ -388,245 +391,15 @@ impl Fits {
     }
 
     /// Number of rows of the current table.
-    pub fn nrows(&mut self) -> Result<usize> {
-        let mut n = 0;
-        let mut status = 0;
-        unsafe { sys::ffgnrwll(self.ptr, &mut n, &mut status) };
-        self.check("cannot count rows", status)?;
-        Ok(n as usize)
-    }
-
     /// 1-based number of the column `name` (case-insensitive), None when absent.
-    pub fn opt_col(&mut self, name: &str) -> Result<Option<usize>> {
-        let mut cname = cstr(name).into_bytes_with_nul();
-        let mut col = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgcno(
-                self.ptr,
-                0,
-                cname.as_mut_ptr() as *mut c_char,
-                &mut col,
-                &mut status,
-            )
-        };
-        if status == COL_NOT_FOUND {
-            unsafe { sys::ffcmsg() };
-            return Ok(None);
-        }
-        self.check(&format!("cannot look up column {name}"), status)?;
-        Ok(Some(col as usize))
-    }
-
     /// 1-based number of the column `name`; absent is an error naming file and HDU.
-    pub fn col(&mut self, name: &str) -> Result<usize> {
-        match self.opt_col(name)? {
-            Some(c) => Ok(c),
-            None => {
-                let here = self.here();
-                Err(Error::file(
-                    &self.path,
-                    format!("column {name} missing in {here}"),
-                ))
-            }
-        }
-    }
-
     /// Repeat count (elements per row) of a column.
-    pub fn col_repeat(&mut self, col: usize) -> Result<usize> {
-        let mut typecode = 0;
-        let mut repeat: c_long = 0;
-        let mut width: c_long = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgtcl(
-                self.ptr,
-                col as c_int,
-                &mut typecode,
-                &mut repeat,
-                &mut width,
-                &mut status,
-            )
-        };
-        self.check("cannot read column type", status)?;
-        Ok(repeat.max(0) as usize)
-    }
-
     /// Every element of a numeric column as f64 (rows × repeat, row-major).
-    pub fn read_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
-        let col = self.col(name)?;
-        let n = self.nrows()? * self.col_repeat(col)?;
-        let mut out = vec![0.0f64; n];
-        if n == 0 {
-            return Ok(out);
-        }
-        let mut anynul = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgcvd(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                n as i64,
-                f64::NAN,
-                out.as_mut_ptr(),
-                &mut anynul,
-                &mut status,
-            )
-        };
-        self.check(&format!("cannot read column {name}"), status)?;
-        Ok(out)
-    }
-
     /// Every element of an integer column as i64 (rows × repeat).
-    pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
-        let col = self.col(name)?;
-        let n = self.nrows()? * self.col_repeat(col)?;
-        let mut out = vec![0i64; n];
-        if n == 0 {
-            return Ok(out);
-        }
-        let mut anynul = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgcvjj(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                n as i64,
-                0,
-                out.as_mut_ptr(),
-                &mut anynul,
-                &mut status,
-            )
-        };
-        self.check(&format!("cannot read column {name}"), status)?;
-        Ok(out)
-    }
-
     /// A string column, one trimmed string per row.
-    pub fn read_col_str(&mut self, name: &str) -> Result<Vec<String>> {
-        let col = self.col(name)?;
-        let n = self.nrows()?;
-        let width = self.col_repeat(col)?.max(1) + 1;
-        let mut bufs: Vec<Vec<c_char>> = (0..n).map(|_| vec![0 as c_char; width + 1]).collect();
-        let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-        if n > 0 {
-            let mut nul = [0 as c_char; 1];
-            let mut anynul = 0;
-            let mut status = 0;
-            unsafe {
-                sys::ffgcvs(
-                    self.ptr,
-                    col as c_int,
-                    1,
-                    1,
-                    n as i64,
-                    nul.as_mut_ptr(),
-                    ptrs.as_mut_ptr(),
-                    &mut anynul,
-                    &mut status,
-                )
-            };
-            self.check(&format!("cannot read column {name}"), status)?;
-        }
-        Ok(bufs
-            .iter()
-            .map(|b| {
-                unsafe { CStr::from_ptr(b.as_ptr()) }
-                    .to_string_lossy()
-                    .trim()
-                    .to_string()
-            })
-            .collect())
-    }
-
     /// A bit column (TFORM nX) as one integer per row, first bit most significant: bit `k`
     /// (0-based from the first bit of the field) is `(v >> (nbits-1-k)) & 1`.
-    pub fn read_col_bits(&mut self, name: &str) -> Result<(Vec<u64>, usize)> {
-        let col = self.col(name)?;
-        let nbits = self.col_repeat(col)?.min(64);
-        let n = self.nrows()?;
-        let mut out = vec![0u64; n];
-        let mut bits = vec![0 as c_char; nbits];
-        for (row, v) in out.iter_mut().enumerate() {
-            let mut status = 0;
-            unsafe {
-                sys::ffgcx(
-                    self.ptr,
-                    col as c_int,
-                    row as i64 + 1,
-                    1,
-                    nbits as i64,
-                    bits.as_mut_ptr(),
-                    &mut status,
-                )
-            };
-            self.check(&format!("cannot read bit column {name}"), status)?;
-            *v = bits
-                .iter()
-                .fold(0u64, |acc, &b| (acc << 1) | (b != 0) as u64);
-        }
-        Ok((out, nbits))
-    }
-
     /// One row of a variable-length (or fixed) numeric column as f64.
-    pub fn read_cell_f64(&mut self, col: usize, row: usize) -> Result<Vec<f64>> {
-        let mut len: c_long = 0;
-        let mut addr: c_long = 0;
-        let mut status = 0;
-        let mut typecode = 0;
-        let mut repeat: c_long = 0;
-        let mut width: c_long = 0;
-        unsafe {
-            sys::ffgtcl(
-                self.ptr,
-                col as c_int,
-                &mut typecode,
-                &mut repeat,
-                &mut width,
-                &mut status,
-            )
-        };
-        self.check("cannot read column type", status)?;
-        if typecode < 0 {
-            unsafe {
-                sys::ffgdes(
-                    self.ptr,
-                    col as c_int,
-                    row as i64 + 1,
-                    &mut len,
-                    &mut addr,
-                    &mut status,
-                )
-            };
-            self.check("cannot read variable-length descriptor", status)?;
-        } else {
-            len = repeat;
-        }
-        let mut out = vec![0.0; len.max(0) as usize];
-        if !out.is_empty() {
-            let mut anynul = 0;
-            unsafe {
-                sys::ffgcvd(
-                    self.ptr,
-                    col as c_int,
-                    row as i64 + 1,
-                    1,
-                    len as i64,
-                    f64::NAN,
-                    out.as_mut_ptr(),
-                    &mut anynul,
-                    &mut status,
-                )
-            };
-            self.check("cannot read table cell", status)?;
-        }
-        Ok(out)
-    }
-
     /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
     pub fn read_image(&mut self) -> Result<Image> {
         let mut bitpix = 0;
@@ -674,234 +447,24 @@ impl Fits {
 
     /// Append an image HDU (primary if the file is empty) and write the pixels.
     /// `bitpix`: -64 (f64), -32 (f32), 32 (i32), 16 (i16).
-    pub fn write_image(&mut self, img: &Image, bitpix: i32) -> Result<()> {
-        let mut naxes = [img.nx as c_long, img.ny as c_long];
-        let mut status = 0;
-        unsafe { sys::ffcrim(self.ptr, bitpix, 2, naxes.as_mut_ptr(), &mut status) };
-        self.check("cannot create image", status)?;
-        let mut data = img.data.clone();
-        unsafe {
-            sys::ffpprd(
-                self.ptr,
-                0,
-                1,
-                data.len() as i64,
-                data.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write image pixels", status)
-    }
-
     /// Write (or update) a float keyword with the shortest text that reads back to the
     /// same f64 (cfitsio's own formatting keeps only 15 digits).
-    pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
-        self.set_key_float_text(
-            key,
-            v.is_finite(),
-            float_text(v, format!("{v}"), format!("{v:E}")),
-            comment,
-        )
-    }
-
     /// Write (or update) a single-precision float keyword with the shortest text that
     /// reads back to the same f32 (as astropy writes a numpy float32).
-    pub fn set_key_f32(&mut self, key: &str, v: f32, comment: &str) -> Result<()> {
-        self.set_key_float_text(
-            key,
-            v.is_finite(),
-            float_text(v as f64, format!("{v}"), format!("{v:E}")),
-            comment,
-        )
-    }
-
-    fn set_key_float_text(
-        &mut self,
-        key: &str,
-        finite: bool,
-        text: String,
-        comment: &str,
-    ) -> Result<()> {
-        if !finite {
-            return Err(Error::file(
-                &self.path,
-                format!("cannot write non-finite value {text} to keyword {key}"),
-            ));
-        }
-        let (k, c) = (cstr(key), cstr(comment));
-        let mut val = cstr(&text).into_bytes_with_nul();
-        let mut card = [0 as c_char; 81];
-        let mut status = 0;
-        unsafe {
-            sys::ffmkky(
-                k.as_ptr(),
-                val.as_mut_ptr() as *mut c_char,
-                c.as_ptr(),
-                card.as_mut_ptr(),
-                &mut status,
-            );
-            sys::ffucrd(self.ptr, k.as_ptr(), card.as_ptr(), &mut status)
-        };
-        self.check(&format!("cannot write keyword {key}"), status)
-    }
-
     /// Write (or update) an integer keyword.
-    pub fn set_key_i64(&mut self, key: &str, v: i64, comment: &str) -> Result<()> {
-        let (k, c) = (cstr(key), cstr(comment));
-        let mut status = 0;
-        unsafe { sys::ffukyj(self.ptr, k.as_ptr(), v, c.as_ptr(), &mut status) };
-        self.check(&format!("cannot write keyword {key}"), status)
-    }
-
     /// Write (or update) a string keyword.
-    pub fn set_key_str(&mut self, key: &str, v: &str, comment: &str) -> Result<()> {
-        let (k, val, c) = (cstr(key), cstr(v), cstr(comment));
-        let mut status = 0;
-        unsafe { sys::ffukys(self.ptr, k.as_ptr(), val.as_ptr(), c.as_ptr(), &mut status) };
-        self.check(&format!("cannot write keyword {key}"), status)
-    }
-
     /// Write (or update) a logical keyword.
-    pub fn set_key_bool(&mut self, key: &str, v: bool, comment: &str) -> Result<()> {
-        let (k, c) = (cstr(key), cstr(comment));
-        let mut status = 0;
-        unsafe { sys::ffukyl(self.ptr, k.as_ptr(), v as c_int, c.as_ptr(), &mut status) };
-        self.check(&format!("cannot write keyword {key}"), status)
-    }
-
     /// Append a HISTORY record.
-    pub fn history(&mut self, text: &str) -> Result<()> {
-        let t = cstr(text);
-        let mut status = 0;
-        unsafe { sys::ffphis(self.ptr, t.as_ptr(), &mut status) };
-        self.check("cannot write HISTORY", status)
-    }
-
     /// Append a COMMENT record.
-    pub fn comment(&mut self, text: &str) -> Result<()> {
-        let t = cstr(text);
-        let mut status = 0;
-        unsafe { sys::ffpcom(self.ptr, t.as_ptr(), &mut status) };
-        self.check("cannot write COMMENT", status)
-    }
-
     /// Write the DATE keyword (file creation time, UTC).
-    pub fn write_date(&mut self) -> Result<()> {
-        let mut status = 0;
-        unsafe { sys::ffpdat(self.ptr, &mut status) };
-        self.check("cannot write DATE", status)
-    }
-
     /// Copy header records from another header, skipping the structural keywords that
     /// cfitsio writes itself (SIMPLE, BITPIX, NAXISn, EXTEND, XTENSION, PCOUNT, GCOUNT,
     /// TFIELDS, TTYPEn/TFORMn…, CHECKSUM, DATASUM) and any in `skip`.
-    pub fn copy_cards(&mut self, cards: &[String], skip: &[&str]) -> Result<()> {
-        for card in cards {
-            let name = card.get(..8).unwrap_or(card).trim().to_ascii_uppercase();
-            if is_structural(&name) || skip.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
-                continue;
-            }
-            let c = cstr(card);
-            let mut status = 0;
-            unsafe { sys::ffprec(self.ptr, c.as_ptr(), &mut status) };
-            self.check(&format!("cannot copy header record {name}"), status)?;
-        }
-        Ok(())
-    }
-
     /// Append a binary table with columns (name, TFORM, unit) and `nrows` rows.
-    pub fn create_table(
-        &mut self,
-        extname: &str,
-        cols: &[(&str, &str, &str)],
-        nrows: usize,
-    ) -> Result<()> {
-        let names: Vec<CString> = cols.iter().map(|c| cstr(c.0)).collect();
-        let forms: Vec<CString> = cols.iter().map(|c| cstr(c.1)).collect();
-        let units: Vec<CString> = cols.iter().map(|c| cstr(c.2)).collect();
-        let mut pn: Vec<*mut c_char> = names.iter().map(|c| c.as_ptr() as *mut c_char).collect();
-        let mut pf: Vec<*mut c_char> = forms.iter().map(|c| c.as_ptr() as *mut c_char).collect();
-        let mut pu: Vec<*mut c_char> = units.iter().map(|c| c.as_ptr() as *mut c_char).collect();
-        let ext = cstr(extname);
-        let mut status = 0;
-        unsafe {
-            sys::ffcrtb(
-                self.ptr,
-                BINARY_TBL,
-                nrows as i64,
-                cols.len() as c_int,
-                pn.as_mut_ptr(),
-                pf.as_mut_ptr(),
-                pu.as_mut_ptr(),
-                ext.as_ptr(),
-                &mut status,
-            )
-        };
-        self.check(&format!("cannot create table {extname}"), status)
-    }
-
     /// Write f64 values into a column (1-based column number) from row 1.
-    pub fn write_col_f64(&mut self, col: usize, data: &[f64]) -> Result<()> {
-        let mut d = data.to_vec();
-        let mut status = 0;
-        unsafe {
-            sys::ffpcld(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                d.len() as i64,
-                d.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write column", status)
-    }
-
     /// Write integer values into a column (converted to the column's type by cfitsio).
-    pub fn write_col_i64(&mut self, col: usize, data: &[i64]) -> Result<()> {
-        let mut d = data.to_vec();
-        let mut status = 0;
-        unsafe {
-            sys::ffpcljj(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                d.len() as i64,
-                d.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write column", status)
-    }
-
     /// Write strings into a character column.
-    pub fn write_col_str(&mut self, col: usize, data: &[String]) -> Result<()> {
-        let cs: Vec<CString> = data.iter().map(|s| cstr(s)).collect();
-        let mut ps: Vec<*mut c_char> = cs.iter().map(|c| c.as_ptr() as *mut c_char).collect();
-        let mut status = 0;
-        unsafe {
-            sys::ffpcls(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                ps.len() as i64,
-                ps.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write column", status)
-    }
-
     /// Compute and write CHECKSUM/DATASUM for the current HDU.
-    pub fn write_checksum(&mut self) -> Result<()> {
-        let mut status = 0;
-        unsafe { sys::ffpcks(self.ptr, &mut status) };
-        self.check("cannot write checksum", status)
-    }
-
     /// Raw cfitsio pointer, for the few calls this layer does not wrap.
     ///
     /// # Safety
@@ -930,7 +493,7 @@ fn gunzip_if_compressed(path: &Path) -> Result<Option<Vec<u8>>> {
 
 /// FITS text of a float: plain decimal in a readable range, exponent form outside it,
 /// always with a '.' or 'E' so readers take it as a float.
-fn float_text(v: f64, plain: String, exp: String) -> String {
+pub(crate) fn float_text(v: f64, plain: String, exp: String) -> String {
     let a = v.abs();
     let mut text = if a == 0.0 || (1e-4..1e15).contains(&a) {
         plain

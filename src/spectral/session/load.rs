@@ -1,74 +1,18 @@
-//! A fitting session built from a save file: spectra (each in a data group), sources 1..N
-//! (expression, responses per spectrum) and one parameter list per source holding
-//! P parameters for each data group (global index (g−1)·P + k, as XSPEC numbers them).
+//! Building a session from a save file: data, responses, ignore ranges, models,
+//! parameter lines, newpar/freeze/thaw.
 
+use super::{DataSet, Resp, Session, Source};
 use crate::error::{Error, Result};
 use crate::spectral::expr::Expression;
 use crate::spectral::grouping::{apply, parse_selection, Bins, Selection};
-use crate::spectral::params::{resolve_links, Addr, Param};
+use crate::spectral::params::{Addr, Param};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::{Arf, Rmf};
-use crate::spectral::stat;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use crate::spectral::xcm::link::{Expr, ParRef};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// One model source.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// XSPEC source number (1 = the source model).
-    pub number: usize,
-    pub name: Option<String>,
-    pub expr: Expression,
-    /// Parameters per data group (None when a component is unknown).
-    pub per_group: Option<usize>,
-    /// Index of the `model` item in the save file.
-    item: usize,
-}
-
-/// A response of one source on one spectrum.
-#[derive(Debug, Clone)]
-pub struct Resp {
-    pub rmf: Arc<Rmf>,
-    pub arf: Option<Arc<Arf>>,
-}
-
-/// One loaded spectrum.
-#[derive(Debug, Clone)]
-pub struct DataSet {
-    /// Data group (1-based) and spectrum number (1-based).
-    pub group: usize,
-    pub number: usize,
-    /// The file as named in the save file.
-    pub file: String,
-    pub spectrum: Spectrum,
-    pub bins: Bins,
-    pub noticed: Vec<bool>,
-    /// Response per source (index into `Session::sources`).
-    pub resp: Vec<Option<Resp>>,
-}
-
-/// The session.
-#[derive(Debug)]
-pub struct Session {
-    /// Fit statistic: "chi" or "cstat".
-    pub statistic: String,
-    pub sources: Vec<Source>,
-    /// Parameters of each source.
-    pub params: Vec<Vec<Param>>,
-    pub data: Vec<DataSet>,
-    /// Data groups.
-    pub ngroups: usize,
-    /// Files named in the save file that could not be found or read.
-    pub missing: Vec<(String, String)>,
-    /// The save file this came from (written back with new values).
-    pub xcm: XcmFile,
-    /// Folded counts per (data set, source), keyed by the parameter values used: only
-    /// sources whose values changed are folded again (most fit steps move one source).
-    cache: std::sync::Mutex<BTreeMap<(usize, usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
-}
 
 #[derive(Default)]
 struct DataSpec {
@@ -97,9 +41,17 @@ fn default_param(p: &crate::spectral::models::ParamSpec, comp: &str) -> Param {
     }
 }
 
+/// A companion file named in a spectrum: tried in the current directory, then beside the
+/// spectrum.
+fn find(cwd: &Path, spec_dir: &Path, name: &str) -> String {
+    let a = cwd.join(name);
+    if a.exists() {
+        return a.to_string_lossy().into_owned();
+    }
+    spec_dir.join(name).to_string_lossy().into_owned()
+}
+
 impl Session {
-    /// Build a session from a save file. `base` is the directory relative paths start
-    /// from (the save file's). With `load` false no data or response file is read.
     pub fn from_xcm(xcm: &XcmFile, path: &Path, base: &Path, load: bool) -> Result<Session> {
         let mut cwd = base.to_path_buf();
         let mut statistic = "chi".to_string();
@@ -423,7 +375,6 @@ impl Session {
         Ok(sess)
     }
 
-    /// `[model:]idx` → address.
     fn parse_addr(&self, tok: &str) -> Option<Addr> {
         let tok = tok.trim();
         if tok.is_empty() {
@@ -441,19 +392,6 @@ impl Session {
                 index: idx,
             },
         )
-    }
-
-    /// Address of a reference seen in source `from` (None: the source 1 model).
-    pub fn addr(&self, from: Option<usize>, r: &ParRef) -> Option<Addr> {
-        let s = match &r.model {
-            None => {
-                from.unwrap_or_else(|| self.sources.iter().position(|s| s.number == 1).unwrap_or(0))
-            }
-            Some(m) => self.sources.iter().position(|s| {
-                s.name.as_deref() == Some(m.as_str()) || s.number.to_string() == *m
-            })?,
-        };
-        (r.index >= 1 && r.index <= self.params.get(s)?.len()).then_some((s, r.index - 1))
     }
 
     fn apply_newpar(&mut self, args: &str) -> Result<()> {
@@ -493,275 +431,4 @@ impl Session {
         }
         Ok(())
     }
-
-    /// Recompute every linked parameter.
-    pub fn resolve(&mut self) -> Result<()> {
-        let names: Vec<(Option<String>, usize, usize)> = self
-            .sources
-            .iter()
-            .map(|s| (s.name.clone(), s.number, 0))
-            .collect();
-        let lens: Vec<usize> = self.params.iter().map(Vec::len).collect();
-        let src1 = self.sources.iter().position(|s| s.number == 1);
-        let resolve = move |from: usize, r: &ParRef| -> Option<Addr> {
-            let s = match &r.model {
-                None => from,
-                Some(m) => names.iter().position(|(n, num, _)| {
-                    n.as_deref() == Some(m.as_str()) || num.to_string() == *m
-                })?,
-            };
-            let _ = src1;
-            (r.index >= 1 && r.index <= lens[s]).then_some((s, r.index - 1))
-        };
-        resolve_links(&mut self.params, &resolve)
-    }
-
-    /// Folded counts per channel of `flux` through response `r` on data set `ds`.
-    fn fold(ds: &DataSet, r: &Resp, flux: &[f64]) -> Vec<f64> {
-        let mut rate = vec![0.0; ds.spectrum.len()];
-        r.rmf
-            .fold_into(flux, r.arf.as_ref().map(|a| a.area.as_slice()), &mut rate);
-        let scale = ds.spectrum.exposure * ds.spectrum.areascal;
-        rate.iter_mut().for_each(|x| *x *= scale);
-        rate
-    }
-
-    /// Cached fold keyed by (data set, source, term) and the parameter values it used.
-    fn cached(
-        &self,
-        key: (usize, usize, usize),
-        vals: &[f64],
-        make: impl FnOnce() -> Result<Vec<f64>>,
-    ) -> Result<Arc<Vec<f64>>> {
-        if let Some((k, c)) = self.cache.lock().unwrap().get(&key) {
-            if k.as_slice() == vals {
-                return Ok(c.clone());
-            }
-        }
-        let c = Arc::new(make()?);
-        self.cache
-            .lock()
-            .unwrap()
-            .insert(key, (vals.to_vec(), c.clone()));
-        Ok(c)
-    }
-
-    /// Counts per channel of source `si` on data set `di` for the current parameters. A
-    /// source that is a plain sum of additive components is folded one component at a time
-    /// at unit norm, so a change of norm never folds again.
-    fn source_counts(&self, di: usize, si: usize) -> Result<Option<Vec<f64>>> {
-        let ds = &self.data[di];
-        let Some(r) = &ds.resp[si] else {
-            return Ok(None);
-        };
-        let s = &self.sources[si];
-        let p = s.per_group.ok_or_else(|| {
-            Error::msg(format!(
-                "source {}: a component is unknown and cannot be evaluated",
-                s.number
-            ))
-        })?;
-        let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
-        let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
-            .iter()
-            .map(|q| q.value)
-            .collect();
-        let edges = r.rmf.edges();
-        match s.expr.additive_terms() {
-            Some(terms) => {
-                let mut total = vec![0.0; ds.spectrum.len()];
-                for (c, range) in terms.iter().enumerate() {
-                    let norm = vals[range.end - 1];
-                    if norm == 0.0 {
-                        continue;
-                    }
-                    let mut unit = vals[range.clone()].to_vec();
-                    *unit.last_mut().unwrap() = 1.0;
-                    let folded = self.cached((di, si, c), &unit, || {
-                        let flux =
-                            s.expr
-                                .eval_component(c, &padded(&vals, range, &unit), &edges)?;
-                        Ok(Self::fold(ds, r, &flux))
-                    })?;
-                    total
-                        .iter_mut()
-                        .zip(folded.iter())
-                        .for_each(|(t, f)| *t += norm * f);
-                }
-                Ok(Some(total))
-            }
-            None => {
-                let folded = self.cached((di, si, usize::MAX), &vals, || {
-                    let flux = s.expr.eval(&vals, &edges)?;
-                    Ok(Self::fold(ds, r, &flux))
-                })?;
-                Ok(Some(folded.to_vec()))
-            }
-        }
-    }
-
-    /// Predicted counts per noticed bin of every data set, concatenated in data order.
-    pub fn model_counts(&self) -> Result<Vec<f64>> {
-        let mut out = Vec::new();
-        for (di, ds) in self.data.iter().enumerate() {
-            let mut counts = vec![0.0; ds.spectrum.len()];
-            for si in 0..self.sources.len() {
-                if let Some(c) = self.source_counts(di, si)? {
-                    counts.iter_mut().zip(c.iter()).for_each(|(a, b)| *a += b);
-                }
-            }
-            let b = ds.bins.sum(&counts);
-            out.extend(
-                b.iter()
-                    .zip(&ds.noticed)
-                    .filter(|(_, n)| **n)
-                    .map(|(v, _)| *v),
-            );
-        }
-        Ok(out)
-    }
-
-    /// Observed counts and variances of the noticed bins, in the order of `model_counts`.
-    pub fn data_counts(&self) -> (Vec<f64>, Vec<f64>) {
-        let (mut d, mut v) = (Vec::new(), Vec::new());
-        for ds in &self.data {
-            let c = ds.bins.sum(&ds.spectrum.counts);
-            let var = match &ds.spectrum.stat_err {
-                Some(e) => ds.bins.sum(&e.iter().map(|x| x * x).collect::<Vec<_>>()),
-                None => c.clone(),
-            };
-            for b in 0..ds.bins.len() {
-                if ds.noticed[b] {
-                    d.push(c[b]);
-                    v.push(var[b]);
-                }
-            }
-        }
-        (d, v)
-    }
-
-    /// The statistic for the current parameters.
-    pub fn statistic_value(&self) -> Result<f64> {
-        let m = self.model_counts()?;
-        let (d, v) = self.data_counts();
-        Ok(self.stat_of(&d, &m, &v))
-    }
-
-    /// Statistic of given data, model and variance vectors.
-    pub fn stat_of(&self, d: &[f64], m: &[f64], v: &[f64]) -> f64 {
-        if self.statistic.starts_with("cstat") || self.statistic.starts_with("cash") {
-            stat::cstat(d, m, &vec![1e-5; d.len()])
-        } else {
-            stat::chi(d, m, v)
-        }
-    }
-
-    /// Addresses of the free parameters.
-    pub fn free(&self) -> Vec<Addr> {
-        let mut v = Vec::new();
-        for (s, ps) in self.params.iter().enumerate() {
-            for (i, p) in ps.iter().enumerate() {
-                if p.is_free() {
-                    v.push((s, i));
-                }
-            }
-        }
-        v
-    }
-
-    /// Noticed bins in all data sets.
-    pub fn n_bins(&self) -> usize {
-        self.data
-            .iter()
-            .map(|d| d.noticed.iter().filter(|n| **n).count())
-            .sum()
-    }
-
-    /// The save file with the current parameter values written into each model. Links to
-    /// parameters XSPEC has not read yet at that point (higher index in the same model, or
-    /// a later source) are written as `/` with a `newpar` after the last model, as XSPEC
-    /// saves them.
-    pub fn to_xcm(&self) -> XcmFile {
-        let mut x = self.xcm.clone();
-        let mut deferred = Vec::new();
-        for (si, s) in self.sources.iter().enumerate() {
-            if s.per_group.is_none() {
-                continue;
-            }
-            let mut lines = Vec::new();
-            for (i, p) in self.params[si].iter().enumerate() {
-                lines.push(match &p.link {
-                    Some(e) => {
-                        let forward = e.refs().iter().any(|r| {
-                            self.addr(Some(si), r).is_some_and(|(s2, j)| {
-                                (s2 == si && j > i) || self.sources[s2].number > s.number
-                            })
-                        });
-                        if forward {
-                            let target = match &s.name {
-                                Some(n) => format!("{n}:{}", i + 1),
-                                None => format!("{}", i + 1),
-                            };
-                            deferred.push(Item::Cmd {
-                                name: "newpar".into(),
-                                args: format!("{target} = {}", e.to_text()),
-                                params: Vec::new(),
-                            });
-                            ParamLine::Default
-                        } else {
-                            ParamLine::Link(e.clone())
-                        }
-                    }
-                    None => ParamLine::Full([p.value, p.delta, p.min, p.bot, p.top, p.max]),
-                });
-            }
-            if let Item::Cmd { params, .. } = &mut x.items[s.item] {
-                *params = lines;
-            }
-        }
-        // earlier newpar lines are part of the parameters now
-        let keep: Vec<bool> = x
-            .items
-            .iter()
-            .map(|it| !matches!(it, Item::Cmd { name, .. } if name == "newpar"))
-            .collect();
-        let last_model = x
-            .items
-            .iter()
-            .rposition(|it| matches!(it, Item::Cmd { name, .. } if name == "model"));
-        let mut items = Vec::new();
-        let mut lines = Vec::new();
-        for (k, it) in x.items.iter().enumerate() {
-            if keep[k] {
-                items.push(it.clone());
-                lines.push(x.lines[k]);
-            }
-            if Some(k) == last_model {
-                for d in &deferred {
-                    items.push(d.clone());
-                    lines.push(x.lines[k]);
-                }
-            }
-        }
-        x.items = items;
-        x.lines = lines;
-        x
-    }
-}
-
-/// All parameters with one component's slice replaced (for evaluating that component).
-fn padded(vals: &[f64], range: &std::ops::Range<usize>, part: &[f64]) -> Vec<f64> {
-    let mut v = vals.to_vec();
-    v[range.clone()].copy_from_slice(part);
-    v
-}
-
-/// A companion file named in a spectrum: tried in the current directory, then beside the
-/// spectrum.
-fn find(cwd: &Path, spec_dir: &Path, name: &str) -> String {
-    let a = cwd.join(name);
-    if a.exists() {
-        return a.to_string_lossy().into_owned();
-    }
-    spec_dir.join(name).to_string_lossy().into_owned()
 }

@@ -1,0 +1,323 @@
+//! Binary-table columns: look-up by name, bulk reads (numbers, strings, bits, variable-
+//! length cells) and writes. Rows and columns are 1-based at the cfitsio boundary, 0-based
+//! in the returned vectors.
+
+use super::{cstr, Fits, BINARY_TBL, COL_NOT_FOUND};
+use crate::error::{Error, Result};
+use fitsio::sys;
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_char, c_int, c_long};
+
+impl Fits {
+    pub fn nrows(&mut self) -> Result<usize> {
+        let mut n = 0;
+        let mut status = 0;
+        unsafe { sys::ffgnrwll(self.ptr, &mut n, &mut status) };
+        self.check("cannot count rows", status)?;
+        Ok(n as usize)
+    }
+
+    pub fn opt_col(&mut self, name: &str) -> Result<Option<usize>> {
+        let mut cname = cstr(name).into_bytes_with_nul();
+        let mut col = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcno(
+                self.ptr,
+                0,
+                cname.as_mut_ptr() as *mut c_char,
+                &mut col,
+                &mut status,
+            )
+        };
+        if status == COL_NOT_FOUND {
+            unsafe { sys::ffcmsg() };
+            return Ok(None);
+        }
+        self.check(&format!("cannot look up column {name}"), status)?;
+        Ok(Some(col as usize))
+    }
+
+    pub fn col(&mut self, name: &str) -> Result<usize> {
+        match self.opt_col(name)? {
+            Some(c) => Ok(c),
+            None => {
+                let here = self.here();
+                Err(Error::file(
+                    &self.path,
+                    format!("column {name} missing in {here}"),
+                ))
+            }
+        }
+    }
+
+    pub fn col_repeat(&mut self, col: usize) -> Result<usize> {
+        let mut typecode = 0;
+        let mut repeat: c_long = 0;
+        let mut width: c_long = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgtcl(
+                self.ptr,
+                col as c_int,
+                &mut typecode,
+                &mut repeat,
+                &mut width,
+                &mut status,
+            )
+        };
+        self.check("cannot read column type", status)?;
+        Ok(repeat.max(0) as usize)
+    }
+
+    pub fn read_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
+        let col = self.col(name)?;
+        let n = self.nrows()? * self.col_repeat(col)?;
+        let mut out = vec![0.0f64; n];
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut anynul = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcvd(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                n as i64,
+                f64::NAN,
+                out.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot read column {name}"), status)?;
+        Ok(out)
+    }
+
+    pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
+        let col = self.col(name)?;
+        let n = self.nrows()? * self.col_repeat(col)?;
+        let mut out = vec![0i64; n];
+        if n == 0 {
+            return Ok(out);
+        }
+        let mut anynul = 0;
+        let mut status = 0;
+        unsafe {
+            sys::ffgcvjj(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                n as i64,
+                0,
+                out.as_mut_ptr(),
+                &mut anynul,
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot read column {name}"), status)?;
+        Ok(out)
+    }
+
+    pub fn read_col_str(&mut self, name: &str) -> Result<Vec<String>> {
+        let col = self.col(name)?;
+        let n = self.nrows()?;
+        let width = self.col_repeat(col)?.max(1) + 1;
+        let mut bufs: Vec<Vec<c_char>> = (0..n).map(|_| vec![0 as c_char; width + 1]).collect();
+        let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        if n > 0 {
+            let mut nul = [0 as c_char; 1];
+            let mut anynul = 0;
+            let mut status = 0;
+            unsafe {
+                sys::ffgcvs(
+                    self.ptr,
+                    col as c_int,
+                    1,
+                    1,
+                    n as i64,
+                    nul.as_mut_ptr(),
+                    ptrs.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check(&format!("cannot read column {name}"), status)?;
+        }
+        Ok(bufs
+            .iter()
+            .map(|b| {
+                unsafe { CStr::from_ptr(b.as_ptr()) }
+                    .to_string_lossy()
+                    .trim()
+                    .to_string()
+            })
+            .collect())
+    }
+
+    pub fn read_col_bits(&mut self, name: &str) -> Result<(Vec<u64>, usize)> {
+        let col = self.col(name)?;
+        let nbits = self.col_repeat(col)?.min(64);
+        let n = self.nrows()?;
+        let mut out = vec![0u64; n];
+        let mut bits = vec![0 as c_char; nbits];
+        for (row, v) in out.iter_mut().enumerate() {
+            let mut status = 0;
+            unsafe {
+                sys::ffgcx(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    1,
+                    nbits as i64,
+                    bits.as_mut_ptr(),
+                    &mut status,
+                )
+            };
+            self.check(&format!("cannot read bit column {name}"), status)?;
+            *v = bits
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 1) | (b != 0) as u64);
+        }
+        Ok((out, nbits))
+    }
+
+    pub fn read_cell_f64(&mut self, col: usize, row: usize) -> Result<Vec<f64>> {
+        let mut len: c_long = 0;
+        let mut addr: c_long = 0;
+        let mut status = 0;
+        let mut typecode = 0;
+        let mut repeat: c_long = 0;
+        let mut width: c_long = 0;
+        unsafe {
+            sys::ffgtcl(
+                self.ptr,
+                col as c_int,
+                &mut typecode,
+                &mut repeat,
+                &mut width,
+                &mut status,
+            )
+        };
+        self.check("cannot read column type", status)?;
+        if typecode < 0 {
+            unsafe {
+                sys::ffgdes(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    &mut len,
+                    &mut addr,
+                    &mut status,
+                )
+            };
+            self.check("cannot read variable-length descriptor", status)?;
+        } else {
+            len = repeat;
+        }
+        let mut out = vec![0.0; len.max(0) as usize];
+        if !out.is_empty() {
+            let mut anynul = 0;
+            unsafe {
+                sys::ffgcvd(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    1,
+                    len as i64,
+                    f64::NAN,
+                    out.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check("cannot read table cell", status)?;
+        }
+        Ok(out)
+    }
+
+    pub fn create_table(
+        &mut self,
+        extname: &str,
+        cols: &[(&str, &str, &str)],
+        nrows: usize,
+    ) -> Result<()> {
+        let names: Vec<CString> = cols.iter().map(|c| cstr(c.0)).collect();
+        let forms: Vec<CString> = cols.iter().map(|c| cstr(c.1)).collect();
+        let units: Vec<CString> = cols.iter().map(|c| cstr(c.2)).collect();
+        let mut pn: Vec<*mut c_char> = names.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut pf: Vec<*mut c_char> = forms.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut pu: Vec<*mut c_char> = units.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let ext = cstr(extname);
+        let mut status = 0;
+        unsafe {
+            sys::ffcrtb(
+                self.ptr,
+                BINARY_TBL,
+                nrows as i64,
+                cols.len() as c_int,
+                pn.as_mut_ptr(),
+                pf.as_mut_ptr(),
+                pu.as_mut_ptr(),
+                ext.as_ptr(),
+                &mut status,
+            )
+        };
+        self.check(&format!("cannot create table {extname}"), status)
+    }
+
+    pub fn write_col_f64(&mut self, col: usize, data: &[f64]) -> Result<()> {
+        let mut d = data.to_vec();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcld(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                d.len() as i64,
+                d.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+
+    pub fn write_col_i64(&mut self, col: usize, data: &[i64]) -> Result<()> {
+        let mut d = data.to_vec();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcljj(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                d.len() as i64,
+                d.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+
+    pub fn write_col_str(&mut self, col: usize, data: &[String]) -> Result<()> {
+        let cs: Vec<CString> = data.iter().map(|s| cstr(s)).collect();
+        let mut ps: Vec<*mut c_char> = cs.iter().map(|c| c.as_ptr() as *mut c_char).collect();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcls(
+                self.ptr,
+                col as c_int,
+                1,
+                1,
+                ps.len() as i64,
+                ps.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write column", status)
+    }
+}

@@ -1,0 +1,138 @@
+//! Writing: images, keywords (floats with round-trip precision), history and comments,
+//! header copies, checksums.
+
+use super::{cstr, float_text, is_structural, Fits};
+use crate::error::{Error, Result};
+use crate::io::image::Image;
+use fitsio::sys;
+use std::os::raw::{c_char, c_int, c_long};
+
+impl Fits {
+    pub fn write_image(&mut self, img: &Image, bitpix: i32) -> Result<()> {
+        let mut naxes = [img.nx as c_long, img.ny as c_long];
+        let mut status = 0;
+        unsafe { sys::ffcrim(self.ptr, bitpix, 2, naxes.as_mut_ptr(), &mut status) };
+        self.check("cannot create image", status)?;
+        let mut data = img.data.clone();
+        unsafe {
+            sys::ffpprd(
+                self.ptr,
+                0,
+                1,
+                data.len() as i64,
+                data.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write image pixels", status)
+    }
+
+    pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
+        self.set_key_float_text(
+            key,
+            v.is_finite(),
+            float_text(v, format!("{v}"), format!("{v:E}")),
+            comment,
+        )
+    }
+
+    pub fn set_key_f32(&mut self, key: &str, v: f32, comment: &str) -> Result<()> {
+        self.set_key_float_text(
+            key,
+            v.is_finite(),
+            float_text(v as f64, format!("{v}"), format!("{v:E}")),
+            comment,
+        )
+    }
+
+    fn set_key_float_text(
+        &mut self,
+        key: &str,
+        finite: bool,
+        text: String,
+        comment: &str,
+    ) -> Result<()> {
+        if !finite {
+            return Err(Error::file(
+                &self.path,
+                format!("cannot write non-finite value {text} to keyword {key}"),
+            ));
+        }
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut val = cstr(&text).into_bytes_with_nul();
+        let mut card = [0 as c_char; 81];
+        let mut status = 0;
+        unsafe {
+            sys::ffmkky(
+                k.as_ptr(),
+                val.as_mut_ptr() as *mut c_char,
+                c.as_ptr(),
+                card.as_mut_ptr(),
+                &mut status,
+            );
+            sys::ffucrd(self.ptr, k.as_ptr(), card.as_ptr(), &mut status)
+        };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    pub fn set_key_i64(&mut self, key: &str, v: i64, comment: &str) -> Result<()> {
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukyj(self.ptr, k.as_ptr(), v, c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    pub fn set_key_str(&mut self, key: &str, v: &str, comment: &str) -> Result<()> {
+        let (k, val, c) = (cstr(key), cstr(v), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukys(self.ptr, k.as_ptr(), val.as_ptr(), c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    pub fn set_key_bool(&mut self, key: &str, v: bool, comment: &str) -> Result<()> {
+        let (k, c) = (cstr(key), cstr(comment));
+        let mut status = 0;
+        unsafe { sys::ffukyl(self.ptr, k.as_ptr(), v as c_int, c.as_ptr(), &mut status) };
+        self.check(&format!("cannot write keyword {key}"), status)
+    }
+
+    pub fn history(&mut self, text: &str) -> Result<()> {
+        let t = cstr(text);
+        let mut status = 0;
+        unsafe { sys::ffphis(self.ptr, t.as_ptr(), &mut status) };
+        self.check("cannot write HISTORY", status)
+    }
+
+    pub fn comment(&mut self, text: &str) -> Result<()> {
+        let t = cstr(text);
+        let mut status = 0;
+        unsafe { sys::ffpcom(self.ptr, t.as_ptr(), &mut status) };
+        self.check("cannot write COMMENT", status)
+    }
+
+    pub fn write_date(&mut self) -> Result<()> {
+        let mut status = 0;
+        unsafe { sys::ffpdat(self.ptr, &mut status) };
+        self.check("cannot write DATE", status)
+    }
+
+    pub fn copy_cards(&mut self, cards: &[String], skip: &[&str]) -> Result<()> {
+        for card in cards {
+            let name = card.get(..8).unwrap_or(card).trim().to_ascii_uppercase();
+            if is_structural(&name) || skip.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let c = cstr(card);
+            let mut status = 0;
+            unsafe { sys::ffprec(self.ptr, c.as_ptr(), &mut status) };
+            self.check(&format!("cannot copy header record {name}"), status)?;
+        }
+        Ok(())
+    }
+
+    pub fn write_checksum(&mut self) -> Result<()> {
+        let mut status = 0;
+        unsafe { sys::ffpcks(self.ptr, &mut status) };
+        self.check("cannot write checksum", status)
+    }
+}
