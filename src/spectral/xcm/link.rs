@@ -37,6 +37,21 @@ enum Tok {
     Close,
 }
 
+/// After `model:` at `c[*i]`: an optional `p` and the parameter number.
+fn ref_index(c: &[char], i: &mut usize, model: &str) -> std::result::Result<usize, String> {
+    if *i < c.len() && (c[*i] == 'p' || c[*i] == 'P') {
+        *i += 1;
+    }
+    let ds = *i;
+    while *i < c.len() && c[*i].is_ascii_digit() {
+        *i += 1;
+    }
+    if ds == *i {
+        return Err(format!("'{model}:' is not followed by a parameter number"));
+    }
+    Ok(c[ds..*i].iter().collect::<String>().parse().unwrap_or(0))
+}
+
 fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
     let c: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -75,17 +90,7 @@ fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
             if i < c.len() && c[i] == ':' && text.chars().all(|d| d.is_ascii_digit()) {
                 // `1:p2`: a parameter of source (or response) number 1, as in rnewpar
                 i += 1;
-                if i < c.len() && (c[i] == 'p' || c[i] == 'P') {
-                    i += 1;
-                }
-                let ds = i;
-                while i < c.len() && c[i].is_ascii_digit() {
-                    i += 1;
-                }
-                if ds == i {
-                    return Err(format!("'{text}:' is not a parameter reference"));
-                }
-                let n: usize = c[ds..i].iter().collect::<String>().parse().unwrap_or(0);
+                let n = ref_index(&c, &mut i, &text)?;
                 out.push(Tok::Ref(ParRef {
                     model: Some(text),
                     index: n,
@@ -105,21 +110,7 @@ fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
             if i < c.len() && c[i] == ':' {
                 // model:pN or model:N
                 i += 1;
-                let st2 = i;
-                if i < c.len() && (c[i] == 'p' || c[i] == 'P') {
-                    i += 1;
-                }
-                let ds = i;
-                while i < c.len() && c[i].is_ascii_digit() {
-                    i += 1;
-                }
-                if ds == i {
-                    return Err(format!(
-                        "'{}' is not a parameter reference",
-                        c[st..i.max(st2)].iter().collect::<String>()
-                    ));
-                }
-                let n: usize = c[ds..i].iter().collect::<String>().parse().unwrap_or(0);
+                let n = ref_index(&c, &mut i, &word)?;
                 out.push(Tok::Ref(ParRef {
                     model: Some(word),
                     index: n,
