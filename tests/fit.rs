@@ -163,3 +163,123 @@ fn forward_links_are_saved_as_xspec_does_and_reload() {
         assert_eq!((a.value, a.delta, &a.link), (b.value, b.delta, &b.link));
     }
 }
+
+#[test]
+fn norm_derivatives_are_exact() {
+    let Some(dir) = testing::shared("norm_derivative", "reference/fits") else {
+        return;
+    };
+    let mut sess = load(&dir.join("case1_chi_grouped.xcm"), true).unwrap();
+    let m0 = sess.model_counts().unwrap();
+    // c1.norm (parameter 3) and c2.norm (6): analytic; PhoIndex (1): not a norm
+    for idx in [2usize, 5] {
+        let d = sess.norm_derivative(&[((0, idx), 1.0)]).unwrap().unwrap();
+        let v = sess.params[0][idx].value;
+        let h = 1e-4 * v;
+        sess.params[0][idx].value = v + h;
+        let m1 = sess.model_counts().unwrap();
+        sess.params[0][idx].value = v;
+        for b in 0..m0.len() {
+            let fd = (m1[b] - m0[b]) / h;
+            assert!(
+                (fd - d[b]).abs() <= 1e-6 * fd.abs().max(1e-12),
+                "param {} bin {b}: {fd} vs {}",
+                idx + 1,
+                d[b]
+            );
+        }
+    }
+    assert!(sess.norm_derivative(&[((0, 0), 1.0)]).unwrap().is_none());
+}
+
+#[test]
+fn xcm_show_round_trip_and_type_ii_rows() {
+    let Some(dir) = testing::shared("xcm_show_rt", "reference/xcm") else {
+        return;
+    };
+    let tmp = testing::scratch("xcm_show_rt");
+    let bin = env!("CARGO_BIN_EXE_nuskybgd");
+    // a hand-written script whose value lies outside its own limits is refused with its line
+    let bad = std::process::Command::new(bin)
+        .args([
+            "xcm-show",
+            dir.join("20_astr6410_handwritten_named_sources.xcm")
+                .to_str()
+                .unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("20_astr6410_handwritten_named_sources.xcm:29:")
+            && err.contains("outside its limits"),
+        "{err}"
+    );
+    for f in [
+        "02_xgap_bkg_ab_mdl.xcm",
+        "13_nustarbkg_2src_diagrmf_cstat.xcm",
+        "17_brianomath_18dg_atable_slash.xcm",
+        "21_brianomath_pyxspec_3dg_slash.xcm",
+        "10_astr6410_nustar_gainfit_2src.xcm",
+    ] {
+        let out = tmp.join(f);
+        let a = std::process::Command::new(bin)
+            .args([
+                "xcm-show",
+                dir.join(f).to_str().unwrap(),
+                &format!("out={}", out.display()),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            a.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&a.stderr)
+        );
+        let b = std::process::Command::new(bin)
+            .args(["xcm-show", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(b.status.success());
+        // the description of the rewritten file equals that of the original, except for
+        // the missing-file lines (paths are relative to each file's own directory) and the
+        // "wrote" line
+        let keep = |s: &[u8]| -> Vec<String> {
+            String::from_utf8_lossy(s)
+                .lines()
+                .filter(|l| !l.starts_with("missing:") && !l.starts_with("wrote "))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(keep(&a.stdout), keep(&b.stdout), "{f}");
+    }
+    // type II: row n of a PHA-II file, addressed as file{n}
+    let p = tmp.join("typeii.pha");
+    nuskybgd::io::output::Output::new(p.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&nuskybgd::io::image::Image::zeros(0, 0), 8)?;
+            f.create_table(
+                "SPECTRUM",
+                &[
+                    ("SPEC_NUM", "1J", ""),
+                    ("CHANNEL", "4J", ""),
+                    ("COUNTS", "4J", "count"),
+                ],
+                2,
+            )?;
+            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
+            f.set_key_f64("EXPOSURE", 100.0, "")?;
+            f.write_col_i64(1, &[1, 2])?;
+            f.write_col_i64(2, &[0, 1, 2, 3, 0, 1, 2, 3])?;
+            f.write_col_i64(3, &[1, 2, 3, 4, 10, 20, 30, 40])
+        })
+        .unwrap();
+    let s2 = nuskybgd::spectral::pha::Spectrum::read(&format!("{}{{2}}", p.display())).unwrap();
+    assert_eq!(s2.counts, vec![10.0, 20.0, 30.0, 40.0]);
+    assert!(nuskybgd::spectral::pha::Spectrum::read(p.to_str().unwrap())
+        .unwrap_err()
+        .to_string()
+        .contains("type II"));
+    assert!(nuskybgd::spectral::pha::Spectrum::read(&format!("{}{{3}}", p.display())).is_err());
+}

@@ -1,5 +1,5 @@
 //! Levenberg–Marquardt minimisation of the session's statistic over its free parameters
-//! (numerical derivatives of the predicted counts; Gauss–Newton/Fisher curvature for chi
+//! (derivatives of the predicted counts exact for normalisations, numerical otherwise; Gauss–Newton/Fisher curvature for chi
 //! and cstat), hard limits respected, links re-evaluated at every step; covariance matrix
 //! and `error`-style confidence intervals (the Δstat at which the profiled statistic rises).
 
@@ -82,7 +82,29 @@ fn curvature(
         let p = &sess.params[free[k].0][free[k].1];
         let h = 1e-6 * theta[k].abs().max(1e-3 * p.delta.abs()).max(1e-300);
         let (up, down) = (theta[k] + h <= p.max, theta[k] - h >= p.min);
+        // which parameters move with this one (itself and those linked to it), and how fast
+        let before: Vec<Vec<f64>> = sess
+            .params
+            .iter()
+            .map(|ps| ps.iter().map(|q| q.value).collect())
+            .collect();
         let mut t = theta.to_vec();
+        let step = if up { h } else { -h };
+        t[k] = theta[k] + step;
+        set(sess, free, &t)?;
+        let mut rates = Vec::new();
+        for (si, ps) in sess.params.iter().enumerate() {
+            for (i, q) in ps.iter().enumerate() {
+                if q.value != before[si][i] {
+                    rates.push(((si, i), (q.value - before[si][i]) / step));
+                }
+            }
+        }
+        set(sess, free, theta)?;
+        if let Some(row) = sess.norm_derivative(&rates)? {
+            jac.push(row);
+            continue;
+        }
         let mp = if up {
             t[k] = theta[k] + h;
             set(sess, free, &t)?;

@@ -159,7 +159,7 @@ pub fn lookup(name: &str) -> Option<&'static ComponentSpec> {
     }
     let mut hits = COMPONENTS.iter().filter(|c| c.name.starts_with(&n));
     match (hits.next(), hits.next()) {
-        (Some(c), None) if n.len() >= 3 => Some(c),
+        (Some(c), None) if n.len() >= 2 => Some(c),
         _ => None,
     }
 }

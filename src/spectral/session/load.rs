@@ -51,6 +51,32 @@ fn find(cwd: &Path, spec_dir: &Path, name: &str) -> String {
     spec_dir.join(name).to_string_lossy().into_owned()
 }
 
+/// A parameter of an unknown component, from its line alone.
+fn written_param(k: usize, line: &ParamLine) -> Param {
+    let mut p = Param {
+        name: format!("par{}", k + 1),
+        value: f64::NAN,
+        delta: -1.0,
+        min: f64::NEG_INFINITY,
+        bot: f64::NEG_INFINITY,
+        top: f64::INFINITY,
+        max: f64::INFINITY,
+        link: None,
+    };
+    match line {
+        ParamLine::Full(x) => {
+            (p.value, p.delta, p.min, p.bot, p.top, p.max) = (x[0], x[1], x[2], x[3], x[4], x[5]);
+        }
+        ParamLine::Partial(x) => {
+            p.value = x[0];
+            p.delta = x.get(1).copied().unwrap_or(-1.0);
+        }
+        ParamLine::Link(e) => p.link = Some(e.clone()),
+        ParamLine::Default | ParamLine::DefaultRest => {}
+    }
+    p
+}
+
 impl Session {
     pub fn from_xcm(xcm: &XcmFile, path: &Path, base: &Path, load: bool) -> Result<Session> {
         let mut cwd = base.to_path_buf();
@@ -162,7 +188,15 @@ impl Session {
                 unreachable!()
             };
             let Some(p) = s.per_group else {
-                params.push(Vec::new());
+                // unknown components: keep the parameters as written, so links, newpar and
+                // the description still work; evaluating the source is an error
+                params.push(
+                    lines
+                        .iter()
+                        .enumerate()
+                        .map(|(k, l)| written_param(k, l))
+                        .collect(),
+                );
                 continue;
             };
             let specs_p = s.expr.params()?;
@@ -263,9 +297,19 @@ impl Session {
             xcm: xcm.clone(),
             cache: Default::default(),
         };
+        let opaque = sess.sources.iter().any(|s| s.per_group.is_none());
         for (line, args) in newpars {
-            sess.apply_newpar(&args)
-                .map_err(|e| Error::at_line(path, line, e.msg))?;
+            if let Err(e) = sess.apply_newpar(&args) {
+                // with unknown components the parameter count is unknown: report, go on
+                if !opaque {
+                    return Err(Error::at_line(path, line, e.msg));
+                }
+                sess.missing.push((
+                    format!("line {line}: newpar {args}"),
+                    format!("skipped: {}", e.msg),
+                ));
+                continue;
+            }
         }
         for (freeze, args) in freezes {
             for tok in args.split(|c: char| c.is_whitespace() || c == ',') {

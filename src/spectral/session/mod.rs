@@ -195,6 +195,64 @@ impl Session {
         }
     }
 
+    /// Derivative of the predicted counts (noticed bins, `model_counts` layout) when the
+    /// parameters in `rates` move at the given rates (d param / d θ): exact when every one of
+    /// them is the norm of a component in a plain sum, since counts are linear in a norm
+    /// (the unit-norm fold times the rate). None when some other parameter moves.
+    pub fn norm_derivative(&self, rates: &[(Addr, f64)]) -> Result<Option<Vec<f64>>> {
+        // (source, global index) → (component, group)
+        let mut terms: Vec<(usize, usize, usize, f64)> = Vec::new();
+        for &((si, gi), rate) in rates {
+            let s = &self.sources[si];
+            let (Some(p), Some(ranges)) = (s.per_group, s.expr.additive_terms()) else {
+                return Ok(None);
+            };
+            let (g, k) = (gi / p + 1, gi % p);
+            let Some(c) = ranges.iter().position(|r| r.end - 1 == k) else {
+                return Ok(None);
+            };
+            terms.push((si, c, g, rate));
+        }
+        let mut out = Vec::new();
+        for (di, ds) in self.data.iter().enumerate() {
+            let mut counts = vec![0.0; ds.spectrum.len()];
+            for &(si, c, g, rate) in &terms {
+                let Some(r) = &ds.resp[si] else { continue };
+                let p = self.sources[si].per_group.unwrap_or(0);
+                if ds.group.min(self.params[si].len() / p.max(1)).max(1) != g {
+                    continue;
+                }
+                let range = self.sources[si].expr.additive_terms().unwrap()[c].clone();
+                let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
+                    .iter()
+                    .map(|q| q.value)
+                    .collect();
+                let mut unit = vals[range.clone()].to_vec();
+                *unit.last_mut().unwrap() = 1.0;
+                let edges = r.rmf.edges();
+                let s = &self.sources[si];
+                let folded = self.cached((di, si, c), &unit, || {
+                    let flux = s
+                        .expr
+                        .eval_component(c, &padded(&vals, &range, &unit), &edges)?;
+                    Ok(Self::fold(ds, r, &flux))
+                })?;
+                counts
+                    .iter_mut()
+                    .zip(folded.iter())
+                    .for_each(|(a, b)| *a += rate * b);
+            }
+            let b = ds.bins.sum(&counts);
+            out.extend(
+                b.iter()
+                    .zip(&ds.noticed)
+                    .filter(|(_, n)| **n)
+                    .map(|(v, _)| *v),
+            );
+        }
+        Ok(Some(out))
+    }
+
     /// Predicted counts per noticed bin of every data set, concatenated in data order.
     pub fn model_counts(&self) -> Result<Vec<f64>> {
         let mut out = Vec::new();
