@@ -178,3 +178,38 @@ fn real_responses_and_spectra_read() {
         .to_string();
     assert!(e.contains("energy bins"), "{e}");
 }
+
+#[test]
+fn bad_spectra_are_named() {
+    use nuskybgd::io::image::Image;
+    use nuskybgd::io::output::Output;
+    let dir = testing::scratch("ogip_bad");
+    let write = |name: &str, exposure: Option<f64>, counts: &[i64]| {
+        let p = dir.join(name);
+        Output::new(p.to_str().unwrap(), false)
+            .write_fits(|f| {
+                f.write_image(&Image::zeros(0, 0), 8)?;
+                f.create_table(
+                    "SPECTRUM",
+                    &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "")],
+                    counts.len(),
+                )?;
+                if let Some(e) = exposure {
+                    f.set_key_f64("EXPOSURE", e, "")?;
+                }
+                f.write_col_i64(1, &(0..counts.len() as i64).collect::<Vec<_>>())?;
+                f.write_col_i64(2, counts)
+            })
+            .unwrap();
+        p
+    };
+    for (name, exp, counts, want) in [
+        ("noexp.pha", None, vec![1, 2], "EXPOSURE missing"),
+        ("zeroexp.pha", Some(0.0), vec![1, 2], "must be positive"),
+        ("neg.pha", Some(10.0), vec![1, -2], "invalid counts -2"),
+    ] {
+        let p = write(name, exp, &counts);
+        let e = Spectrum::read(p.to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.contains(name) && e.contains(want), "{e}");
+    }
+}

@@ -8,13 +8,14 @@ use crate::spectral::run::{table, xcm_fit};
 use std::path::Path;
 
 const USAGE: &str = "\
-nuskybgd xcm-fit IN.xcm [out=OUT.xcm] [statistic=chi|cstat] [errors=yes] [clobber=yes]
+nuskybgd xcm-fit IN.xcm [out=OUT.xcm] [statistic=chi|cstat] [errors=yes] [force=yes] [clobber=yes]
 
 Loads an XSPEC save file (data, responses, ignore ranges, models, links), fits the free
 parameters by Levenberg-Marquardt, prints the parameter table and, last, the line
 `statistic: NAME VALUE dof N`. With errors=yes also 90% confidence intervals
 (delta-statistic 2.706, the other free parameters re-fitted). out= writes the fitted state
 in XSPEC's layout (relative file names are kept as written, so put OUT.xcm beside IN.xcm).
+A fit that does not converge is an error and writes nothing, unless force=yes.
 
 Example:
   nuskybgd xcm-fit bgdparams.xcm out=bgdfit.xcm statistic=cstat errors=yes

@@ -221,7 +221,7 @@ pub fn parse_selection(text: &str) -> Result<Selection> {
 /// Set `noticed` to `value` for the bins a range selects. Energy ranges use the bins'
 /// nominal bounds (`lo[b]` = E_MIN of its first channel, `hi[b]` = E_MAX of its last): the
 /// selection runs from the first bin whose upper bound reaches E1 to the first bin whose
-/// upper bound reaches E2, so a bin straddling an end is included.
+/// upper bound reaches E2, so a bin straddling an end is included (XSPEC 12's rule).
 pub fn apply(
     range: &Range,
     bins: &Bins,
@@ -249,10 +249,12 @@ pub fn apply(
                 noticed[(k - 1) as usize] = value;
             }
         }
-        Range::Energies(e1, e2) => {
+        Range::Energies(a, b) => {
             if e_lo.is_empty() {
                 return;
             }
+            // as XSPEC (SpectralData::setChannels): a reversed range is swapped
+            let (e1, e2) = if a > b { (b, a) } else { (a, b) };
             let lo = |b: usize| e_lo[bins.span[b].0];
             let hi = |b: usize| e_hi[bins.span[b].1];
             if !(e2 > lo(0) && e1 <= hi(n - 1)) {
