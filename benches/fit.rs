@@ -230,4 +230,25 @@ fn main() {
         sess.params[3][3].value
     );
     let _ = std::fs::remove_dir_all(&dir);
+
+    // the reference fits, next to Sherpa's own fit times
+    for case in [
+        "case1_chi_grouped",
+        "case2_cstat_ungrouped",
+        "case3_cstat_lowcounts",
+    ] {
+        let base = root.join("reference/fits");
+        let json = std::fs::read_to_string(base.join(format!("{case}.json"))).unwrap();
+        let sherpa: f64 = serde_json::from_str::<serde_json::Value>(&json).unwrap()["fit_seconds"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
+        let t = Instant::now();
+        let mut s = load(&base.join(format!("{case}.xcm")), true).unwrap();
+        let r = fit(&mut s, 1000, 1e-6).unwrap();
+        println!(
+            "{case}: load+fit {:.3} s (statistic {:.4}); Sherpa {sherpa:.3} s",
+            t.elapsed().as_secs_f64(),
+            r.statistic
+        );
+    }
 }
