@@ -1,2 +1,3 @@
 //! The background workflow built on the sky layer and the spectral engine.
 pub mod config;
+pub mod model_build;

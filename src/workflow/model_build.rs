@@ -1,0 +1,251 @@
+//! The nuskybgd background model as an XSPEC save file: sources 2 `apbgd` (cutoffpl through
+//! the Be-window × detector-absorption ARF), 3 `intbgd` (apec + 29 lorentz lines), 4 `fcxb`
+//! (cutoffpl through the fcxb ARF) and 5 `intn` (bknpower through diag.rmf), for every
+//! background spectrum; each module's first spectrum is its reference and the others are
+//! linked to it with geometric ratios, exactly as nuskybgd-py builds them (SPEC §4.9).
+
+use crate::error::{Error, Result};
+use crate::obs::module::Module;
+use crate::obs::presets::{ComponentPreset, Presets};
+use crate::spectral::xcm::format::param_line;
+use std::fmt::Write;
+
+/// CXB cutoff power law normalisation (ph/cm²/s/keV at 1 keV per deg², Boldt 1987).
+pub const CXB_NORM: f64 = 0.002353;
+/// apbgd norm per unit of aperture-image sum (10–15 keV CXB rate through the aperture).
+pub const APBGD_PER_APW: f64 = CXB_NORM / 32.0;
+/// fcxb norm per exposure-weighted detector pixel: CXB × 1.5 × pixel solid angle (deg²).
+pub const FCXB_PER_PIXEL: f64 =
+    CXB_NORM * 1.5 * (2.45810736 / 3600.0 * 1000.0) * (2.45810736 / 3600.0 * 1000.0) / 1e6;
+/// nuskybgd-py's intn scale: Σ area·ifactor / 599.75 ("pixels per arcmin²").
+pub const INTN_PIXELS: f64 = 599.75;
+
+/// One background spectrum's geometry and files.
+#[derive(Debug, Clone)]
+pub struct SpectrumGeom {
+    /// The spectrum as named in `data` (grouped PHA).
+    pub pha: String,
+    /// Its RMF.
+    pub rmf: String,
+    /// Its apbgd ARF (`<spectrum>_nsb.arf`).
+    pub nsb_arf: String,
+    pub module: Module,
+    /// Exposure-weighted pixels of the region on DET0..DET3 (Σ mask·det image).
+    pub area: [f64; 4],
+    /// Σ mask·aperture image.
+    pub apw: f64,
+}
+
+/// Choices of the model build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Tie lines 5..29 of each reference spectrum to line 4 with the preset ratios.
+    pub fix_line_ratios: bool,
+    /// fcxb links [i, j] (1-based): spectrum j's fcxb norm equals spectrum i's.
+    pub fcxb_links: Vec<(usize, usize)>,
+    /// Zero and freeze the apec and the three soft lines (solar contamination).
+    pub solar_off: bool,
+    /// diag.rmf and the fcxb ARFs, as they should appear in the file.
+    pub diag_rmf: String,
+    pub fcxb_arf_a: String,
+    pub fcxb_arf_b: String,
+    /// `ignore` argument text (channel ranges per spectrum), if any.
+    pub ignore: Option<String>,
+}
+
+/// A link coefficient as XSPEC saves `=%e * name:N`: six decimals, exponent without '+'.
+pub fn link_coeff(v: f64) -> String {
+    let s = format!("{v:.6e}");
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let x: i32 = e.parse().unwrap_or(0);
+    if x < 0 {
+        format!("{m}e-{:02}", -x)
+    } else {
+        format!("{m}e{x:02}")
+    }
+}
+
+fn ratio_link(r: f64, name: &str, p: usize) -> String {
+    format!("= {}*{name}:p{p}", link_coeff(r))
+}
+
+fn module_presets<'a>(comps: &'a [ComponentPreset], what: &str) -> Result<&'a ComponentPreset> {
+    comps
+        .first()
+        .ok_or_else(|| Error::msg(format!("ratios.json: {what} has no components")))
+}
+
+fn weighted(area: &[f64; 4], f: &[f64; 4]) -> f64 {
+    area.iter().zip(f).map(|(a, b)| a * b).sum()
+}
+
+fn need(c: &ComponentPreset, key: &str) -> Result<f64> {
+    c.value(key).ok_or_else(|| {
+        Error::msg(format!(
+            "ratios.json: component {} has no numeric '{key}'",
+            c.name
+        ))
+    })
+}
+
+fn ifactors(c: &ComponentPreset) -> Result<[f64; 4]> {
+    c.ifactors
+        .ok_or_else(|| Error::msg(format!("ratios.json: component {} has no ifactors", c.name)))
+}
+
+/// The save-file text of the background model for `specs` (in fit order).
+pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) -> Result<String> {
+    if specs.is_empty() {
+        return Err(Error::msg("no background spectra"));
+    }
+    for (k, s) in specs.iter().enumerate() {
+        if !(s.area.iter().sum::<f64>() > 0.0) {
+            return Err(Error::msg(format!(
+                "background spectrum {} ({}): its region covers no detector",
+                k + 1,
+                s.pha
+            )));
+        }
+    }
+    let reference = |m: Module| specs.iter().position(|s| s.module == m);
+    let mut x = String::from("statistic chi\n");
+    for (k, s) in specs.iter().enumerate() {
+        let n = k + 1;
+        let fcxb = if s.module == Module::A {
+            &opt.fcxb_arf_a
+        } else {
+            &opt.fcxb_arf_b
+        };
+        if k > 0 {
+            x.push('\n');
+        }
+        let _ = write!(
+            x,
+            "data {n}:{n} {}\nresponse  2:{n} {}\nresponse  3:{n} {}\nresponse  4:{n} {}\nresponse  5:{n} {}\narf 2:{n} {}\narf 4:{n} {fcxb}\n",
+            s.pha, s.rmf, s.rmf, s.rmf, opt.diag_rmf, s.nsb_arf
+        );
+    }
+    if let Some(ig) = &opt.ignore {
+        let _ = writeln!(x, "ignore {ig}");
+    }
+    x.push_str("\nmethod leven 30000 0.0001\nabund angr\nxsect vern\ncosmo 70 0 0.73\nxset delta -1\nsystematic 0\n");
+    let full =
+        |v: f64, d: f64, lim: [f64; 4]| param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n";
+    let index = [-3.0, -2.0, 9.0, 10.0];
+    let norm = [0.0, 0.0, 1e20, 1e24];
+
+    // source 2: apbgd
+    x.push_str("model  2:apbgd cutoffpl\n");
+    for s in specs {
+        let r = reference(s.module).unwrap();
+        let c = module_presets(presets.apbgd.module(s.module), "apbgd")?;
+        if std::ptr::eq(s, &specs[r]) {
+            x += &full(need(c, "phoindex")?, -0.01, index);
+            x += &full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]);
+            x += &full(APBGD_PER_APW * s.apw, 0.01, norm);
+        } else {
+            let off = 3 * r;
+            let _ = writeln!(x, "= apbgd:p{}\n= apbgd:p{}", off + 1, off + 2);
+            x += &(ratio_link(s.apw / specs[r].apw, "apbgd", off + 3) + "\n");
+        }
+    }
+
+    // source 3: intbgd
+    let ncomp = presets.intbgd.a.len();
+    let per = 4 + 3 * (ncomp - 1);
+    let exprs: Vec<&str> = std::iter::once("apec")
+        .chain(std::iter::repeat("lorentz").take(ncomp - 1))
+        .collect();
+    let _ = writeln!(x, "model  3:intbgd {}", exprs.join(" + "));
+    for s in specs {
+        let r = reference(s.module).unwrap();
+        let comps = presets.intbgd.module(s.module);
+        let is_ref = std::ptr::eq(s, &specs[r]);
+        let off = per * r;
+        let tot: f64 = s.area.iter().sum();
+        let sum_k = |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?)) };
+        let sum_r =
+            |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&specs[r].area, &ifactors(c)?)) };
+        let apec = &comps[0];
+        if is_ref {
+            x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
+            x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
+            x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
+            if opt.solar_off {
+                x += &full(0.0, -0.01, norm);
+            } else {
+                x += &full(sum_k(apec)? / tot, 0.01, norm);
+            }
+        } else {
+            let _ = writeln!(
+                x,
+                "= intbgd:p{}\n= intbgd:p{}\n= intbgd:p{}",
+                off + 1,
+                off + 2,
+                off + 3
+            );
+            x += &(ratio_link(sum_k(apec)? / sum_r(apec)?, "intbgd", off + 4) + "\n");
+        }
+        for (ci, c) in comps[1..].iter().enumerate() {
+            let (pe, pw, pn) = (5 + 3 * ci, 6 + 3 * ci, 7 + 3 * ci);
+            if is_ref {
+                x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
+                x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
+                if opt.solar_off && ci < 3 {
+                    x += &full(0.0, -0.01, norm);
+                } else if opt.fix_line_ratios && ci >= 4 {
+                    let r4 = sum_k(&comps[4])? / tot;
+                    x += &(ratio_link((sum_k(c)? / tot) / r4, "intbgd", off + 16) + "\n");
+                } else {
+                    x += &full(sum_k(c)? / tot, 0.01, norm);
+                }
+            } else {
+                let _ = writeln!(x, "= intbgd:p{}\n= intbgd:p{}", off + pe, off + pw);
+                x += &(ratio_link(sum_k(c)? / sum_r(c)?, "intbgd", off + pn) + "\n");
+            }
+        }
+    }
+
+    // source 4: fcxb
+    x.push_str("model  4:fcxb cutoffpl\n");
+    for (k, s) in specs.iter().enumerate() {
+        let r = reference(s.module).unwrap();
+        let _ = writeln!(x, "= apbgd:p{}\n= apbgd:p{}", 3 * r + 1, 3 * r + 2);
+        match opt.fcxb_links.iter().find(|(_, j)| *j == k + 1) {
+            Some((i, _)) => {
+                let _ = writeln!(x, "= fcxb:p{}", 3 * (i - 1) + 3);
+            }
+            None => x += &full(FCXB_PER_PIXEL * s.area.iter().sum::<f64>(), 0.01, norm),
+        }
+    }
+
+    // source 5: intn
+    x.push_str("model  5:intn bknpower\n");
+    for s in specs {
+        let r = reference(s.module).unwrap();
+        let c = module_presets(presets.intn.module(s.module), "intn")?;
+        x += &full(need(c, "phoindx1")?, -0.01, index);
+        x += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
+        x += &full(need(c, "phoindx2")?, -0.01, index);
+        let v = weighted(&s.area, &ifactors(c)?) / INTN_PIXELS;
+        if std::ptr::eq(s, &specs[r]) {
+            x += &full(v, 0.01, norm);
+        } else {
+            let vr = weighted(&specs[r].area, &ifactors(c)?) / INTN_PIXELS;
+            x += &(ratio_link(v / vr, "intn", 4 * r + 4) + "\n");
+        }
+    }
+    Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_coeff;
+
+    #[test]
+    fn link_coefficients_as_xspec_saves_them() {
+        assert_eq!(link_coeff(1.118002), "1.118002e00");
+        assert_eq!(link_coeff(0.7164754), "7.164754e-01");
+        assert_eq!(link_coeff(12.5), "1.250000e01");
+    }
+}
