@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod aspecthist;
+pub mod fit;
 pub mod mkimgs;
 pub mod mkinstrmap;
 pub mod model_eval;
@@ -36,6 +37,7 @@ pub fn tasks() -> Vec<Task> {
         projbgd::task(),
         regmask::task(),
         phafix::task(),
+        fit::task(),
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),

@@ -1,0 +1,224 @@
+//! The `fit` task: from bgdinfo.json to the background model's save file (and, unless
+//! fit=no, a native fit of it with the fitted save file and a table of results).
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use crate::io::output::{check_all, Output};
+use crate::obs::caldb::Caldb;
+use crate::obs::module::Module;
+use crate::obs::presets::Presets;
+use crate::sky::regmask::Grid;
+use crate::spectral::fit::fit;
+use crate::spectral::grouping::{apply, Bins, Range};
+use crate::spectral::pha::Spectrum;
+use crate::spectral::response::Rmf;
+use crate::spectral::run::table;
+use crate::spectral::session::Session;
+use crate::spectral::xcm::file::XcmFile;
+use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
+use crate::workflow::config::BgdInfo;
+use crate::workflow::geometry::{region_weights, ModuleMaps, RegionWeights};
+use crate::workflow::model_build::{build_xcm, BuildOptions, SpectrumGeom};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Inputs of the fit task.
+pub struct FitRequest {
+    pub bgdinfo: PathBuf,
+    /// Save file for the model (`bgdparams.xcm` by default; `.xcm` added when missing).
+    pub savefile: Output,
+    /// Fit natively after writing the model.
+    pub fit: bool,
+    /// Statistic for the native fit ("chi" or "cstat").
+    pub statistic: String,
+    pub solar_off: bool,
+    pub caldb: Caldb,
+    pub auxil: PathBuf,
+}
+
+/// What the task did.
+#[derive(Debug)]
+pub struct FitSummary {
+    pub written: Vec<PathBuf>,
+    pub weights: Vec<RegionWeights>,
+    /// (statistic, dof, parameter table) of the native fit.
+    pub fit: Option<(f64, usize, String)>,
+}
+
+/// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
+fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
+    let bins = Bins::of(sp);
+    let mut noticed = vec![true; bins.len()];
+    for r in [
+        Range::Energies(f64::NEG_INFINITY, 3.0),
+        Range::Energies(150.0, f64::INFINITY),
+    ] {
+        apply(&r, &bins, &rmf.e_min, &rmf.e_max, &mut noticed, false);
+    }
+    let mut out = Vec::new();
+    let mut b = 0;
+    while b < noticed.len() {
+        if !noticed[b] {
+            let start = b;
+            while b + 1 < noticed.len() && !noticed[b + 1] {
+                b += 1;
+            }
+            out.push(if start == b {
+                format!("{}", start + 1)
+            } else {
+                format!("{}-{}", start + 1, b + 1)
+            });
+        }
+        b += 1;
+    }
+    out.join(",")
+}
+
+fn date_obs(pha: &Path) -> Result<String> {
+    let mut f = Fits::open(pha)?;
+    for h in 1..=f.num_hdus()? {
+        f.goto_hdu(h)?;
+        if let Some(d) = f.opt_key_str("DATE-OBS")? {
+            return Ok(d);
+        }
+    }
+    Err(Error::file(
+        pha,
+        "no DATE-OBS keyword (needed for the CALDB lookups)",
+    ))
+}
+
+/// Run the task.
+pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
+    req.savefile.check()?;
+    let info = BgdInfo::read(&req.bgdinfo)?;
+    let presets = Presets::read(&req.auxil.join("ratios.json"))?;
+    let grid = Grid::read(&info.refimg)?;
+    let mut maps: BTreeMap<&'static str, ModuleMaps> = BTreeMap::new();
+    let mut arf_inputs: BTreeMap<&'static str, ArfInputs> = BTreeMap::new();
+    let mut geoms = Vec::new();
+    let mut weights = Vec::new();
+    let mut ignore = Vec::new();
+    let mut outputs = Vec::new();
+    let mut arfs = Vec::new();
+    for (k, (pha, reg)) in info.bgfiles.iter().zip(&info.regfiles).enumerate() {
+        let sp = Spectrum::read_at(pha, None)?;
+        let m = Module::from_instrume(&sp.instrume).ok_or_else(|| {
+            Error::file(
+                pha,
+                format!("INSTRUME is '{}', expected FPMA or FPMB", sp.instrume),
+            )
+        })?;
+        let key = m.letter();
+        if !maps.contains_key(key) {
+            maps.insert(key, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?);
+        }
+        let w = region_weights(&grid, reg, m, &maps[key])?;
+        let resp = sp
+            .respfile
+            .clone()
+            .ok_or_else(|| Error::file(pha, "RESPFILE is not set: the spectrum's RMF is needed"))?;
+        let rmf_path = pha
+            .parent()
+            .map(|d| d.join(&resp))
+            .unwrap_or_else(|| PathBuf::from(&resp));
+        let rmf = Rmf::read(&rmf_path)?;
+        if rmf.nchan != sp.len() {
+            return Err(Error::file(
+                &rmf_path,
+                format!(
+                    "RMF has {} channels, {} has {}",
+                    rmf.nchan,
+                    pha.display(),
+                    sp.len()
+                ),
+            ));
+        }
+        let r = ignored_ranges(&sp, &rmf);
+        if !r.is_empty() {
+            ignore.push(format!("{}:{r}", k + 1));
+        }
+        if !arf_inputs.contains_key(key) {
+            arf_inputs.insert(
+                key,
+                ArfInputs::load(&req.caldb, &req.auxil, m, &date_obs(pha)?)?,
+            );
+        }
+        let (nsb, nodet) = arf_names(pha);
+        let (with, without) = arf_inputs[key].curves(w.fractions());
+        let hist = vec![format!(
+            "nuskybgd fit: apbgd ARF of {} with detector fractions {:?}",
+            pha.display(),
+            w.fractions()
+        )];
+        arfs.push((
+            req.savefile.sibling(nsb.clone()),
+            key,
+            with,
+            m,
+            hist.clone(),
+        ));
+        arfs.push((req.savefile.sibling(nodet), key, without, m, hist));
+        geoms.push(SpectrumGeom {
+            pha: pha.display().to_string(),
+            rmf: rmf_path.display().to_string(),
+            nsb_arf: nsb.display().to_string(),
+            module: m,
+            area: w.area,
+            apw: w.apw,
+        });
+        weights.push(w);
+    }
+    let opt = BuildOptions {
+        fix_line_ratios: info.fix_line_ratios,
+        fcxb_links: info.fcxb_links.clone(),
+        solar_off: req.solar_off,
+        diag_rmf: req.auxil.join("diag.rmf").display().to_string(),
+        fcxb_arf_a: req.auxil.join("fcxbA.arf").display().to_string(),
+        fcxb_arf_b: req.auxil.join("fcxbB.arf").display().to_string(),
+        ignore: (!ignore.is_empty()).then(|| ignore.join(" ")),
+    };
+    let text = build_xcm(&presets, &geoms, &opt)?;
+    // everything is computed: refuse now if any output exists, before writing anything
+    let mut all: Vec<Output> = arfs.iter().map(|a| a.0.clone()).collect();
+    all.push(req.savefile.clone());
+    check_all(&all)?;
+    for (out, key, curve, m, hist) in &arfs {
+        write_arf(out, &arf_inputs[key], curve, *m, hist)?;
+        outputs.push(out.path.clone());
+    }
+    req.savefile.write_text(&text)?;
+    outputs.push(req.savefile.path.clone());
+    let mut fitted = None;
+    if req.fit {
+        let x = XcmFile::parse(&req.savefile.path, &text)?;
+        let mut sess = Session::from_xcm(&x, &req.savefile.path, Path::new("."), true)?;
+        sess.statistic = req.statistic.clone();
+        let r = fit(&mut sess, 1000, 1e-4)?;
+        let stem = req.savefile.path.with_extension("");
+        let out_xcm = req.savefile.sibling(format!("{}_fit.xcm", stem.display()));
+        let out_txt = req.savefile.sibling(format!("{}_fit.txt", stem.display()));
+        let mut fx = sess.to_xcm();
+        for it in fx.items.iter_mut() {
+            if let crate::spectral::xcm::file::Item::Cmd { name, args, .. } = it {
+                if name == "statistic" {
+                    *args = req.statistic.clone();
+                }
+            }
+        }
+        let dof = sess.n_bins().saturating_sub(r.free.len());
+        let tab = table(&sess, None);
+        out_xcm.write_text(&fx.to_text())?;
+        out_txt.write_text(&format!(
+            "{tab}statistic: {} {:.6} dof {dof}\n",
+            req.statistic, r.statistic
+        ))?;
+        outputs.extend([out_xcm.path.clone(), out_txt.path.clone()]);
+        fitted = Some((r.statistic, dof, tab));
+    }
+    Ok(FitSummary {
+        written: outputs,
+        weights,
+        fit: fitted,
+    })
+}

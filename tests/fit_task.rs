@@ -1,0 +1,204 @@
+//! The `fit` task on case_real's projected images and regions, with synthetic spectra
+//! (diag.rmf responses) and a stand-in CALDB holding the real DETABS file.
+
+use nuskybgd::io::fits::Fits;
+use nuskybgd::io::image::Image;
+use nuskybgd::io::output::Output;
+use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::spectral::run::load;
+use nuskybgd::testing;
+use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
+use std::path::{Path, PathBuf};
+
+fn write_pha(path: &Path, instrume: &str, level: i64) {
+    Output::new(path.to_str().unwrap(), true)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.set_key_str("INSTRUME", instrume, "")?;
+            f.set_key_str("DATE-OBS", "2016-02-12T19:06:40", "")?;
+            f.create_table(
+                "SPECTRUM",
+                &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "count")],
+                4096,
+            )?;
+            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
+            f.set_key_str("INSTRUME", instrume, "")?;
+            f.set_key_f64("EXPOSURE", 5e4, "")?;
+            f.set_key_str("RESPFILE", "diag.rmf", "")?;
+            f.write_col_i64(1, &(0..4096).collect::<Vec<_>>())?;
+            // a falling spectrum with some scatter, enough to fit
+            f.write_col_i64(
+                2,
+                &(0..4096)
+                    .map(|c| (level as f64 * 200.0 / (c as f64 + 50.0)).round() as i64 + (c % 3))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .unwrap();
+}
+
+fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
+    let root = testing::root()?;
+    let case = testing::shared(name, "reference/sky/case_real")?;
+    let dir = testing::scratch(name);
+    std::fs::copy(root.join("auxil/diag.rmf"), dir.join("diag.rmf")).unwrap();
+    let caldb = dir.join("caldb");
+    let bcf = caldb.join("data/nustar/fpm/bcf/detabs");
+    std::fs::create_dir_all(&bcf).unwrap();
+    std::fs::copy(
+        root.join("caldb/nuAdetabs20100101v002.fits.gz"),
+        bcf.join("nuAdetabs20100101v002.fits.gz"),
+    )
+    .unwrap();
+    let idx = caldb.join("data/nustar/fpm/caldb.indx");
+    Output::new(idx.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            let cols = [
+                ("TELESCOP", "10A", ""),
+                ("INSTRUME", "10A", ""),
+                ("DETNAM", "20A", ""),
+                ("CAL_DIR", "70A", ""),
+                ("CAL_FILE", "40A", ""),
+                ("CAL_CNAM", "20A", ""),
+                ("CAL_VSD", "10A", ""),
+                ("CAL_VST", "8A", ""),
+            ];
+            f.create_table("CIF", &cols, 1)?;
+            for (i, v) in [
+                "NUSTAR",
+                "FPMA",
+                "DET0",
+                "data/nustar/fpm/bcf/detabs",
+                "nuAdetabs20100101v002.fits.gz",
+                "DETABS",
+                "2010-01-01",
+                "00:00:00",
+            ]
+            .iter()
+            .enumerate()
+            {
+                f.write_col_str(i + 1, &[v.to_string()])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let e = case.join("expected");
+    let mut bg = Vec::new();
+    for k in 1..=3 {
+        let p = dir.join(format!("bgd{k}A_sr_g30.pha"));
+        write_pha(&p, "FPMA", 10 + k as i64);
+        bg.push(p);
+    }
+    let info = serde_json::json!({
+        "bgfiles": bg,
+        "regfiles": (1..=3).map(|k| case.join(format!("input/bgd{k}_fk5.reg"))).collect::<Vec<_>>(),
+        "refimgf": case.join("input/im3to20keV.fits.gz"),
+        "bgdapfiles": {"A": e.join("bgdapA.fits.gz")},
+        "bgddetfiles": {"A": (0..4).map(|d| e.join(format!("det{d}Aim.fits.gz"))).collect::<Vec<_>>()},
+    });
+    let path = dir.join("bgdinfo.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+    Some((dir, path, Caldb { root: caldb }, root.join("auxil")))
+}
+
+#[test]
+fn fit_task_writes_model_arfs_and_fits() {
+    let Some((dir, info, caldb, auxil)) = setup("fit_task") else {
+        return;
+    };
+    let save = dir.join("bgdparams.xcm");
+    let req = |fit: bool, out: &Path, clobber: bool| FitRequest {
+        bgdinfo: info.clone(),
+        savefile: Output::new(out.to_str().unwrap(), clobber),
+        fit,
+        statistic: "cstat".into(),
+        solar_off: true,
+        caldb: caldb.clone(),
+        auxil: auxil.clone(),
+    };
+    let s = fit_task(&req(false, &save, false)).unwrap();
+    assert_eq!(s.weights.len(), 3);
+    for w in &s.weights {
+        let t: f64 = w.area.iter().sum();
+        assert!(t > 0.0 && t <= w.pixels as f64 * 1.0001, "{w:?}");
+        assert!(w.apw > 0.0);
+    }
+    // ARFs: Be transmission x detector absorption, each <= 1, beside the spectra
+    let arf = dir.join("bgd1A_sr_g30_nsb.arf");
+    let mut f = Fits::open(&arf).unwrap();
+    f.goto_named("SPECRESP").unwrap();
+    let a = f.read_col_f64("SPECRESP").unwrap();
+    assert_eq!(a.len(), 4096);
+    assert!(a.iter().all(|v| (0.0..=1.0).contains(v)) && a.iter().any(|v| *v > 0.5));
+    let mut g = Fits::open(dir.join("bgd1A_sr_g30_nsb_nodetabs.arf")).unwrap();
+    g.goto_named("SPECRESP").unwrap();
+    let b = g.read_col_f64("SPECRESP").unwrap();
+    assert!(a.iter().zip(&b).all(|(x, y)| x <= y));
+    // the model file: 3 spectra, ignore below 3 keV and above 150 keV, solar components off
+    let text = std::fs::read_to_string(&save).unwrap();
+    assert!(
+        text.contains("ignore 1:1-35,3710-4096 2:1-35,3710-4096 3:1-35,3710-4096"),
+        "{}",
+        text.lines().find(|l| l.starts_with("ignore")).unwrap_or("")
+    );
+    let sess = load(&save, false).unwrap();
+    assert_eq!(sess.params[1][3].value, 0.0);
+    assert!(sess.params[1][3].delta < 0.0);
+    // refuses to overwrite; a fit produces the fitted file and table
+    assert!(fit_task(&req(false, &save, false))
+        .unwrap_err()
+        .to_string()
+        .contains("exists"));
+    let s = fit_task(&req(true, &dir.join("run2.xcm"), true)).unwrap();
+    let (stat, dof, _) = s.fit.unwrap();
+    assert!(stat.is_finite() && dof > 3000, "{stat} {dof}");
+    assert!(dir.join("run2_fit.xcm").exists() && dir.join("run2_fit.txt").exists());
+    let refit = load(&dir.join("run2_fit.xcm"), true).unwrap();
+    assert!((refit.statistic_value().unwrap() - stat).abs() < 1e-3 * stat);
+}
+
+#[test]
+fn fit_task_bad_input() {
+    let Some((dir, info, caldb, auxil)) = setup("fit_task_bad") else {
+        return;
+    };
+    let run = |info: &Path, out: &str| {
+        fit_task(&FitRequest {
+            bgdinfo: info.to_path_buf(),
+            savefile: Output::new(dir.join(out).to_str().unwrap(), false),
+            fit: false,
+            statistic: "chi".into(),
+            solar_off: false,
+            caldb: caldb.clone(),
+            auxil: auxil.clone(),
+        })
+    };
+    // a region far from the detectors
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+    let far = dir.join("far.reg");
+    std::fs::write(&far, "image\ncircle(20,20,5)\n").unwrap();
+    v["regfiles"][1] = serde_json::json!(far);
+    let bad = dir.join("far.json");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let e = run(&bad, "a.xcm").unwrap_err().to_string();
+    assert!(
+        e.contains("far.reg") && e.contains("misses every detector"),
+        "{e}"
+    );
+    // a spectrum of another instrument
+    write_pha(&dir.join("bgd2A_sr_g30.pha"), "FPMC", 3);
+    let e = run(&info, "b.xcm").unwrap_err().to_string();
+    assert!(e.contains("bgd2A_sr_g30.pha") && e.contains("FPMC"), "{e}");
+    // unequal lists
+    v["regfiles"] = serde_json::json!([far]);
+    std::fs::write(&bad, v.to_string()).unwrap();
+    assert!(run(&bad, "c.xcm")
+        .unwrap_err()
+        .to_string()
+        .contains("'bgfiles' has 3 entries but 'regfiles' has 1"));
+    assert!(
+        !dir.join("a.xcm").exists() && !dir.join("b.xcm").exists() && !dir.join("c.xcm").exists()
+    );
+}
