@@ -200,3 +200,76 @@ fn the_model_file_loads_and_its_links_resolve() {
     let free = s.free().len();
     assert_eq!(free, 1 + (1 + 29) + 2 + 1);
 }
+
+#[test]
+fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
+    let Some(p) = testing::shared("simplify", "auxil/ratios.json") else {
+        return;
+    };
+    let presets = Presets::read(&p).unwrap();
+    let geom = |n: usize, area: [f64; 4], apw: f64| SpectrumGeom {
+        pha: format!("bgd{n}A_sr_g30.pha"),
+        rmf: format!("bgd{n}A_sr.rmf"),
+        nsb_arf: format!("bgd{n}A_sr_g30_nsb.arf"),
+        module: Module::A,
+        area,
+        apw,
+    };
+    // two background spectra and a third standing for the source spectrum
+    let specs = [
+        geom(1, [0.0, 0.0, 8975.66, 646.72], 318.29),
+        geom(2, [0.0, 0.0, 0.0, 9660.42], 355.85),
+        geom(3, [10.0, 0.0, 2000.0, 0.0], 50.0),
+    ];
+    let opt = BuildOptions {
+        fix_line_ratios: false,
+        fcxb_links: vec![],
+        solar_off: false,
+        diag_rmf: "diag.rmf".into(),
+        fcxb_arf_a: "fcxbA.arf".into(),
+        fcxb_arf_b: "fcxbB.arf".into(),
+        ignore: Some("1:1-4 2:1-4 3:1-5".into()),
+    };
+    let dir = testing::scratch("simplify");
+    let src = dir.join("bgd_src.xcm");
+    std::fs::write(&src, build_xcm(&presets, &specs, &opt).unwrap()).unwrap();
+    let before = nuskybgd::spectral::run::load(&src, false).unwrap();
+    let bg = vec![
+        std::path::PathBuf::from("bgd1A_sr_g30.pha"),
+        std::path::PathBuf::from("bgd2A_sr_g30.pha"),
+    ];
+    let text = nuskybgd::workflow::simplify::simplify(&src, &bg).unwrap();
+    assert!(
+        text.contains("data 1:1 bgd3A_sr_g30.pha\nresponse  2:1 bgd3A_sr.rmf"),
+        "{text}"
+    );
+    assert!(text.contains("ignore 1:1-5\n"));
+    assert!(!text.contains("bgd1A"));
+    let out = dir.join("bgd_only_src.xcm");
+    std::fs::write(&out, &text).unwrap();
+    let after = nuskybgd::spectral::run::load(&out, false).unwrap();
+    assert!(after.free().is_empty(), "everything frozen");
+    for (si, ps) in after.params.iter().enumerate() {
+        let p = ps.len();
+        let old = &before.params[si][2 * p..3 * p];
+        for (a, b) in ps.iter().zip(old) {
+            assert!(a.link.is_none());
+            assert!(
+                (a.value - b.value).abs() <= 1e-5 * b.value.abs().max(1e-30),
+                "{} {} vs {}",
+                a.name,
+                a.value,
+                b.value
+            );
+        }
+    }
+    // the background spectra must come first, in bgdinfo's order
+    let wrong = vec![
+        std::path::PathBuf::from("bgd2A_sr_g30.pha"),
+        std::path::PathBuf::from("bgd1A_sr_g30.pha"),
+    ];
+    let e = nuskybgd::workflow::simplify::simplify(&src, &wrong)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("different order"), "{e}");
+}

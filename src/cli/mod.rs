@@ -10,6 +10,7 @@ pub mod model_eval;
 pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
+pub mod simplify;
 pub mod xcm_fit;
 pub mod xcm_show;
 
@@ -38,6 +39,7 @@ pub fn tasks() -> Vec<Task> {
         regmask::task(),
         phafix::task(),
         fit::task(),
+        simplify::task(),
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),

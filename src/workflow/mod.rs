@@ -4,3 +4,4 @@ pub mod config;
 pub mod fit_task;
 pub mod geometry;
 pub mod model_build;
+pub mod simplify;

@@ -30,6 +30,13 @@ pub struct Source {
     item: usize,
 }
 
+impl Source {
+    /// Index of this source's `model` command among the save file's items.
+    pub fn model_item(&self) -> usize {
+        self.item
+    }
+}
+
 /// A response of one source on one spectrum.
 #[derive(Debug, Clone)]
 pub struct Resp {
