@@ -202,3 +202,108 @@ fn fit_task_bad_input() {
         !dir.join("a.xcm").exists() && !dir.join("b.xcm").exists() && !dir.join("c.xcm").exists()
     );
 }
+
+#[test]
+fn image_task_images_integrate_to_the_predicted_counts() {
+    use nuskybgd::sky::regmask::{mask, Grid};
+    use nuskybgd::spectral::grouping::{apply, Range};
+    use nuskybgd::workflow::image::{image_task, ImageRequest};
+    let Some((dir, info, caldb, auxil)) = setup("image_task") else {
+        return;
+    };
+    let save = dir.join("model.xcm");
+    fit_task(&FitRequest {
+        bgdinfo: info.clone(),
+        savefile: Output::new(save.to_str().unwrap(), false),
+        fit: false,
+        statistic: "chi".into(),
+        solar_off: false,
+        caldb,
+        auxil: auxil.clone(),
+    })
+    .unwrap();
+    let prefix = format!("{}/img_", dir.display());
+    let req = ImageRequest {
+        bgdinfo: info.clone(),
+        xcm: save.clone(),
+        emin: 3.0,
+        emax: 20.0,
+        prefix: prefix.clone(),
+        clobber: false,
+        auxil,
+    };
+    let written = image_task(&req).unwrap();
+    assert_eq!(written.len(), 3 + 3 + 1, "apbgd, intbgd, intn; fcxb per region and per module");
+    // the same band on an independent load of the model
+    let mut sess = load(&save, true).unwrap();
+    for ds in sess.data.iter_mut() {
+        ds.noticed = ds.bins.initially_noticed();
+        let r = ds.resp.iter().flatten().next().unwrap().rmf.clone();
+        apply(
+            &Range::Energies(f64::NEG_INFINITY, 3.0),
+            &ds.bins,
+            &r.e_min,
+            &r.e_max,
+            &mut ds.noticed,
+            false,
+        );
+        apply(
+            &Range::Energies(20.0, f64::INFINITY),
+            &ds.bins,
+            &r.e_min,
+            &r.e_max,
+            &mut ds.noticed,
+            false,
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+    let grid = Grid::read(Path::new(v["refimgf"].as_str().unwrap())).unwrap();
+    let region = |k: usize| {
+        mask(
+            &grid,
+            &grid
+                .region(Path::new(v["regfiles"][k].as_str().unwrap()))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let over = |img: &str, k: usize| -> f64 {
+        let im = Fits::open(dir.join(img)).unwrap().read_image().unwrap();
+        im.data
+            .iter()
+            .zip(&region(k).data)
+            .map(|(a, m)| a * m)
+            .sum()
+    };
+    let src = |name: &str| {
+        sess.sources
+            .iter()
+            .position(|s| s.name.as_deref() == Some(name))
+            .unwrap()
+    };
+    // each image, summed over the reference region, gives that region's predicted counts
+    for (img, name) in [
+        ("img_bgd_apbgd_A.fits", "apbgd"),
+        ("img_bgd_intbgd_A.fits", "intbgd"),
+        ("img_bgd_intn_A.fits", "intn"),
+    ] {
+        let want = sess.band_counts(0, src(name), None).unwrap();
+        let got = over(img, 0);
+        assert!(
+            want > 0.0 && (got - want).abs() <= 1e-9 * want,
+            "{img}: {got} vs {want}"
+        );
+    }
+    // fcxb per region: summed over its own region, its own counts
+    for k in 0..3 {
+        let want = sess.band_counts(k, src("fcxb"), None).unwrap();
+        let got = over(&format!("img_bgd_fcxb_{}.fits", k + 1), k);
+        assert!(
+            (got - want).abs() <= 1e-9 * want,
+            "fcxb {k}: {got} vs {want}"
+        );
+    }
+    // existing images are kept
+    assert!(image_task(&req).unwrap_err().to_string().contains("exists"));
+}

@@ -70,6 +70,9 @@ fn run(a: &Args) -> Result<()> {
         auxil: auxil_dir()?,
     };
     let s = fit_task(&req)?;
+    if s.apec_off && !req.solar_off {
+        eprintln!("fit: warning: no AtomDB found ($ATOMDB, $NUSKYBGD_ATOMDB, HEASoft modelData): the intbgd apec is switched off (norm 0, frozen)");
+    }
     for (k, w) in s.weights.iter().enumerate() {
         println!(
             "fit: spectrum {} (FPM{}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod aspecthist;
 pub mod fit;
+pub mod image;
 pub mod mkimgs;
 pub mod mkinstrmap;
 pub mod model_eval;
@@ -40,6 +41,7 @@ pub fn tasks() -> Vec<Task> {
         phafix::task(),
         fit::task(),
         simplify::task(),
+        image::task(),
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),

@@ -39,6 +39,8 @@ pub struct FitRequest {
 /// What the task did.
 #[derive(Debug)]
 pub struct FitSummary {
+    /// The apec was switched off because no AtomDB was found.
+    pub apec_off: bool,
     pub written: Vec<PathBuf>,
     pub weights: Vec<RegionWeights>,
     /// (statistic, dof, parameter table) of the native fit.
@@ -173,6 +175,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         fix_line_ratios: info.fix_line_ratios,
         fcxb_links: info.fcxb_links.clone(),
         solar_off: req.solar_off,
+        apec_off: crate::spectral::models::apec::find_atomdb().is_none(),
         diag_rmf: req.auxil.join("diag.rmf").display().to_string(),
         fcxb_arf_a: req.auxil.join("fcxbA.arf").display().to_string(),
         fcxb_arf_b: req.auxil.join("fcxbB.arf").display().to_string(),
@@ -217,6 +220,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         fitted = Some((r.statistic, dof, tab));
     }
     Ok(FitSummary {
+        apec_off: opt.apec_off,
         written: outputs,
         weights,
         fit: fitted,

@@ -3,5 +3,6 @@ pub mod arf;
 pub mod config;
 pub mod fit_task;
 pub mod geometry;
+pub mod image;
 pub mod model_build;
 pub mod simplify;

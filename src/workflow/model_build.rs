@@ -45,6 +45,8 @@ pub struct BuildOptions {
     pub fcxb_links: Vec<(usize, usize)>,
     /// Zero and freeze the apec and the three soft lines (solar contamination).
     pub solar_off: bool,
+    /// Zero and freeze the apec only (no AtomDB to evaluate it).
+    pub apec_off: bool,
     /// diag.rmf and the fcxb ARFs, as they should appear in the file.
     pub diag_rmf: String,
     pub fcxb_arf_a: String,
@@ -108,7 +110,11 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
         }
     }
     let reference = |m: Module| specs.iter().position(|s| s.module == m);
-    let mut x = String::from("statistic chi\n");
+    let mut x = String::new();
+    if opt.apec_off && !opt.solar_off {
+        x.push_str("# nuskybgd: no AtomDB found, so the intbgd apec norm is 0 and frozen\n");
+    }
+    x.push_str("statistic chi\n");
     for (k, s) in specs.iter().enumerate() {
         let n = k + 1;
         let fcxb = if s.module == Module::A {
@@ -171,7 +177,7 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
             x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
             x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
             x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
-            if opt.solar_off {
+            if opt.solar_off || opt.apec_off {
                 x += &full(0.0, -0.01, norm);
             } else {
                 x += &full(sum_k(apec)? / tot, 0.01, norm);

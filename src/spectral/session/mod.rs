@@ -260,6 +260,59 @@ impl Session {
         Ok(Some(out))
     }
 
+    /// Predicted counts of source `si` on data set `di` summed over its noticed bins; only
+    /// component `comp` (index into the source's components) when given, which must then be
+    /// an additive term of a plain sum.
+    pub fn band_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<f64> {
+        let ds = &self.data[di];
+        let per_channel: Vec<f64> = match comp {
+            None => match self.source_counts(di, si)? {
+                Some(c) => c,
+                None => return Ok(0.0),
+            },
+            Some(c) => {
+                let Some(r) = &ds.resp[si] else {
+                    return Ok(0.0);
+                };
+                let s = &self.sources[si];
+                let (Some(p), Some(terms)) = (s.per_group, s.expr.additive_terms()) else {
+                    return Err(Error::msg(format!(
+                        "source {} is not a sum of additive components",
+                        s.number
+                    )));
+                };
+                let range = terms.get(c).cloned().ok_or_else(|| {
+                    Error::msg(format!("source {} has no component {}", s.number, c + 1))
+                })?;
+                let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
+                let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
+                    .iter()
+                    .map(|q| q.value)
+                    .collect();
+                let norm = vals[range.end - 1];
+                if norm == 0.0 {
+                    return Ok(0.0);
+                }
+                let mut unit = vals[range.clone()].to_vec();
+                *unit.last_mut().unwrap() = 1.0;
+                let edges = r.rmf.edges();
+                let folded = self.cached((di, si, c), &unit, || {
+                    let flux = s
+                        .expr
+                        .eval_component(c, &padded(&vals, &range, &unit), &edges)?;
+                    Ok(Self::fold(ds, r, &flux))
+                })?;
+                folded.iter().map(|v| v * norm).collect()
+            }
+        };
+        let b = ds.bins.sum(&per_channel);
+        Ok(b.iter()
+            .zip(&ds.noticed)
+            .filter(|(_, n)| **n)
+            .map(|(v, _)| *v)
+            .sum())
+    }
+
     /// Predicted counts per noticed bin of every data set, concatenated in data order.
     pub fn model_counts(&self) -> Result<Vec<f64>> {
         let mut out = Vec::new();
