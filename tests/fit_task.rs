@@ -233,7 +233,11 @@ fn image_task_images_integrate_to_the_predicted_counts() {
         auxil,
     };
     let written = image_task(&req).unwrap();
-    assert_eq!(written.len(), 3 + 3 + 1, "apbgd, intbgd, intn; fcxb per region and per module");
+    assert_eq!(
+        written.len(),
+        3 + 3 + 1,
+        "apbgd, intbgd, intn; fcxb per region and per module"
+    );
     // the same band on an independent load of the model
     let mut sess = load(&save, true).unwrap();
     for ds in sess.data.iter_mut() {

@@ -209,6 +209,38 @@ impl BgdInfo {
     }
 }
 
+/// Check that the first spectra of a save file (as named in its `data` commands, relative to
+/// `base`) are bgdinfo's background spectra in order; paths are compared after
+/// canonicalisation, so different spellings of one file agree.
+pub fn check_spectrum_order(
+    xcm: &Path,
+    files: &[String],
+    bgfiles: &[PathBuf],
+    base: &Path,
+) -> Result<()> {
+    if files.len() < bgfiles.len() {
+        return Err(Error::file(
+            xcm,
+            format!(
+                "has {} spectra, bgdinfo.json lists {} background spectra",
+                files.len(),
+                bgfiles.len()
+            ),
+        ));
+    }
+    for (k, bg) in bgfiles.iter().enumerate() {
+        let named = base.join(&files[k]);
+        let same = match (named.canonicalize(), bg.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => Path::new(&files[k]) == bg.as_path(),
+        };
+        if !same {
+            return Err(Error::file(xcm, format!("spectrum {} is {}, but bgdinfo.json lists {} there (spectra in a different order?)", k + 1, files[k], bg.display())));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use crate::obs::presets::Presets;
 use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::{apply, Range};
 use crate::spectral::run::load;
-use crate::workflow::config::BgdInfo;
+use crate::workflow::config::{check_spectrum_order, BgdInfo};
 use crate::workflow::geometry::{region_weights, ModuleMaps, RegionWeights};
 use std::path::{Path, PathBuf};
 
@@ -52,39 +52,13 @@ pub fn image_task(req: &ImageRequest) -> Result<Written> {
     let info = BgdInfo::read(&req.bgdinfo)?;
     let presets = Presets::read(&req.auxil.join("ratios.json"))?;
     let mut sess = load(&req.xcm, true)?;
-    let n = info.bgfiles.len();
-    if sess.data.len() < n {
-        return Err(Error::file(
-            &req.xcm,
-            format!(
-                "has {} spectra, bgdinfo.json lists {n} background spectra",
-                sess.data.len()
-            ),
-        ));
-    }
     let base = req
         .xcm
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    for (k, bg) in info.bgfiles.iter().enumerate() {
-        let named = base.join(&sess.data[k].file);
-        let same = match (named.canonicalize(), bg.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => Path::new(&sess.data[k].file) == bg,
-        };
-        if !same {
-            return Err(Error::file(
-                &req.xcm,
-                format!(
-                    "spectrum {} is {}, but bgdinfo.json lists {} there",
-                    k + 1,
-                    sess.data[k].file,
-                    bg.display()
-                ),
-            ));
-        }
-    }
+    let files: Vec<String> = sess.data.iter().map(|d| d.file.clone()).collect();
+    check_spectrum_order(&req.xcm, &files, &info.bgfiles, base)?;
     // the band, on every spectrum's grouped bins (XSPEC's energy rule)
     for ds in sess.data.iter_mut() {
         ds.noticed = ds.bins.initially_noticed();

@@ -95,6 +95,73 @@ fn ifactors(c: &ComponentPreset) -> Result<[f64; 4]> {
         .ok_or_else(|| Error::msg(format!("ratios.json: component {} has no ifactors", c.name)))
 }
 
+/// Parameter lines of a spectrum that is not its module's reference, for each of the four
+/// sources (the fcxb lines hold only the two index links; its norm is the caller's): every
+/// parameter linked to reference spectrum number `r` (0-based), norms scaled by the
+/// geometric ratios of the two regions.
+pub struct LinkedLines {
+    pub apbgd: String,
+    pub intbgd: String,
+    pub fcxb_indices: String,
+    pub intn: String,
+}
+
+/// See [`LinkedLines`].
+pub fn linked_lines(
+    presets: &Presets,
+    s: &SpectrumGeom,
+    r: usize,
+    refg: &SpectrumGeom,
+) -> Result<LinkedLines> {
+    let m = s.module;
+    let mut ap = String::new();
+    let _ = writeln!(ap, "= apbgd:p{}\n= apbgd:p{}", 3 * r + 1, 3 * r + 2);
+    ap += &(ratio_link(s.apw / refg.apw, "apbgd", 3 * r + 3) + "\n");
+    let comps = presets.intbgd.module(m);
+    let per = 4 + 3 * (comps.len() - 1);
+    let off = per * r;
+    let ratio = |c: &ComponentPreset| -> Result<f64> {
+        Ok(weighted(&s.area, &ifactors(c)?) / weighted(&refg.area, &ifactors(c)?))
+    };
+    let mut ib = String::new();
+    let _ = writeln!(
+        ib,
+        "= intbgd:p{}\n= intbgd:p{}\n= intbgd:p{}",
+        off + 1,
+        off + 2,
+        off + 3
+    );
+    ib += &(ratio_link(ratio(&comps[0])?, "intbgd", off + 4) + "\n");
+    for (ci, c) in comps[1..].iter().enumerate() {
+        let _ = writeln!(
+            ib,
+            "= intbgd:p{}\n= intbgd:p{}",
+            off + 5 + 3 * ci,
+            off + 6 + 3 * ci
+        );
+        ib += &(ratio_link(ratio(c)?, "intbgd", off + 7 + 3 * ci) + "\n");
+    }
+    let c = module_presets(presets.intn.module(m), "intn")?;
+    let index = [-3.0, -2.0, 9.0, 10.0];
+    let full =
+        |v: f64, d: f64, lim: [f64; 4]| param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n";
+    let mut nn = full(need(c, "phoindx1")?, -0.01, index);
+    nn += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
+    nn += &full(need(c, "phoindx2")?, -0.01, index);
+    let f = ifactors(c)?;
+    nn += &(ratio_link(
+        weighted(&s.area, &f) / weighted(&refg.area, &f),
+        "intn",
+        4 * r + 4,
+    ) + "\n");
+    Ok(LinkedLines {
+        apbgd: ap,
+        intbgd: ib,
+        fcxb_indices: format!("= apbgd:p{}\n= apbgd:p{}\n", 3 * r + 1, 3 * r + 2),
+        intn: nn,
+    })
+}
+
 /// The save-file text of the background model for `specs` (in fit order).
 pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) -> Result<String> {
     if specs.is_empty() {
@@ -139,10 +206,21 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
         |v: f64, d: f64, lim: [f64; 4]| param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n";
     let index = [-3.0, -2.0, 9.0, 10.0];
     let norm = [0.0, 0.0, 1e20, 1e24];
+    let linked: Vec<Option<LinkedLines>> = specs
+        .iter()
+        .map(|s| {
+            let r = reference(s.module).unwrap();
+            if std::ptr::eq(s, &specs[r]) {
+                Ok(None)
+            } else {
+                linked_lines(presets, s, r, &specs[r]).map(Some)
+            }
+        })
+        .collect::<Result<_>>()?;
 
     // source 2: apbgd
     x.push_str("model  2:apbgd cutoffpl\n");
-    for s in specs {
+    for (k, s) in specs.iter().enumerate() {
         let r = reference(s.module).unwrap();
         let c = module_presets(presets.apbgd.module(s.module), "apbgd")?;
         if std::ptr::eq(s, &specs[r]) {
@@ -150,9 +228,7 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
             x += &full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]);
             x += &full(APBGD_PER_APW * s.apw, 0.01, norm);
         } else {
-            let off = 3 * r;
-            let _ = writeln!(x, "= apbgd:p{}\n= apbgd:p{}", off + 1, off + 2);
-            x += &(ratio_link(s.apw / specs[r].apw, "apbgd", off + 3) + "\n");
+            x += &linked[k].as_ref().unwrap().apbgd;
         }
     }
 
@@ -163,51 +239,34 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
         .chain(std::iter::repeat("lorentz").take(ncomp - 1))
         .collect();
     let _ = writeln!(x, "model  3:intbgd {}", exprs.join(" + "));
-    for s in specs {
-        let r = reference(s.module).unwrap();
+    for (k, s) in specs.iter().enumerate() {
+        if let Some(l) = &linked[k] {
+            x += &l.intbgd;
+            continue;
+        }
         let comps = presets.intbgd.module(s.module);
-        let is_ref = std::ptr::eq(s, &specs[r]);
-        let off = per * r;
         let tot: f64 = s.area.iter().sum();
-        let sum_k = |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?)) };
-        let sum_r =
-            |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&specs[r].area, &ifactors(c)?)) };
+        let mean =
+            |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?) / tot) };
+        let off = per * k;
         let apec = &comps[0];
-        if is_ref {
-            x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
-            x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
-            x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
-            if opt.solar_off || opt.apec_off {
-                x += &full(0.0, -0.01, norm);
-            } else {
-                x += &full(sum_k(apec)? / tot, 0.01, norm);
-            }
+        x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
+        x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
+        x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
+        if opt.solar_off || opt.apec_off {
+            x += &full(0.0, -0.01, norm);
         } else {
-            let _ = writeln!(
-                x,
-                "= intbgd:p{}\n= intbgd:p{}\n= intbgd:p{}",
-                off + 1,
-                off + 2,
-                off + 3
-            );
-            x += &(ratio_link(sum_k(apec)? / sum_r(apec)?, "intbgd", off + 4) + "\n");
+            x += &full(mean(apec)?, 0.01, norm);
         }
         for (ci, c) in comps[1..].iter().enumerate() {
-            let (pe, pw, pn) = (5 + 3 * ci, 6 + 3 * ci, 7 + 3 * ci);
-            if is_ref {
-                x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
-                x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
-                if opt.solar_off && ci < 3 {
-                    x += &full(0.0, -0.01, norm);
-                } else if opt.fix_line_ratios && ci >= 4 {
-                    let r4 = sum_k(&comps[4])? / tot;
-                    x += &(ratio_link((sum_k(c)? / tot) / r4, "intbgd", off + 16) + "\n");
-                } else {
-                    x += &full(sum_k(c)? / tot, 0.01, norm);
-                }
+            x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
+            x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
+            if opt.solar_off && ci < 3 {
+                x += &full(0.0, -0.01, norm);
+            } else if opt.fix_line_ratios && ci >= 4 {
+                x += &(ratio_link(mean(c)? / mean(&comps[4])?, "intbgd", off + 16) + "\n");
             } else {
-                let _ = writeln!(x, "= intbgd:p{}\n= intbgd:p{}", off + pe, off + pw);
-                x += &(ratio_link(sum_k(c)? / sum_r(c)?, "intbgd", off + pn) + "\n");
+                x += &full(mean(c)?, 0.01, norm);
             }
         }
     }
@@ -227,19 +286,16 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
 
     // source 5: intn
     x.push_str("model  5:intn bknpower\n");
-    for s in specs {
-        let r = reference(s.module).unwrap();
+    for (k, s) in specs.iter().enumerate() {
+        if let Some(l) = &linked[k] {
+            x += &l.intn;
+            continue;
+        }
         let c = module_presets(presets.intn.module(s.module), "intn")?;
         x += &full(need(c, "phoindx1")?, -0.01, index);
         x += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
         x += &full(need(c, "phoindx2")?, -0.01, index);
-        let v = weighted(&s.area, &ifactors(c)?) / INTN_PIXELS;
-        if std::ptr::eq(s, &specs[r]) {
-            x += &full(v, 0.01, norm);
-        } else {
-            let vr = weighted(&specs[r].area, &ifactors(c)?) / INTN_PIXELS;
-            x += &(ratio_link(v / vr, "intn", 4 * r + 4) + "\n");
-        }
+        x += &full(weighted(&s.area, &ifactors(c)?) / INTN_PIXELS, 0.01, norm);
     }
     Ok(x)
 }

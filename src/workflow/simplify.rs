@@ -7,14 +7,12 @@
 use crate::error::{Error, Result};
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
+use crate::workflow::config::check_spectrum_order;
 use std::path::{Path, PathBuf};
 
-fn same_file(a: &str, b: &Path, base: &Path) -> bool {
-    let pa = base.join(a);
-    match (pa.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => Path::new(a) == b,
-    }
+/// True when `file` exists relative to `base`.
+fn base_has(file: &str, base: &Path) -> bool {
+    base.join(file).exists()
 }
 
 /// Renumber `g:s` (or `s`) selectors: spectra ≤ `n` are dropped (None), the rest shift by n.
@@ -65,11 +63,12 @@ pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
             ),
         ));
     }
-    for (k, bg) in bgfiles.iter().enumerate() {
-        if !same_file(&files[k], bg, base) && !same_file(&files[k], bg, Path::new(".")) {
-            return Err(Error::file(input, format!("spectrum {} is {}, but bgdinfo.json lists {} there (spectra in a different order?)", k + 1, files[k], bg.display())));
-        }
-    }
+    let here = if base_has(&files[0], base) {
+        base
+    } else {
+        Path::new(".")
+    };
+    check_spectrum_order(input, &files, bgfiles, here)?;
     let mut out = XcmFile {
         items: Vec::new(),
         lines: Vec::new(),

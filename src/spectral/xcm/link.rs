@@ -153,12 +153,21 @@ impl P {
     }
     fn prod(&mut self) -> std::result::Result<Expr, String> {
         let mut a = self.pow()?;
-        while let Some(Tok::Op(o @ ('*' | '/'))) = self.peek().cloned() {
-            self.i += 1;
-            let b = self.pow()?;
-            a = Expr::Bin(o, Box::new(a), Box::new(b));
+        loop {
+            match self.peek().cloned() {
+                Some(Tok::Op(o @ ('*' | '/'))) => {
+                    self.i += 1;
+                    let b = self.pow()?;
+                    a = Expr::Bin(o, Box::new(a), Box::new(b));
+                }
+                // XSPEC writes `2*(p1 + p2)` as `2(p1 + p2)`: an implied product
+                Some(Tok::Open) => {
+                    let b = self.pow()?;
+                    a = Expr::Bin('*', Box::new(a), Box::new(b));
+                }
+                _ => return Ok(a),
+            }
         }
-        Ok(a)
     }
     fn pow(&mut self) -> std::result::Result<Expr, String> {
         let a = self.unary()?;
@@ -270,8 +279,15 @@ impl Expr {
                 Some(m) => format!("{m}:p{}", r.index),
                 None => format!("p{}", r.index),
             },
-            Expr::Neg(a) => format!("-{}", a.to_text()),
+            // XSPEC spaces every + and -, the unary minus included
+            Expr::Neg(a) => format!(" - {}", a.to_text()),
             Expr::Bin(o @ ('+' | '-'), a, b) => format!("{} {o} {}", a.to_text(), b.to_text()),
+            // and drops a `*` next to a parenthesis
+            Expr::Bin('*', a, b) if matches!(**b, Expr::Paren(_)) => {
+                format!("{}{}", a.to_text(), b.to_text())
+            }
+                format!("{}{}", a.to_text(), b.to_text())
+            }
             Expr::Bin(o, a, b) => format!("{}{o}{}", a.to_text(), b.to_text()),
             Expr::Func(f, a) => format!("{f}({})", a.to_text()),
             Expr::Paren(a) => format!("({})", a.to_text()),
@@ -346,7 +362,10 @@ mod tests {
         assert_eq!(n("p20-p33"), "p20 - p33");
         assert_eq!(n("5"), "p5");
         assert_eq!(n("oot:p1"), "oot:p1");
-        assert_eq!(n("0.5 * (p3 + p4)"), "0.5*(p3 + p4)");
+        assert_eq!(n("0.5 * (p3 + p4)"), "0.5(p3 + p4)");
+        assert_eq!(n("0.5(p3 + p4)"), "0.5(p3 + p4)");
+        assert_eq!(n("-p3"), " - p3");
+        assert_eq!(n(" - p3"), " - p3");
         assert_eq!(n("exp(p2)/2"), "exp(p2)/2");
         for s in ["1.118002e00*apbgd:p3", "p20 - p33", "= x"].iter().take(2) {
             assert_eq!(n(s), *s, "idempotent");
