@@ -286,8 +286,6 @@ impl Expr {
             Expr::Bin('*', a, b) if matches!(**b, Expr::Paren(_)) => {
                 format!("{}{}", a.to_text(), b.to_text())
             }
-                format!("{}{}", a.to_text(), b.to_text())
-            }
             Expr::Bin(o, a, b) => format!("{}{o}{}", a.to_text(), b.to_text()),
             Expr::Func(f, a) => format!("{f}({})", a.to_text()),
             Expr::Paren(a) => format!("({})", a.to_text()),
