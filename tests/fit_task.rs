@@ -311,3 +311,75 @@ fn image_task_images_integrate_to_the_predicted_counts() {
     // existing images are kept
     assert!(image_task(&req).unwrap_err().to_string().contains("exists"));
 }
+
+#[test]
+fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
+    use nuskybgd::workflow::spec::{spec_task, SpecRequest};
+    let Some((dir, info, caldb, auxil)) = setup("spec_task") else {
+        return;
+    };
+    let model = dir.join("model.xcm");
+    fit_task(&FitRequest {
+        bgdinfo: info.clone(),
+        savefile: Output::new(model.to_str().unwrap(), false),
+        fit: false,
+        statistic: "chi".into(),
+        solar_off: true,
+        caldb: caldb.clone(),
+        auxil: auxil.clone(),
+    })
+    .unwrap();
+    let case = testing::shared("spec_task_regions", "reference/sky/case_real").unwrap();
+    let src_pha = dir.join("src_sr_g30.pha");
+    write_pha(&src_pha, "FPMA", 30);
+    let out = dir.join("bgd_src.xcm");
+    let req = SpecRequest {
+        bgdinfo: info.clone(),
+        xcm: model.clone(),
+        regions: vec![case.join("input/src_fk5.reg")],
+        phas: vec![src_pha.clone()],
+        savefile: Output::new(out.to_str().unwrap(), false),
+        caldb: caldb.clone(),
+        auxil: auxil.clone(),
+    };
+    let written = spec_task(&req).unwrap();
+    assert!(written.contains(&dir.join("src_sr_g30_nsb.arf")));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains(&format!("data 4:4 {}", src_pha.display())),
+        "{text}"
+    );
+    assert!(text.contains("4:1-35,3710-4096"));
+    let before = load(&model, true).unwrap();
+    let after = load(&out, true).unwrap();
+    assert_eq!(after.data.len(), 4);
+    // the source group's apbgd norm is the reference's scaled by the aperture-sum ratio;
+    // every background parameter of the source group is linked (or frozen), none free
+    for (si, ps) in after.params.iter().enumerate() {
+        let p = ps.len() / 4;
+        assert_eq!(
+            &ps[..3 * p],
+            &before.params[si][..],
+            "background groups unchanged"
+        );
+    }
+    let ap = &after.params[0];
+    assert!(ap[9].link.is_some() && ap[11].link.is_some());
+    assert!(ap[11].value > 0.0 && ap[11].value != ap[2].value);
+    let free_after = after.free().len();
+    assert_eq!(
+        free_after,
+        before.free().len() + 1,
+        "only the source's fcxb norm is new and free"
+    );
+    assert!(after.statistic_value().unwrap().is_finite());
+    // the wrong spectra order or a missing module are refused
+    let e = spec_task(&SpecRequest {
+        xcm: out.clone(),
+        savefile: Output::new(dir.join("x.xcm").to_str().unwrap(), false),
+        ..req
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("has 4 spectra"), "{e}");
+}

@@ -12,6 +12,7 @@ pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
 pub mod simplify;
+pub mod spec;
 pub mod xcm_fit;
 pub mod xcm_show;
 
@@ -40,6 +41,7 @@ pub fn tasks() -> Vec<Task> {
         regmask::task(),
         phafix::task(),
         fit::task(),
+        spec::task(),
         simplify::task(),
         image::task(),
         model_eval::task(),

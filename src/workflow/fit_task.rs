@@ -48,7 +48,7 @@ pub struct FitSummary {
 }
 
 /// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
-fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
+pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
     let bins = Bins::of(sp);
     let mut noticed = vec![true; bins.len()];
     for r in [
@@ -76,7 +76,7 @@ fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
     out.join(",")
 }
 
-fn date_obs(pha: &Path) -> Result<String> {
+pub fn date_obs(pha: &Path) -> Result<String> {
     let mut f = Fits::open(pha)?;
     for h in 1..=f.num_hdus()? {
         f.goto_hdu(h)?;

@@ -6,3 +6,4 @@ pub mod geometry;
 pub mod image;
 pub mod model_build;
 pub mod simplify;
+pub mod spec;
