@@ -106,6 +106,14 @@ impl Args {
             .ok_or_else(|| Error::msg(format!("missing argument {what}")))
     }
 
+    /// Positional argument `i` as an energy in keV.
+    pub fn pos_energy(&self, i: usize, what: &str) -> Result<f64> {
+        let v = self.pos(i, what)?;
+        v.trim()
+            .parse()
+            .map_err(|_| Error::msg(format!("{what} = '{v}' is not an energy in keV")))
+    }
+
     /// Fail on keys the task never asked about (the port silently ignored them) and on
     /// more positional arguments than `max_pos`.
     pub fn finish(&self, max_pos: usize) -> Result<()> {

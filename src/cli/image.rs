@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::obs::auxil::auxil_dir;
 use crate::workflow::image::{image_task, ImageRequest};
 use std::path::PathBuf;
@@ -30,19 +30,12 @@ pub fn task() -> Task {
     }
 }
 
-fn energy(a: &Args, i: usize, what: &str) -> Result<f64> {
-    let v = a.pos(i, what)?;
-    v.trim()
-        .parse()
-        .map_err(|_| Error::msg(format!("{what} = '{v}' is not an energy in keV")))
-}
-
 fn run(a: &Args) -> Result<()> {
     let req = ImageRequest {
         bgdinfo: PathBuf::from(a.pos(0, "bgdinfo.json")?),
         xcm: PathBuf::from(a.pos(1, "fitted.xcm")?),
-        emin: energy(a, 2, "ELOW")?,
-        emax: energy(a, 3, "EHIGH")?,
+        emin: a.pos_energy(2, "ELOW")?,
+        emax: a.pos_energy(3, "EHIGH")?,
         prefix: a.get("prefix").unwrap_or("").to_string(),
         clobber: a.flag("clobber", false)?,
         auxil: auxil_dir()?,

@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sky::mkimgs::mkimgs;
 use std::path::Path;
 
@@ -29,18 +29,11 @@ pub fn task() -> Task {
     }
 }
 
-fn energy(a: &Args, i: usize, what: &str) -> Result<f64> {
-    let v = a.pos(i, what)?;
-    v.trim()
-        .parse()
-        .map_err(|_| Error::msg(format!("{what} = '{v}' is not an energy in keV")))
-}
-
 fn run(a: &Args) -> Result<()> {
     let evt = a.pos(0, "EVTFILE")?.to_string();
     let out = a.pos(1, "OUTNAME")?.to_string();
-    let elow = energy(a, 2, "ELOW")?;
-    let ehigh = energy(a, 3, "EHIGH")?;
+    let elow = a.pos_energy(2, "ELOW")?;
+    let ehigh = a.pos_energy(3, "EHIGH")?;
     let clobber = a.flag("clobber", false)?;
     a.finish(4)?;
     let s = mkimgs(Path::new(&evt), &out, elow, ehigh, clobber)?;

@@ -17,7 +17,7 @@ use crate::spectral::session::Session;
 use crate::spectral::xcm::file::XcmFile;
 use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
 use crate::workflow::config::BgdInfo;
-use crate::workflow::geometry::{region_weights, ModuleMaps, RegionWeights};
+use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
 use crate::workflow::model_build::{build_xcm, BuildOptions, SpectrumGeom};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,12 +105,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
     let mut arfs = Vec::new();
     for (k, (pha, reg)) in info.bgfiles.iter().zip(&info.regfiles).enumerate() {
         let sp = Spectrum::read_at(pha, None)?;
-        let m = Module::from_instrume(&sp.instrume).ok_or_else(|| {
-            Error::file(
-                pha,
-                format!("INSTRUME is '{}', expected FPMA or FPMB", sp.instrume),
-            )
-        })?;
+        let m = spectrum_module(pha, &sp.instrume)?;
         let key = m.letter();
         if !maps.contains_key(key) {
             maps.insert(key, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?);

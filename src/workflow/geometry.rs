@@ -48,6 +48,16 @@ impl ModuleMaps {
     }
 }
 
+/// Module of a spectrum from its INSTRUME (FPMA/FPMB); anything else is an error naming it.
+pub fn spectrum_module(pha: &Path, instrume: &str) -> Result<Module> {
+    Module::from_instrume(instrume).ok_or_else(|| {
+        Error::file(
+            pha,
+            format!("INSTRUME is '{instrume}', expected FPMA or FPMB"),
+        )
+    })
+}
+
 /// What a region collects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionWeights {

@@ -14,7 +14,7 @@ use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::{apply, Range};
 use crate::spectral::run::load;
 use crate::workflow::config::{check_spectrum_order, BgdInfo};
-use crate::workflow::geometry::{region_weights, ModuleMaps, RegionWeights};
+use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
 use std::path::{Path, PathBuf};
 
 /// Inputs of the image task.
@@ -81,16 +81,7 @@ pub fn image_task(req: &ImageRequest) -> Result<Written> {
     let mut modules: Vec<(Module, ModuleMaps)> = Vec::new();
     let mut weights: Vec<RegionWeights> = Vec::new();
     for (k, reg) in info.regfiles.iter().enumerate() {
-        let m = crate::obs::module::Module::from_instrume(&sess.data[k].spectrum.instrume)
-            .ok_or_else(|| {
-                Error::file(
-                    &info.bgfiles[k],
-                    format!(
-                        "INSTRUME is '{}', expected FPMA or FPMB",
-                        sess.data[k].spectrum.instrume
-                    ),
-                )
-            })?;
+        let m = spectrum_module(&info.bgfiles[k], &sess.data[k].spectrum.instrume)?;
         if !modules.iter().any(|(x, _)| *x == m) {
             modules.push((m, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?));
         }

@@ -22,7 +22,7 @@ use crate::spectral::xcm::format::param_line;
 use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
 use crate::workflow::config::{check_spectrum_order, BgdInfo};
 use crate::workflow::fit_task::{date_obs, ignored_ranges};
-use crate::workflow::geometry::{region_weights, ModuleMaps};
+use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps};
 use crate::workflow::model_build::{linked_lines, SpectrumGeom};
 use std::path::{Path, PathBuf};
 
@@ -136,12 +136,7 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
     let mut fcxb_rate: Vec<(Module, f64, f64)> = Vec::new();
     for (k, (pha, reg)) in info.bgfiles.iter().zip(&info.regfiles).enumerate() {
         let sp = Spectrum::read_at(pha, None)?;
-        let m = Module::from_instrume(&sp.instrume).ok_or_else(|| {
-            Error::file(
-                pha,
-                format!("INSTRUME is '{}', expected FPMA or FPMB", sp.instrume),
-            )
-        })?;
+        let m = spectrum_module(pha, &sp.instrume)?;
         if !maps.iter().any(|(x, _)| *x == m) {
             maps.push((m, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?));
         }
@@ -181,12 +176,7 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
     for (i, (reg, pha)) in req.regions.iter().zip(&req.phas).enumerate() {
         let n = nbgd + i + 1;
         let sp0 = Spectrum::read_at(pha, None)?;
-        let m = Module::from_instrume(&sp0.instrume).ok_or_else(|| {
-            Error::file(
-                pha,
-                format!("INSTRUME is '{}', expected FPMA or FPMB", sp0.instrume),
-            )
-        })?;
+        let m = spectrum_module(pha, &sp0.instrume)?;
         let r = bg.iter().position(|g| g.module == m).ok_or_else(|| {
             Error::file(
                 pha,

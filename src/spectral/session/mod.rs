@@ -148,6 +148,31 @@ impl Session {
         Ok(c)
     }
 
+    /// Counts per channel of component `c` of source `si` on data set `di` at unit norm,
+    /// for the group parameter values `vals` (cached by the component's shape parameters).
+    fn unit_fold(
+        &self,
+        di: usize,
+        si: usize,
+        c: usize,
+        vals: &[f64],
+        range: &std::ops::Range<usize>,
+    ) -> Result<Arc<Vec<f64>>> {
+        let ds = &self.data[di];
+        let r = ds.resp[si]
+            .as_ref()
+            .ok_or_else(|| Error::msg("no response for this source"))?;
+        let mut unit = vals[range.clone()].to_vec();
+        *unit.last_mut().unwrap() = 1.0;
+        let s = &self.sources[si];
+        self.cached((di, si, c), &unit, || {
+            let flux = s
+                .expr
+                .eval_component(c, &padded(vals, range, &unit), &r.rmf.edges())?;
+            Ok(Self::fold(ds, r, &flux))
+        })
+    }
+
     /// Counts per channel of source `si` on data set `di` for the current parameters. A
     /// source that is a plain sum of additive components is folded one component at a time
     /// at unit norm, so a change of norm never folds again.
@@ -177,14 +202,7 @@ impl Session {
                     if norm == 0.0 {
                         continue;
                     }
-                    let mut unit = vals[range.clone()].to_vec();
-                    *unit.last_mut().unwrap() = 1.0;
-                    let folded = self.cached((di, si, c), &unit, || {
-                        let flux =
-                            s.expr
-                                .eval_component(c, &padded(&vals, range, &unit), &edges)?;
-                        Ok(Self::fold(ds, r, &flux))
-                    })?;
+                    let folded = self.unit_fold(di, si, c, &vals, &range)?;
                     total
                         .iter_mut()
                         .zip(folded.iter())
@@ -224,7 +242,9 @@ impl Session {
         for (di, ds) in self.data.iter().enumerate() {
             let mut counts = vec![0.0; ds.spectrum.len()];
             for &(si, c, g, rate) in &terms {
-                let Some(r) = &ds.resp[si] else { continue };
+                if ds.resp[si].is_none() {
+                    continue;
+                }
                 let p = self.sources[si].per_group.unwrap_or(0);
                 if ds.group.min(self.params[si].len() / p.max(1)).max(1) != g {
                     continue;
@@ -234,16 +254,7 @@ impl Session {
                     .iter()
                     .map(|q| q.value)
                     .collect();
-                let mut unit = vals[range.clone()].to_vec();
-                *unit.last_mut().unwrap() = 1.0;
-                let edges = r.rmf.edges();
-                let s = &self.sources[si];
-                let folded = self.cached((di, si, c), &unit, || {
-                    let flux = s
-                        .expr
-                        .eval_component(c, &padded(&vals, &range, &unit), &edges)?;
-                    Ok(Self::fold(ds, r, &flux))
-                })?;
+                let folded = self.unit_fold(di, si, c, &vals, &range)?;
                 counts
                     .iter_mut()
                     .zip(folded.iter())
@@ -271,9 +282,9 @@ impl Session {
                 None => return Ok(0.0),
             },
             Some(c) => {
-                let Some(r) = &ds.resp[si] else {
+                if ds.resp[si].is_none() {
                     return Ok(0.0);
-                };
+                }
                 let s = &self.sources[si];
                 let (Some(p), Some(terms)) = (s.per_group, s.expr.additive_terms()) else {
                     return Err(Error::msg(format!(
@@ -293,15 +304,7 @@ impl Session {
                 if norm == 0.0 {
                     return Ok(0.0);
                 }
-                let mut unit = vals[range.clone()].to_vec();
-                *unit.last_mut().unwrap() = 1.0;
-                let edges = r.rmf.edges();
-                let folded = self.cached((di, si, c), &unit, || {
-                    let flux = s
-                        .expr
-                        .eval_component(c, &padded(&vals, &range, &unit), &edges)?;
-                    Ok(Self::fold(ds, r, &flux))
-                })?;
+                let folded = self.unit_fold(di, si, c, &vals, &range)?;
                 folded.iter().map(|v| v * norm).collect()
             }
         };
