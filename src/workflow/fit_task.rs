@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::output::{check_all, Output};
 use crate::obs::caldb::Caldb;
-use crate::obs::module::Module;
 use crate::obs::presets::Presets;
 use crate::sky::regmask::Grid;
 use crate::spectral::fit::fit;
