@@ -390,16 +390,6 @@ impl Fits {
         Ok(out)
     }
 
-    /// Number of rows of the current table.
-    /// 1-based number of the column `name` (case-insensitive), None when absent.
-    /// 1-based number of the column `name`; absent is an error naming file and HDU.
-    /// Repeat count (elements per row) of a column.
-    /// Every element of a numeric column as f64 (rows × repeat, row-major).
-    /// Every element of an integer column as i64 (rows × repeat).
-    /// A string column, one trimmed string per row.
-    /// A bit column (TFORM nX) as one integer per row, first bit most significant: bit `k`
-    /// (0-based from the first bit of the field) is `(v >> (nbits-1-k)) & 1`.
-    /// One row of a variable-length (or fixed) numeric column as f64.
     /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
     pub fn read_image(&mut self) -> Result<Image> {
         let mut bitpix = 0;
@@ -445,26 +435,6 @@ impl Fits {
         Ok(Image { nx, ny, data })
     }
 
-    /// Append an image HDU (primary if the file is empty) and write the pixels.
-    /// `bitpix`: -64 (f64), -32 (f32), 32 (i32), 16 (i16).
-    /// Write (or update) a float keyword with the shortest text that reads back to the
-    /// same f64 (cfitsio's own formatting keeps only 15 digits).
-    /// Write (or update) a single-precision float keyword with the shortest text that
-    /// reads back to the same f32 (as astropy writes a numpy float32).
-    /// Write (or update) an integer keyword.
-    /// Write (or update) a string keyword.
-    /// Write (or update) a logical keyword.
-    /// Append a HISTORY record.
-    /// Append a COMMENT record.
-    /// Write the DATE keyword (file creation time, UTC).
-    /// Copy header records from another header, skipping the structural keywords that
-    /// cfitsio writes itself (SIMPLE, BITPIX, NAXISn, EXTEND, XTENSION, PCOUNT, GCOUNT,
-    /// TFIELDS, TTYPEn/TFORMn…, CHECKSUM, DATASUM) and any in `skip`.
-    /// Append a binary table with columns (name, TFORM, unit) and `nrows` rows.
-    /// Write f64 values into a column (1-based column number) from row 1.
-    /// Write integer values into a column (converted to the column's type by cfitsio).
-    /// Write strings into a character column.
-    /// Compute and write CHECKSUM/DATASUM for the current HDU.
     /// Raw cfitsio pointer, for the few calls this layer does not wrap.
     ///
     /// # Safety

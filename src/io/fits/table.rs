@@ -9,6 +9,7 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_long};
 
 impl Fits {
+    /// Number of rows of the current table.
     pub fn nrows(&mut self) -> Result<usize> {
         let mut n = 0;
         let mut status = 0;
@@ -17,6 +18,7 @@ impl Fits {
         Ok(n as usize)
     }
 
+    /// 1-based number of the column `name` (case-insensitive), None when absent.
     pub fn opt_col(&mut self, name: &str) -> Result<Option<usize>> {
         let mut cname = cstr(name).into_bytes_with_nul();
         let mut col = 0;
@@ -38,6 +40,7 @@ impl Fits {
         Ok(Some(col as usize))
     }
 
+    /// 1-based number of the column `name`; absent is an error naming file and HDU.
     pub fn col(&mut self, name: &str) -> Result<usize> {
         match self.opt_col(name)? {
             Some(c) => Ok(c),
@@ -51,6 +54,7 @@ impl Fits {
         }
     }
 
+    /// Repeat count (elements per row) of a column.
     pub fn col_repeat(&mut self, col: usize) -> Result<usize> {
         let mut typecode = 0;
         let mut repeat: c_long = 0;
@@ -70,6 +74,7 @@ impl Fits {
         Ok(repeat.max(0) as usize)
     }
 
+    /// Every element of a numeric column as f64 (rows × repeat, row-major).
     pub fn read_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
         let col = self.col(name)?;
         let n = self.nrows()? * self.col_repeat(col)?;
@@ -96,6 +101,7 @@ impl Fits {
         Ok(out)
     }
 
+    /// Every element of an integer column as i64 (rows × repeat).
     pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
         let col = self.col(name)?;
         let n = self.nrows()? * self.col_repeat(col)?;
@@ -122,6 +128,7 @@ impl Fits {
         Ok(out)
     }
 
+    /// A string column, one trimmed string per row.
     pub fn read_col_str(&mut self, name: &str) -> Result<Vec<String>> {
         let col = self.col(name)?;
         let n = self.nrows()?;
@@ -158,6 +165,8 @@ impl Fits {
             .collect())
     }
 
+    /// A bit column (TFORM nX) as one integer per row, first bit most significant: bit `k`
+    /// (0-based from the first bit of the field) is `(v >> (nbits-1-k)) & 1`.
     pub fn read_col_bits(&mut self, name: &str) -> Result<(Vec<u64>, usize)> {
         let col = self.col(name)?;
         let nbits = self.col_repeat(col)?.min(64);
@@ -185,6 +194,7 @@ impl Fits {
         Ok((out, nbits))
     }
 
+    /// One row of a variable-length (or fixed) numeric column as f64.
     pub fn read_cell_f64(&mut self, col: usize, row: usize) -> Result<Vec<f64>> {
         let mut len: c_long = 0;
         let mut addr: c_long = 0;
@@ -239,6 +249,7 @@ impl Fits {
         Ok(out)
     }
 
+    /// Append a binary table with columns (name, TFORM, unit) and `nrows` rows.
     pub fn create_table(
         &mut self,
         extname: &str,
@@ -269,6 +280,7 @@ impl Fits {
         self.check(&format!("cannot create table {extname}"), status)
     }
 
+    /// Write f64 values into a column (1-based column number) from row 1.
     pub fn write_col_f64(&mut self, col: usize, data: &[f64]) -> Result<()> {
         let mut d = data.to_vec();
         let mut status = 0;
@@ -286,6 +298,7 @@ impl Fits {
         self.check("cannot write column", status)
     }
 
+    /// Write integer values into a column (converted to the column's type by cfitsio).
     pub fn write_col_i64(&mut self, col: usize, data: &[i64]) -> Result<()> {
         let mut d = data.to_vec();
         let mut status = 0;
@@ -303,6 +316,7 @@ impl Fits {
         self.check("cannot write column", status)
     }
 
+    /// Write strings into a character column.
     pub fn write_col_str(&mut self, col: usize, data: &[String]) -> Result<()> {
         let cs: Vec<CString> = data.iter().map(|s| cstr(s)).collect();
         let mut ps: Vec<*mut c_char> = cs.iter().map(|c| c.as_ptr() as *mut c_char).collect();

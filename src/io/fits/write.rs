@@ -8,6 +8,8 @@ use fitsio::sys;
 use std::os::raw::{c_char, c_int, c_long};
 
 impl Fits {
+    /// Append an image HDU (primary if the file is empty) and write the pixels.
+    /// `bitpix`: -64 (f64), -32 (f32), 32 (i32), 16 (i16).
     pub fn write_image(&mut self, img: &Image, bitpix: i32) -> Result<()> {
         let mut naxes = [img.nx as c_long, img.ny as c_long];
         let mut status = 0;
@@ -27,6 +29,8 @@ impl Fits {
         self.check("cannot write image pixels", status)
     }
 
+    /// Write (or update) a float keyword with the shortest text that reads back to the
+    /// same f64 (cfitsio's own formatting keeps only 15 digits).
     pub fn set_key_f64(&mut self, key: &str, v: f64, comment: &str) -> Result<()> {
         self.set_key_float_text(
             key,
@@ -36,6 +40,8 @@ impl Fits {
         )
     }
 
+    /// Write (or update) a single-precision float keyword with the shortest text that
+    /// reads back to the same f32 (as astropy writes a numpy float32).
     pub fn set_key_f32(&mut self, key: &str, v: f32, comment: &str) -> Result<()> {
         self.set_key_float_text(
             key,
@@ -75,6 +81,7 @@ impl Fits {
         self.check(&format!("cannot write keyword {key}"), status)
     }
 
+    /// Write (or update) an integer keyword.
     pub fn set_key_i64(&mut self, key: &str, v: i64, comment: &str) -> Result<()> {
         let (k, c) = (cstr(key), cstr(comment));
         let mut status = 0;
@@ -82,6 +89,7 @@ impl Fits {
         self.check(&format!("cannot write keyword {key}"), status)
     }
 
+    /// Write (or update) a string keyword.
     pub fn set_key_str(&mut self, key: &str, v: &str, comment: &str) -> Result<()> {
         let (k, val, c) = (cstr(key), cstr(v), cstr(comment));
         let mut status = 0;
@@ -89,6 +97,7 @@ impl Fits {
         self.check(&format!("cannot write keyword {key}"), status)
     }
 
+    /// Write (or update) a logical keyword.
     pub fn set_key_bool(&mut self, key: &str, v: bool, comment: &str) -> Result<()> {
         let (k, c) = (cstr(key), cstr(comment));
         let mut status = 0;
@@ -96,6 +105,7 @@ impl Fits {
         self.check(&format!("cannot write keyword {key}"), status)
     }
 
+    /// Append a HISTORY record.
     pub fn history(&mut self, text: &str) -> Result<()> {
         let t = cstr(text);
         let mut status = 0;
@@ -103,6 +113,7 @@ impl Fits {
         self.check("cannot write HISTORY", status)
     }
 
+    /// Append a COMMENT record.
     pub fn comment(&mut self, text: &str) -> Result<()> {
         let t = cstr(text);
         let mut status = 0;
@@ -110,12 +121,16 @@ impl Fits {
         self.check("cannot write COMMENT", status)
     }
 
+    /// Write the DATE keyword (file creation time, UTC).
     pub fn write_date(&mut self) -> Result<()> {
         let mut status = 0;
         unsafe { sys::ffpdat(self.ptr, &mut status) };
         self.check("cannot write DATE", status)
     }
 
+    /// Copy header records from another header, skipping the structural keywords that
+    /// cfitsio writes itself (SIMPLE, BITPIX, NAXISn, EXTEND, XTENSION, PCOUNT, GCOUNT,
+    /// TFIELDS, TTYPEn/TFORMn…, CHECKSUM, DATASUM) and any in `skip`.
     pub fn copy_cards(&mut self, cards: &[String], skip: &[&str]) -> Result<()> {
         for card in cards {
             let name = card.get(..8).unwrap_or(card).trim().to_ascii_uppercase();
@@ -130,6 +145,7 @@ impl Fits {
         Ok(())
     }
 
+    /// Compute and write CHECKSUM/DATASUM for the current HDU.
     pub fn write_checksum(&mut self) -> Result<()> {
         let mut status = 0;
         unsafe { sys::ffpcks(self.ptr, &mut status) };
