@@ -78,6 +78,8 @@ fn written_param(k: usize, line: &ParamLine) -> Param {
 }
 
 impl Session {
+    /// Build a session from a save file. `base` is the directory relative paths start
+    /// from (the save file's). With `load` false no data or response file is read.
     pub fn from_xcm(xcm: &XcmFile, path: &Path, base: &Path, load: bool) -> Result<Session> {
         let mut cwd = base.to_path_buf();
         let mut statistic = "chi".to_string();
@@ -419,6 +421,7 @@ impl Session {
         Ok(sess)
     }
 
+    /// `[model:]idx` → address.
     fn parse_addr(&self, tok: &str) -> Option<Addr> {
         let tok = tok.trim();
         if tok.is_empty() {
@@ -438,6 +441,7 @@ impl Session {
         )
     }
 
+    /// Apply `newpar [model:]idx = expr` or `newpar [model:]idx value [delta …]`.
     fn apply_newpar(&mut self, args: &str) -> Result<()> {
         let (target, rest) = match args.find('=') {
             Some(eq) => (args[..eq].trim(), Some(args[eq + 1..].to_string())),

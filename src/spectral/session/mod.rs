@@ -80,9 +80,6 @@ pub struct Session {
 }
 
 impl Session {
-    /// Build a session from a save file. `base` is the directory relative paths start
-    /// from (the save file's). With `load` false no data or response file is read.
-    /// `[model:]idx` → address.
     /// Address of a reference seen in source `from` (None: the source 1 model).
     pub fn addr(&self, from: Option<usize>, r: &ParRef) -> Option<Addr> {
         let s = match &r.model {
