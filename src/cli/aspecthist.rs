@@ -23,6 +23,7 @@ Example:
   nuskybgd aspecthist nu80415201001A_det1.fits gtifile=nu80415201001A06_gti.fits out=aspecthistA.fits
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "aspecthist",

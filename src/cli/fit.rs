@@ -37,6 +37,7 @@ fn usage() -> &'static str {
     })
 }
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "fit",

@@ -21,6 +21,7 @@ Example:
   nuskybgd image bgdinfo.json bgdparams_fit.xcm 3 20 prefix=img3to20_
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "image",

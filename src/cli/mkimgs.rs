@@ -20,6 +20,7 @@ Example:
   nuskybgd mkimgs nu60001047002A01_cl.evt.gz imA3to20keV 3 20
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "mkimgs",

@@ -26,6 +26,7 @@ Example:
   nuskybgd mkinstrmap nu60001047002A01_cl.evt usrbpix=nuAuserbadpix.fits
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "mkinstrmap",

@@ -18,6 +18,7 @@ Example:
   nuskybgd model-eval cutoffpl \"1.29,41.13,0.002353\" grid=edges.txt
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "model-eval",

@@ -18,6 +18,7 @@ Example:
   nuskybgd phafix bgd1A_sr_g30.pha
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "phafix",

@@ -24,6 +24,7 @@ Example:
   nuskybgd projbgd refimg=imA3to20keV.fits out=bgdapA.fits mod=A det=1234 chipmap=newinstrmapA.fits aspect=aspecthistA.fits
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "projbgd",

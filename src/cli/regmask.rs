@@ -21,6 +21,7 @@ Example:
   nuskybgd regmask imA3to20keV.fits bgd1A.reg bgd2A.reg out=bgdmask.fits
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "regmask",

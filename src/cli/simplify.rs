@@ -21,6 +21,7 @@ Example:
   nuskybgd simplify bgdinfo.json bgd_src.xcm
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "simplify",

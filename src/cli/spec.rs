@@ -24,6 +24,7 @@ Example:
   nuskybgd spec bgdinfo.json bgdparams_fit.xcm src.reg nu60001047002A01_sr_g30.pha
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "spec",

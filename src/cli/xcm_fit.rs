@@ -21,6 +21,7 @@ Example:
   nuskybgd xcm-fit bgdparams.xcm out=bgdfit.xcm statistic=cstat errors=yes
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "xcm-fit",

@@ -20,6 +20,7 @@ Example:
   nuskybgd xcm-show bgdparams.xcm
 ";
 
+/// The task's entry in the command table.
 pub fn task() -> Task {
     Task {
         name: "xcm-show",

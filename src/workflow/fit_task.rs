@@ -75,6 +75,7 @@ pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
     out.join(",")
 }
 
+/// The observation start (DATE-OBS) from any header of a spectrum file.
 pub fn date_obs(pha: &Path) -> Result<String> {
     let mut f = Fits::open(pha)?;
     for h in 1..=f.num_hdus()? {
