@@ -9,4 +9,5 @@ pub mod response;
 pub mod run;
 pub mod session;
 pub mod stat;
+pub mod write;
 pub mod xcm;

@@ -334,4 +334,23 @@ impl Fits {
         };
         self.check("cannot write column", status)
     }
+
+    /// Write f64 values into one cell (1-based column, 0-based row) from its first element;
+    /// for a variable-length column this sets the row's length.
+    pub fn write_cell_f64(&mut self, col: usize, row: usize, data: &[f64]) -> Result<()> {
+        let mut d = data.to_vec();
+        let mut status = 0;
+        unsafe {
+            sys::ffpcld(
+                self.ptr,
+                col as c_int,
+                row as i64 + 1,
+                1,
+                d.len() as i64,
+                d.as_mut_ptr(),
+                &mut status,
+            )
+        };
+        self.check("cannot write table cell", status)
+    }
 }
