@@ -44,6 +44,9 @@ pub struct FitSummary {
     pub weights: Vec<RegionWeights>,
     /// (statistic, dof, parameter table) of the native fit.
     pub fit: Option<(f64, usize, String)>,
+    /// The fitted session and the fit (free parameters, covariance), for callers that
+    /// need the numbers rather than the table.
+    pub fitted: Option<(Session, crate::spectral::fit::FitResult)>,
 }
 
 /// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
@@ -188,11 +191,21 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
     req.savefile.write_text(&text)?;
     outputs.push(req.savefile.path.clone());
     let mut fitted = None;
+    let mut state = None;
     if req.fit {
         let x = XcmFile::parse(&req.savefile.path, &text)?;
         let mut sess = Session::from_xcm(&x, &req.savefile.path, Path::new("."), true)?;
         sess.statistic = req.statistic.clone();
         let r = fit(&mut sess, 1000, 1e-4)?;
+        if !r.converged {
+            return Err(Error::file(
+                &req.savefile.path,
+                format!(
+                    "the native fit did not converge in {} iterations; the model save file is written, the fitted files are not (fit it with xcm-fit force=yes, or rerun with fit=no)",
+                    r.iterations
+                ),
+            ));
+        }
         let stem = req.savefile.path.with_extension("");
         let out_xcm = req.savefile.sibling(format!("{}_fit.xcm", stem.display()));
         let out_txt = req.savefile.sibling(format!("{}_fit.txt", stem.display()));
@@ -213,11 +226,13 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         ))?;
         outputs.extend([out_xcm.path.clone(), out_txt.path.clone()]);
         fitted = Some((r.statistic, dof, tab));
+        state = Some((sess, r));
     }
     Ok(FitSummary {
         apec_off: opt.apec_off,
         written: outputs,
         weights,
         fit: fitted,
+        fitted: state,
     })
 }

@@ -5,5 +5,6 @@ pub mod fit_task;
 pub mod geometry;
 pub mod image;
 pub mod model_build;
+pub mod recovery;
 pub mod simplify;
 pub mod spec;
