@@ -114,6 +114,7 @@ fn fit_task_writes_model_arfs_and_fits() {
         fit,
         statistic: "cstat".into(),
         solar_off: true,
+        intn_port_scale: false,
         caldb: caldb.clone(),
         auxil: auxil.clone(),
     };
@@ -170,6 +171,7 @@ fn fit_task_bad_input() {
             fit: false,
             statistic: "chi".into(),
             solar_off: false,
+            intn_port_scale: false,
             caldb: caldb.clone(),
             auxil: auxil.clone(),
         })
@@ -218,6 +220,7 @@ fn image_task_images_integrate_to_the_predicted_counts() {
         fit: false,
         statistic: "chi".into(),
         solar_off: false,
+        intn_port_scale: false,
         caldb,
         auxil: auxil.clone(),
     })
@@ -325,6 +328,7 @@ fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
         fit: false,
         statistic: "chi".into(),
         solar_off: true,
+        intn_port_scale: false,
         caldb: caldb.clone(),
         auxil: auxil.clone(),
     })

@@ -4,7 +4,7 @@
 use nuskybgd::obs::module::Module;
 use nuskybgd::obs::presets::Presets;
 use nuskybgd::testing;
-use nuskybgd::workflow::model_build::{build_xcm, BuildOptions, SpectrumGeom};
+use nuskybgd::workflow::model_build::{build_xcm, intn_reference_norm, BuildOptions, SpectrumGeom};
 
 /// Equal lines, except that link coefficients (`= c*name:pN`) may differ by 2e-6: the
 /// example's areas are printed with two decimals, the example used more.
@@ -43,6 +43,7 @@ fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
         module: Module::A,
         area,
         apw,
+        det_total: [26740.0, 26793.0, 27150.0, 26790.0],
     };
     let specs = [
         geom(1, [0.0, 0.0, 8975.66, 646.72], 318.29425),
@@ -57,6 +58,7 @@ fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
         fcxb_arf_a: "/opt/nuskybgd/auxil/fcxbA.arf".into(),
         fcxb_arf_b: "/opt/nuskybgd/auxil/fcxbB.arf".into(),
         ignore: Some("1:1-4,118-131 2:1-4,121-135".into()),
+        intn_port_scale: true,
     };
     Some(
         build_xcm(&presets, &specs, &opt)
@@ -215,6 +217,7 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         module: Module::A,
         area,
         apw,
+        det_total: [26740.0, 26793.0, 27150.0, 26790.0],
     };
     // two background spectra and a third standing for the source spectrum
     let specs = [
@@ -231,6 +234,7 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         fcxb_arf_a: "fcxbA.arf".into(),
         fcxb_arf_b: "fcxbB.arf".into(),
         ignore: Some("1:1-4 2:1-4 3:1-5".into()),
+        intn_port_scale: true,
     };
     let dir = testing::scratch("simplify");
     let src = dir.join("bgd_src.xcm");
@@ -274,4 +278,43 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("different order"), "{e}");
+}
+
+/// The intn reference norm reproduces the IDL original's own calibration: a region that
+/// collects a whole detector image gets that detector's whole-detector continuum norm from
+/// the IDL `ratios?.dat` (the last row), and the whole focal plane their sum; it scales
+/// linearly with the region. nuskybgd-py's value for the same region is 1.8x larger.
+#[test]
+fn intn_reference_norm_matches_the_idl_whole_detector_norms() {
+    let Some(p) = testing::shared("intn_reference_norm", "auxil/ratios.json") else {
+        return;
+    };
+    let presets = Presets::read(&p).unwrap();
+    let root = p.parent().unwrap();
+    for (m, file) in [(Module::A, "idl_ratiosA.dat"), (Module::B, "idl_ratiosB.dat")] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let last: Vec<f64> = text
+            .lines()
+            .last()
+            .unwrap()
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let idl = [last[2], last[3], last[4], last[5]];
+        let f = presets.intn.module(m)[0].ifactors.unwrap();
+        let total = [26740.0, 26793.0, 27150.0, 26790.0];
+        for d in 0..4 {
+            let mut area = [0.0; 4];
+            area[d] = total[d];
+            let v = intn_reference_norm(&area, &total, &f, false);
+            assert!((v / idl[d] - 1.0).abs() < 1e-5, "{m:?} DET{d}: {v} vs IDL {}", idl[d]);
+            area[d] = total[d] / 2.0;
+            let h = intn_reference_norm(&area, &total, &f, false);
+            assert!((h / v - 0.5).abs() < 1e-12);
+        }
+        let all = intn_reference_norm(&total, &total, &f, false);
+        assert!((all / idl.iter().sum::<f64>() - 1.0).abs() < 1e-5);
+        let port = intn_reference_norm(&total, &total, &f, true);
+        assert!((port / all - 1.78).abs() < 0.05, "port/idl = {}", port / all);
+    }
 }

@@ -9,14 +9,17 @@ use crate::obs::caldb::caldb_from_env;
 use crate::workflow::fit_task::{fit_task, FitRequest};
 use std::path::PathBuf;
 
-const USAGE_HEAD: &str = "nuskybgd fit bgdinfo.json [savefile=bgdparams] [fit=yes|no] [statistic=chi|cstat] [solar=on|off] [clobber=yes]
+const USAGE_HEAD: &str = "nuskybgd fit bgdinfo.json [savefile=bgdparams] [fit=yes|no] [statistic=chi|cstat] [solar=on|off] [intnscale=idl|port] [clobber=yes]
 
 Builds the background model for the background spectra listed in bgdinfo.json: sources
 2 apbgd, 3 intbgd, 4 fcxb and 5 intn for every spectrum, each module's first spectrum the
 reference and the others linked with the regions' geometric ratios (as nuskybgd-py), the
 apbgd ARFs <spectrum>_nsb.arf beside the spectra, and the save file SAVEFILE.xcm. With
 fit=yes (default) it then fits natively and writes SAVEFILE_fit.xcm and SAVEFILE_fit.txt.
-solar=off zeroes and freezes the apec and the three soft lines. Needs $CALDB (DETABS;
+solar=off zeroes and freezes the apec and the three soft lines. The intn reference
+norms start at the IDL original's value, sum over detectors of the whole-detector norm
+(25 x ratios.json) times the fraction of the detector image in the region;
+intnscale=port uses nuskybgd-py's sum(area x ifactor)/599.75, about 1.8x larger. Needs $CALDB (DETABS;
 BEABSPAR if present, else the auxil be.arf) and NUSKYBGD_AUXIL. Existing files are kept
 unless clobber=yes; a savefile name is never numbered silently.
 
@@ -60,6 +63,11 @@ fn run(a: &Args) -> Result<()> {
         s => return Err(Error::msg(format!("statistic={s}: use chi or cstat"))),
     };
     let solar_off = !a.flag("solar", true)?;
+    let intn_port_scale = match a.get("intnscale").unwrap_or("idl") {
+        "idl" => false,
+        "port" => true,
+        s => return Err(Error::msg(format!("intnscale={s}: use idl or port"))),
+    };
     a.finish(1)?;
     let req = FitRequest {
         bgdinfo: info,
@@ -67,6 +75,7 @@ fn run(a: &Args) -> Result<()> {
         fit: do_fit,
         statistic,
         solar_off,
+        intn_port_scale,
         caldb: caldb_from_env()?,
         auxil: auxil_dir()?,
     };

@@ -31,6 +31,8 @@ pub struct FitRequest {
     /// Statistic for the native fit ("chi" or "cstat").
     pub statistic: String,
     pub solar_off: bool,
+    /// Start the intn norms at nuskybgd-py's (1.8× too large) value.
+    pub intn_port_scale: bool,
     pub caldb: Caldb,
     pub auxil: PathBuf,
 }
@@ -166,6 +168,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
             module: m,
             area: w.area,
             apw: w.apw,
+            det_total: maps[key].totals(),
         });
         weights.push(w);
     }
@@ -178,6 +181,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         fcxb_arf_a: req.auxil.join("fcxbA.arf").display().to_string(),
         fcxb_arf_b: req.auxil.join("fcxbB.arf").display().to_string(),
         ignore: (!ignore.is_empty()).then(|| ignore.join(" ")),
+        intn_port_scale: req.intn_port_scale,
     };
     let text = build_xcm(&presets, &geoms, &opt)?;
     // everything is computed: refuse now if any output exists, before writing anything

@@ -48,6 +48,14 @@ impl ModuleMaps {
     }
 }
 
+impl ModuleMaps {
+    /// Sum of each whole detector image DET0..DET3 (exposure-weighted sky pixels the
+    /// detector covers).
+    pub fn totals(&self) -> [f64; 4] {
+        [0, 1, 2, 3].map(|d| self.det[d].data.iter().sum())
+    }
+}
+
 /// Module of a spectrum from its INSTRUME (FPMA/FPMB); anything else is an error naming it.
 pub fn spectrum_module(pha: &Path, instrume: &str) -> Result<Module> {
     Module::from_instrume(instrume).ok_or_else(|| {

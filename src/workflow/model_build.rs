@@ -19,6 +19,24 @@ pub const FCXB_PER_PIXEL: f64 =
     CXB_NORM * 1.5 * (2.45810736 / 3600.0 * 1000.0) * (2.45810736 / 3600.0 * 1000.0) / 1e6;
 /// nuskybgd-py's intn scale: Σ area·ifactor / 599.75 ("pixels per arcmin²").
 pub const INTN_PIXELS: f64 = 599.75;
+/// ratios.json holds the IDL original's whole-detector intn norms divided by this.
+pub const INTN_IFACTOR_SCALE: f64 = 25.0;
+
+/// Reference intn norm of a region: each detector's whole-detector continuum norm (the IDL
+/// ifactors, = 25 × ratios.json) times the fraction of that detector's projected image the
+/// region collects, `Σ_d 25·I_d·area_d / N_d` with `N_d = Σ det image d` — what the IDL
+/// original's nuskybgd_spec predicts for a region. `port_scale` gives nuskybgd-py's
+/// `Σ_d I_d·area_d / 599.75` instead (about 1.8× larger for a NuSTAR detector of ~26,700
+/// sub-pixels: it treats a detector as 25 arcmin² instead of ~45).
+pub fn intn_reference_norm(area: &[f64; 4], det_total: &[f64; 4], ifactors: &[f64; 4], port_scale: bool) -> f64 {
+    if port_scale {
+        return weighted(area, ifactors) / INTN_PIXELS;
+    }
+    (0..4)
+        .filter(|&d| det_total[d] > 0.0)
+        .map(|d| INTN_IFACTOR_SCALE * ifactors[d] * area[d] / det_total[d])
+        .sum()
+}
 
 /// One background spectrum's geometry and files.
 #[derive(Debug, Clone)]
@@ -34,6 +52,9 @@ pub struct SpectrumGeom {
     pub area: [f64; 4],
     /// Σ mask·aperture image.
     pub apw: f64,
+    /// Σ of each whole projected detector image DET0..DET3 of the module (the intn
+    /// preset's per-detector scale).
+    pub det_total: [f64; 4],
 }
 
 /// Choices of the model build.
@@ -53,6 +74,9 @@ pub struct BuildOptions {
     pub fcxb_arf_b: String,
     /// `ignore` argument text (channel ranges per spectrum), if any.
     pub ignore: Option<String>,
+    /// Start the intn reference norms at nuskybgd-py's value instead of the IDL-consistent
+    /// one (see [`intn_reference_norm`]).
+    pub intn_port_scale: bool,
 }
 
 /// A link coefficient as XSPEC saves `=%e * name:N`: six decimals, exponent without '+'.
@@ -295,7 +319,8 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
         x += &full(need(c, "phoindx1")?, -0.01, index);
         x += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
         x += &full(need(c, "phoindx2")?, -0.01, index);
-        x += &full(weighted(&s.area, &ifactors(c)?) / INTN_PIXELS, 0.01, norm);
+        let v = intn_reference_norm(&s.area, &s.det_total, &ifactors(c)?, opt.intn_port_scale);
+        x += &full(v, 0.01, norm);
     }
     Ok(x)
 }

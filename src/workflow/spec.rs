@@ -76,6 +76,7 @@ fn geom_of(
             module: m,
             area: w.area,
             apw: w.apw,
+            det_total: maps.totals(),
         },
         sp,
         rmf,
