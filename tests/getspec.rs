@@ -465,3 +465,75 @@ fn bad_input_is_refused_and_nothing_written() {
     assert!(Grouping::parse("0").is_err() && Grouping::parse("x").is_err());
     assert_eq!(Grouping::parse("optimal").unwrap(), Grouping::Optimal);
 }
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args(args)
+        .env_remove("CALDB")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn command_line_getspec_absrmf_refspec() {
+    let (Some(diag), Some(da), Some(auxil)) = (
+        testing::shared("getspec_cli", "auxil/diag.rmf"),
+        testing::shared("getspec_cli", "caldb/nuAdetabs20100101v002.fits.gz"),
+        testing::shared("getspec_cli", "auxil"),
+    ) else {
+        return;
+    };
+    let dir = testing::scratch("getspec_cli");
+    let evt = dir.join("ev.fits");
+    write_events(&evt, "FPMA", &events(), true);
+    let reg = dir.join("bgd1.reg");
+    std::fs::write(&reg, "image;box(300,300,21,21,0)\n").unwrap();
+    let p = |x: &Path| x.to_str().unwrap().to_string();
+    let (code, out, err) = cli(&[
+        "getspec",
+        &p(&evt),
+        &format!("reg={}", p(&reg)),
+        &format!("outdir={}", p(&dir)),
+        &format!("rmffile={}", p(&diag)),
+        "group=20",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("110 events in 441 sky pixels"), "{out}");
+    assert!(dir.join("bgd1_sr_g20.pha").is_file() && dir.join("bgd1_sr.rmf").is_file());
+    // no CALDB and no rmffile: one clear line, non-zero exit, nothing written
+    let (code, _, err) = cli(&["getspec", &p(&evt), &format!("reg={}", p(&reg)), &format!("outprefix={}", "x"), &format!("outdir={}", p(&dir))]);
+    assert_eq!(code, 1);
+    assert!(err.contains("$CALDB is not set") && err.trim().lines().count() == 1, "{err}");
+    assert!(!dir.join("x_sr.pha").exists());
+    let (code, _, err) = cli(&["getspec", &p(&evt), "outdir=."]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing required argument reg="), "{err}");
+    // absrmf then refspec in the same directory
+    let (code, out, err) = cli(&[
+        "absrmf",
+        &p(&evt),
+        &p(&dir.join("det")),
+        &format!("rmffile={}", p(&diag)),
+        &format!("detabsfile={}", p(&da)),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args(["refspec", &format!("dir={}", p(&dir)), "mods=A", "dets=03"])
+        .env("NUSKYBGD_AUXIL", &auxil)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["aperbgdA_det0.pha", "fcxbbgdA_det0.pha", "aperbgdA_det3.pha", "fcxbbgdA_det3.pha"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    assert!(!dir.join("aperbgdA_det1.pha").exists());
+    let (code, _, err) = cli(&["refspec", "mods=C"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a module"), "{err}");
+}
