@@ -2,8 +2,8 @@
 //! energy (real DETABS file; real DET3 RMF), from files or a stand-in CALDB; the general
 //! weighted routine normalises its weights; bad input writes nothing.
 
-use nuskybgd::io::image::Image;
 use nuskybgd::io::fits::Fits;
+use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::obs::caldb::Caldb;
 use nuskybgd::spectral::response::Rmf;
@@ -52,7 +52,10 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
         clobber: false,
     })
     .unwrap();
-    eprintln!("absrmf on the real 4096x4096 RMF: {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "absrmf on the real 4096x4096 RMF: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     for d in 0..4 {
         assert_eq!(s.outputs[d], dir.join(format!("sub/det{d}A.rmf")));
     }
@@ -70,7 +73,10 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
             rows += 1;
             for c in 0..4096 {
                 let want = r_in[c] * a[e];
-                assert!((r_out[c] - want).abs() <= 1e-6 * peak, "DET{d} row {e} ch {c}");
+                assert!(
+                    (r_out[c] - want).abs() <= 1e-6 * peak,
+                    "DET{d} row {e} ch {c}"
+                );
             }
             // the port's channel-axis product differs wherever DETABS varies over the row
             if a[e] < 0.95 {
@@ -78,13 +84,24 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
             }
         }
         assert!(rows >= 5);
-        assert!(a[5] < 0.9 && a[3000] > 0.95, "DETABS low-energy absorption {} {}", a[5], a[3000]);
+        assert!(
+            a[5] < 0.9 && a[3000] > 0.95,
+            "DETABS low-energy absorption {} {}",
+            a[5],
+            a[3000]
+        );
     }
     // the detectors differ, so their outputs do
-    let (r0, r2) = (Rmf::read(&s.outputs[0]).unwrap(), Rmf::read(&s.outputs[2]).unwrap());
+    let (r0, r2) = (
+        Rmf::read(&s.outputs[0]).unwrap(),
+        Rmf::read(&s.outputs[2]).unwrap(),
+    );
     assert_ne!(dense_row(&r0, 30), dense_row(&r2, 30));
     // outputs exist now: refuse without clobber, nothing touched; '!' replaces
-    let before = std::fs::metadata(&s.outputs[1]).unwrap().modified().unwrap();
+    let before = std::fs::metadata(&s.outputs[1])
+        .unwrap()
+        .modified()
+        .unwrap();
     std::fs::remove_file(&s.outputs[3]).unwrap();
     let e = absrmf(&AbsrmfRequest {
         evt: evt.clone(),
@@ -95,8 +112,17 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("exists"), "{e}");
-    assert!(!s.outputs[3].exists(), "nothing written when one output is refused");
-    assert_eq!(std::fs::metadata(&s.outputs[1]).unwrap().modified().unwrap(), before);
+    assert!(
+        !s.outputs[3].exists(),
+        "nothing written when one output is refused"
+    );
+    assert_eq!(
+        std::fs::metadata(&s.outputs[1])
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
 }
 
 fn index(root: &Path, rows: &[(&str, &str, &str, i64)]) {
@@ -104,7 +130,9 @@ fn index(root: &Path, rows: &[(&str, &str, &str, i64)]) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     let n = rows.len();
     let col = |k: usize| -> Vec<String> {
-        rows.iter().map(|r| [r.0, r.1, r.2][k].to_string()).collect()
+        rows.iter()
+            .map(|r| [r.0, r.1, r.2][k].to_string())
+            .collect()
     };
     Output::new(p.to_str().unwrap(), true)
         .write_fits(|f| {
@@ -183,7 +211,10 @@ fn caldb_inputs_and_weighted_routine() {
     let a1 = detabs_col(&da, 1);
     for e in [0, 10, 300, 4000] {
         let row = dense_row(&out, e);
-        assert!((row[e] - a1[e]).abs() <= 1e-7, "identity row {e} becomes DETABS_1");
+        assert!(
+            (row[e] - a1[e]).abs() <= 1e-7,
+            "identity row {e} becomes DETABS_1"
+        );
         assert_eq!(row.iter().filter(|v| **v != 0.0).count(), 1);
     }
 
@@ -199,7 +230,10 @@ fn caldb_inputs_and_weighted_routine() {
     }
     assert!(absorbed_rmf(&rr, &tt, [1.0, -1.0, 0.0, 0.0]).is_err());
     assert!(absorbed_rmf(&rr, &tt, [0.0; 4]).is_err());
-    assert!(absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0]).unwrap_err().to_string().contains("DET1"));
+    assert!(absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0])
+        .unwrap_err()
+        .to_string()
+        .contains("DET1"));
 
     // wrong instrument: refused before anything is written
     let xmm = dir.join("xmm.fits");

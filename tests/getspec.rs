@@ -181,7 +181,10 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
     std::fs::copy(&real, rmfdir.join("nuAdet3_20100101v002.rmf.gz")).unwrap();
     // stand-ins for DET0-2: scaled, shifted by 3 channels, and energy-dependent scaling
     let mut r0 = r3.clone();
-    r0.rows.iter_mut().flatten().for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= 0.9));
+    r0.rows
+        .iter_mut()
+        .flatten()
+        .for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= 0.9));
     let mut r1 = r3.clone();
     for runs in r1.rows.iter_mut() {
         for (c0, v) in runs.iter_mut() {
@@ -193,24 +196,54 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
     let mut r2 = r3.clone();
     for (e, runs) in r2.rows.iter_mut().enumerate() {
         let k = 1.0 + e as f64 / 4096.0;
-        runs.iter_mut().for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= k));
+        runs.iter_mut()
+            .for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= k));
     }
-    let names = ["det0_standin.rmf", "det1_standin.rmf", "det2_standin.rmf", "nuAdet3_20100101v002.rmf.gz"];
+    let names = [
+        "det0_standin.rmf",
+        "det1_standin.rmf",
+        "det2_standin.rmf",
+        "nuAdet3_20100101v002.rmf.gz",
+    ];
     let t0 = std::time::Instant::now();
     for (r, n) in [(&r0, names[0]), (&r1, names[1]), (&r2, names[2])] {
-        write_rmf(&Output::new(rmfdir.join(n).to_str().unwrap(), true), r, "FPMA", &[]).unwrap();
+        write_rmf(
+            &Output::new(rmfdir.join(n).to_str().unwrap(), true),
+            r,
+            "FPMA",
+            &[],
+        )
+        .unwrap();
     }
-    eprintln!("3 stand-in RMFs written in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "3 stand-in RMFs written in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     standin_caldb(&caldb, &names);
 
     let evt = dir.join("ev.fits");
     write_events(&evt, "FPMA", &events(), true);
     let reg = dir.join("src.reg");
-    std::fs::write(&reg, "# Region file format: DS9\nimage\nbox(300,300,21,21,0)\n").unwrap();
+    std::fs::write(
+        &reg,
+        "# Region file format: DS9\nimage\nbox(300,300,21,21,0)\n",
+    )
+    .unwrap();
     let t0 = std::time::Instant::now();
-    let r = req(&evt, &reg, &dir, RmfSource::Caldb(Caldb { root: caldb.clone() }), Grouping::Min(30));
+    let r = req(
+        &evt,
+        &reg,
+        &dir,
+        RmfSource::Caldb(Caldb {
+            root: caldb.clone(),
+        }),
+        Grouping::Min(30),
+    );
     let s = getspec(&r).unwrap();
-    eprintln!("getspec with 4 CALDB RMFs: {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "getspec with 4 CALDB RMFs: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     assert_eq!(s.per_det, [50, 30, 10, 20]);
     assert_eq!(s.events, 110);
     assert_eq!(s.npix, 441);
@@ -256,7 +289,10 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
     assert_eq!(s.groups, 2 + (4096 - 201));
 
     // RMF = sum_d n_d RMF_d / sum n, against the stand-ins as read back from disk
-    let disk: Vec<Rmf> = names.iter().map(|n| Rmf::read(&rmfdir.join(n)).unwrap()).collect();
+    let disk: Vec<Rmf> = names
+        .iter()
+        .map(|n| Rmf::read(&rmfdir.join(n)).unwrap())
+        .collect();
     let out = Rmf::read(&s.rmf).unwrap();
     let w = [50.0 / 110.0, 30.0 / 110.0, 10.0 / 110.0, 20.0 / 110.0];
     let mut checked = 0;
@@ -271,11 +307,19 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
         let peak = exp.iter().cloned().fold(0.0, f64::max);
         assert!(peak > 0.0, "row {e} empty");
         for c in 0..4096 {
-            assert!((got[c] - exp[c]).abs() <= 1e-6 * peak, "row {e} channel {c}: {} vs {}", got[c], exp[c]);
+            assert!(
+                (got[c] - exp[c]).abs() <= 1e-6 * peak,
+                "row {e} channel {c}: {} vs {}",
+                got[c],
+                exp[c]
+            );
         }
         // the shifted DET1 copy makes the sum differ from any single detector's row
         let r3row = dense_row(&disk[3], e);
-        assert!(got.iter().zip(&r3row).any(|(a, b)| (a - b).abs() > 1e-4 * peak));
+        assert!(got
+            .iter()
+            .zip(&r3row)
+            .any(|(a, b)| (a - b).abs() > 1e-4 * peak));
         checked += 1;
     }
     assert_eq!(checked, 6);
@@ -299,7 +343,12 @@ fn triangle_rmf() -> Rmf {
             .map(|e: usize| {
                 let c0 = e.saturating_sub(9);
                 let c1 = (e + 9).min(n - 1);
-                vec![(c0, (c0..=c1).map(|c| 1.0 - (c as f64 - e as f64).abs() / 10.0).collect())]
+                vec![(
+                    c0,
+                    (c0..=c1)
+                        .map(|c| 1.0 - (c as f64 - e as f64).abs() / 10.0)
+                        .collect(),
+                )]
             })
             .collect(),
         nchan: n,
@@ -313,11 +362,19 @@ fn triangle_rmf() -> Rmf {
 fn optimal_binning_follows_kaastra_bleeker() {
     let rmf = triangle_rmf();
     let fwhm = fwhm_per_channel(&rmf).unwrap();
-    assert!(fwhm[20..4076].iter().all(|f| *f == Some(10.0)), "{:?}", &fwhm[20..30]);
+    assert!(
+        fwhm[20..4076].iter().all(|f| *f == Some(10.0)),
+        "{:?}",
+        &fwhm[20..30]
+    );
     // no counts: x = ln 0 < 2.119, so every bin is one FWHM = 10 channels wide
     let g = group_optimal(&vec![0.0; 4096], &fwhm).unwrap();
     let starts: Vec<usize> = (0..4096).filter(|&i| g[i] == 1).collect();
-    assert!(starts[..400].iter().enumerate().all(|(k, s)| *s == 10 * k), "{:?}", &starts[..5]);
+    assert!(
+        starts[..400].iter().enumerate().all(|(k, s)| *s == 10 * k),
+        "{:?}",
+        &starts[..5]
+    );
     // 1000 counts per channel: N_r = 1.314 x 11 x 1000, R = 1 + 4096/10,
     // x = ln(N_r (1 + 0.2 ln R)) = 10.369, width = 10 (0.08x + 7 + 1.8/x)/(x + 5.9) = 4.92 -> 4
     let r: f64 = 1.0 + 409.6;
@@ -328,7 +385,9 @@ fn optimal_binning_follows_kaastra_bleeker() {
     let starts: Vec<usize> = (0..4096).filter(|&i| g[i] == 1).collect();
     assert!(starts[5..1000].windows(2).all(|w| w[1] - w[0] == 4));
     // counts in the upper half only: bins are 10 wide below, 4 wide well inside the counts
-    let counts: Vec<f64> = (0..4096).map(|i| if i >= 2048 { 1000.0 } else { 0.0 }).collect();
+    let counts: Vec<f64> = (0..4096)
+        .map(|i| if i >= 2048 { 1000.0 } else { 0.0 })
+        .collect();
     let g = group_optimal(&counts, &fwhm).unwrap();
     let starts: Vec<usize> = (0..4096).filter(|&i| g[i] == 1).collect();
     let width_at = |c: usize| {
@@ -341,32 +400,63 @@ fn optimal_binning_follows_kaastra_bleeker() {
     // end to end: group=optimal writes _sr_opt.pha with that grouping
     let dir = testing::scratch("getspec_opt");
     let rmf_path = dir.join("tri.rmf");
-    write_rmf(&Output::new(rmf_path.to_str().unwrap(), false), &rmf, "FPMB", &[]).unwrap();
-    let evs: Vec<Ev> = (0..4000).map(|i| (300.0, 300.0, 500 + (i % 400) as i64, (i % 4) as i64)).collect();
+    write_rmf(
+        &Output::new(rmf_path.to_str().unwrap(), false),
+        &rmf,
+        "FPMB",
+        &[],
+    )
+    .unwrap();
+    let evs: Vec<Ev> = (0..4000)
+        .map(|i| (300.0, 300.0, 500 + (i % 400) as i64, (i % 4) as i64))
+        .collect();
     let evt = dir.join("ev.fits");
     write_events(&evt, "FPMB", &evs, true);
     let reg = dir.join("opt.reg");
     std::fs::write(&reg, "image;circle(300,300,5)\n").unwrap();
-    let s = getspec(&req(&evt, &reg, &dir, RmfSource::File(rmf_path), Grouping::Optimal)).unwrap();
+    let s = getspec(&req(
+        &evt,
+        &reg,
+        &dir,
+        RmfSource::File(rmf_path),
+        Grouping::Optimal,
+    ))
+    .unwrap();
     assert_eq!(s.grouped, dir.join("opt_sr_opt.pha"));
     let sp = Spectrum::read_at(&s.grouped, None).unwrap();
     assert_eq!(sp.counts.iter().sum::<f64>(), 4000.0);
     let written_rmf = Rmf::read(&s.rmf).unwrap();
-    assert_eq!(sp.grouping, group_optimal(&sp.counts, &fwhm_per_channel(&written_rmf).unwrap()).unwrap());
+    assert_eq!(
+        sp.grouping,
+        group_optimal(&sp.counts, &fwhm_per_channel(&written_rmf).unwrap()).unwrap()
+    );
     // 10 counts per channel over 500..899: N_r = 1.314 x 110, x = 5.764, width 6.66 -> 6
     let x = (1.314f64 * 110.0 * (1.0 + 0.2 * r.ln())).ln();
     let b = 10.0 * (0.08 * x + 7.0 + 1.8 / x) / (x + 5.9);
     assert_eq!(b as usize, 6);
     let starts: Vec<usize> = (0..4096).filter(|&i| sp.grouping[i] == 1).collect();
-    let inner: Vec<usize> = starts.windows(2).filter(|w| w[0] >= 520 && w[1] <= 880).map(|w| w[1] - w[0]).collect();
-    assert!(inner.len() > 50 && inner.iter().all(|w| *w == 6), "{inner:?}");
-    assert!(starts.windows(2).filter(|w| w[0] >= 1000).all(|w| w[1] - w[0] == 10));
+    let inner: Vec<usize> = starts
+        .windows(2)
+        .filter(|w| w[0] >= 520 && w[1] <= 880)
+        .map(|w| w[1] - w[0])
+        .collect();
+    assert!(
+        inner.len() > 50 && inner.iter().all(|w| *w == 6),
+        "{inner:?}"
+    );
+    assert!(starts
+        .windows(2)
+        .filter(|w| w[0] >= 1000)
+        .all(|w| w[1] - w[0] == 10));
     assert!(sp.quality.iter().all(|q| *q == 0));
 }
 
 #[test]
 fn region_selection_agrees_with_the_region_mask_on_real_events() {
-    let Some(evt) = testing::shared("getspec_real", "data/real/90410111001/nu90410111001A06_cl_sunpos.evt.gz") else {
+    let Some(evt) = testing::shared(
+        "getspec_real",
+        "data/real/90410111001/nu90410111001A06_cl_sunpos.evt.gz",
+    ) else {
         return;
     };
     let Some(diag) = testing::shared("getspec_real", "auxil/diag.rmf") else {
@@ -375,7 +465,11 @@ fn region_selection_agrees_with_the_region_mask_on_real_events() {
     let dir = testing::scratch("getspec_real");
     let mut f = Fits::open(&evt).unwrap();
     f.goto_named("EVENTS").unwrap();
-    let (x, y, pi) = (f.read_col_f64("X").unwrap(), f.read_col_f64("Y").unwrap(), f.read_col_f64("PI").unwrap());
+    let (x, y, pi) = (
+        f.read_col_f64("X").unwrap(),
+        f.read_col_f64("Y").unwrap(),
+        f.read_col_f64("PI").unwrap(),
+    );
     let det = f.read_col_f64("DET_ID").unwrap();
     let mut xs = x.clone();
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -383,8 +477,19 @@ fn region_selection_agrees_with_the_region_mask_on_real_events() {
     ys.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let (cx, cy) = (xs[xs.len() / 2], ys[ys.len() / 2]);
     let reg = dir.join("blob.reg");
-    std::fs::write(&reg, format!("image\ncircle({cx},{cy},60)\n-box({cx},{cy},20,30,0)\n")).unwrap();
-    let s = getspec(&req(&evt, &reg, &dir, RmfSource::File(diag), Grouping::Min(30))).unwrap();
+    std::fs::write(
+        &reg,
+        format!("image\ncircle({cx},{cy},60)\n-box({cx},{cy},20,30,0)\n"),
+    )
+    .unwrap();
+    let s = getspec(&req(
+        &evt,
+        &reg,
+        &dir,
+        RmfSource::File(diag),
+        Grouping::Min(30),
+    ))
+    .unwrap();
     // the mask of the mkimgs sky image (the region engine on the image grid) selects the
     // same events: full band PI 1-4095 (mkimgs' channel rule drops PI 0)
     let im = mkimgs(&evt, dir.join("im").to_str().unwrap(), 1.6, 165.44, false).unwrap();
@@ -409,7 +514,13 @@ fn region_selection_agrees_with_the_region_mask_on_real_events() {
     assert_eq!(sp.counts, want);
     assert_eq!(s.per_det, nd);
     assert_eq!(sp.exposure, 70.0321908915824);
-    assert_eq!(Fits::open(&s.pha).unwrap().key_str("OBJECT").unwrap_or_default(), "Sol_18271_Pos111");
+    assert_eq!(
+        Fits::open(&s.pha)
+            .unwrap()
+            .key_str("OBJECT")
+            .unwrap_or_default(),
+        "Sol_18271_Pos111"
+    );
 }
 
 #[test]
@@ -425,16 +536,32 @@ fn bad_input_is_refused_and_nothing_written() {
     let good = dir.join("src.reg");
     std::fs::write(&good, "image;box(300,300,21,21,0)\n").unwrap();
     let bad = |evt: &Path, reg: &Path, rmf: &Path, want: &str| {
-        let e = getspec(&req(evt, reg, &out, RmfSource::File(rmf.to_path_buf()), Grouping::Min(30)))
-            .unwrap_err()
-            .to_string();
+        let e = getspec(&req(
+            evt,
+            reg,
+            &out,
+            RmfSource::File(rmf.to_path_buf()),
+            Grouping::Min(30),
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains(want), "wanted '{want}' in: {e}");
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "after: {e}");
     };
-    bad(&evt, &dir.join("none.reg"), &diag, "cannot read region file");
+    bad(
+        &evt,
+        &dir.join("none.reg"),
+        &diag,
+        "cannot read region file",
+    );
     let syntax = dir.join("syntax.reg");
     std::fs::write(&syntax, "image\ncircle(300,300)\n").unwrap();
-    bad(&evt, &syntax, &diag, "syntax.reg:2: circle needs at least 3");
+    bad(
+        &evt,
+        &syntax,
+        &diag,
+        "syntax.reg:2: circle needs at least 3",
+    );
     let off = dir.join("off.reg");
     std::fs::write(&off, "image;circle(5000,5000,10)\n").unwrap();
     bad(&evt, &off, &diag, "wholly off");
@@ -452,7 +579,14 @@ fn bad_input_is_refused_and_nothing_written() {
     // an existing output is kept (and nothing else written) without clobber
     let keep = out.join("src_sr.rmf");
     std::fs::write(&keep, "old").unwrap();
-    let e = getspec(&req(&evt, &good, &out, RmfSource::File(diag.clone()), Grouping::Min(30))).unwrap_err();
+    let e = getspec(&req(
+        &evt,
+        &good,
+        &out,
+        RmfSource::File(diag.clone()),
+        Grouping::Min(30),
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("exists"), "{e}");
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "old");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
@@ -506,9 +640,18 @@ fn command_line_getspec_absrmf_refspec() {
     assert!(out.contains("110 events in 441 sky pixels"), "{out}");
     assert!(dir.join("bgd1_sr_g20.pha").is_file() && dir.join("bgd1_sr.rmf").is_file());
     // no CALDB and no rmffile: one clear line, non-zero exit, nothing written
-    let (code, _, err) = cli(&["getspec", &p(&evt), &format!("reg={}", p(&reg)), &format!("outprefix={}", "x"), &format!("outdir={}", p(&dir))]);
+    let (code, _, err) = cli(&[
+        "getspec",
+        &p(&evt),
+        &format!("reg={}", p(&reg)),
+        &format!("outprefix={}", "x"),
+        &format!("outdir={}", p(&dir)),
+    ]);
     assert_eq!(code, 1);
-    assert!(err.contains("$CALDB is not set") && err.trim().lines().count() == 1, "{err}");
+    assert!(
+        err.contains("$CALDB is not set") && err.trim().lines().count() == 1,
+        "{err}"
+    );
     assert!(!dir.join("x_sr.pha").exists());
     let (code, _, err) = cli(&["getspec", &p(&evt), "outdir=."]);
     assert_eq!(code, 1);
@@ -528,8 +671,17 @@ fn command_line_getspec_absrmf_refspec() {
         .env("NUSKYBGD_AUXIL", &auxil)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["aperbgdA_det0.pha", "fcxbbgdA_det0.pha", "aperbgdA_det3.pha", "fcxbbgdA_det3.pha"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "aperbgdA_det0.pha",
+        "fcxbbgdA_det0.pha",
+        "aperbgdA_det3.pha",
+        "fcxbbgdA_det3.pha",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     assert!(!dir.join("aperbgdA_det1.pha").exists());

@@ -17,7 +17,13 @@ fn cutoffpl(a: f64, b: f64) -> f64 {
     let h = (b - a) / n as f64;
     let s: f64 = (0..=n)
         .map(|k| {
-            let w = if k == 0 || k == n { 1.0 } else if k % 2 == 1 { 4.0 } else { 2.0 };
+            let w = if k == 0 || k == n {
+                1.0
+            } else if k % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
             w * f(a + k as f64 * h)
         })
         .sum();
@@ -34,8 +40,17 @@ fn reference_spectra_equal_the_folded_model() {
     std::fs::copy(auxil.join("diag.rmf"), dir.join("det0A.rmf")).unwrap();
     // DET2: half the identity, so the counts are half
     let mut half = diag.clone();
-    half.rows.iter_mut().flatten().for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= 0.5));
-    write_rmf(&Output::new(dir.join("det2A.rmf").to_str().unwrap(), false), &half, "FPMA", &[]).unwrap();
+    half.rows
+        .iter_mut()
+        .flatten()
+        .for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= 0.5));
+    write_rmf(
+        &Output::new(dir.join("det2A.rmf").to_str().unwrap(), false),
+        &half,
+        "FPMA",
+        &[],
+    )
+    .unwrap();
     let req = RefspecRequest {
         dir: dir.clone(),
         mods: vec![Module::A, Module::B],
@@ -55,14 +70,21 @@ fn reference_spectra_equal_the_folded_model() {
             let p = dir.join(format!("{name}_det{d}.pha"));
             let sp = Spectrum::read_at(&p, None).unwrap();
             assert_eq!(sp.exposure, 1e9);
-            assert_eq!(sp.respfile.as_deref(), Some(format!("det{d}A.rmf").as_str()));
+            assert_eq!(
+                sp.respfile.as_deref(),
+                Some(format!("det{d}A.rmf").as_str())
+            );
             assert_eq!(sp.instrume, "FPMA");
             let mut nonzero = 0;
             for c in 0..4096 {
                 let want = 1e9 * scale * cutoffpl(edges[c], edges[c + 1]) * arf.area[c];
                 assert!(sp.counts[c] == sp.counts[c].round());
                 let err = (sp.counts[c] - want).abs();
-                assert!(err <= 0.5 + 1e-6 * want, "{name} det{d} channel {c}: {} vs {want}", sp.counts[c]);
+                assert!(
+                    err <= 0.5 + 1e-6 * want,
+                    "{name} det{d} channel {c}: {} vs {want}",
+                    sp.counts[c]
+                );
                 if want > 1e6 {
                     worst = worst.max(err / want);
                 }
@@ -81,10 +103,25 @@ fn reference_spectra_equal_the_folded_model() {
     let e = refspec(&req).unwrap_err().to_string();
     assert!(e.contains("exists"), "{e}");
     assert!(!dir.join("fcxbbgdA_det2.pha").exists());
-    assert_eq!(std::fs::read(dir.join("aperbgdA_det0.pha")).unwrap(), before);
-    assert!(refspec(&RefspecRequest { clobber: true, ..req.clone() }).is_ok());
+    assert_eq!(
+        std::fs::read(dir.join("aperbgdA_det0.pha")).unwrap(),
+        before
+    );
+    assert!(refspec(&RefspecRequest {
+        clobber: true,
+        ..req.clone()
+    })
+    .is_ok());
     // no RMF for the request: an error naming the directory
-    let e = refspec(&RefspecRequest { mods: vec![Module::B], ..req.clone() }).unwrap_err();
+    let e = refspec(&RefspecRequest {
+        mods: vec![Module::B],
+        ..req.clone()
+    })
+    .unwrap_err();
     assert!(e.to_string().contains("no det<d><M>.rmf"), "{e}");
-    assert!(refspec(&RefspecRequest { dets: vec![4], ..req }).is_err());
+    assert!(refspec(&RefspecRequest {
+        dets: vec![4],
+        ..req
+    })
+    .is_err());
 }

@@ -33,7 +33,11 @@ pub fn task() -> Task {
     }
 }
 
-fn caldb_or<T>(v: Option<&str>, caldb: fn(crate::obs::caldb::Caldb) -> T, file: fn(PathBuf) -> T) -> Result<T> {
+fn caldb_or<T>(
+    v: Option<&str>,
+    caldb: fn(crate::obs::caldb::Caldb) -> T,
+    file: fn(PathBuf) -> T,
+) -> Result<T> {
     Ok(match v {
         None => caldb(caldb_from_env()?),
         Some(s) if s.eq_ignore_ascii_case("caldb") => caldb(caldb_from_env()?),

@@ -68,10 +68,17 @@ fn run(a: &Args) -> Result<()> {
         s.events, s.npix, s.backscal, s.per_det[0], s.per_det[1], s.per_det[2], s.per_det[3]
     );
     if s.dropped > 0 {
-        println!("getspec: {} region events dropped (PI or DET_ID out of range)", s.dropped);
+        println!(
+            "getspec: {} region events dropped (PI or DET_ID out of range)",
+            s.dropped
+        );
     }
     println!("getspec: wrote {}", s.pha.display());
-    println!("getspec: wrote {} ({} groups)", s.grouped.display(), s.groups);
+    println!(
+        "getspec: wrote {} ({} groups)",
+        s.grouped.display(),
+        s.groups
+    );
     println!("getspec: wrote {}", s.rmf.display());
     Ok(())
 }

@@ -133,7 +133,9 @@ impl Caldb {
                 format!(
                     "no {cnam} entry for {instrume}{}{} valid on {date_obs} (CAL_QUAL = 0)",
                     detnam.map(|d| format!(" {d}")).unwrap_or_default(),
-                    boundary.map(|b| format!(" with CAL_CBD {b}")).unwrap_or_default()
+                    boundary
+                        .map(|b| format!(" with CAL_CBD {b}"))
+                        .unwrap_or_default()
                 ),
             )
         })?;

@@ -16,10 +16,11 @@ pub fn fwhm_per_energy(rmf: &Rmf) -> Vec<Option<f64>> {
         .map(|e| {
             let v = dense_row(rmf, e);
             let n = v.len();
-            let (imax, vmax) = v
-                .iter()
-                .enumerate()
-                .fold((0, f64::MIN), |b, (i, x)| if *x > b.1 { (i, *x) } else { b });
+            let (imax, vmax) =
+                v.iter().enumerate().fold(
+                    (0, f64::MIN),
+                    |b, (i, x)| if *x > b.1 { (i, *x) } else { b },
+                );
             if n == 0 || !(vmax > 0.0) {
                 return None;
             }
@@ -83,7 +84,13 @@ pub fn group_optimal(counts: &[f64], fwhm: &[Option<f64>]) -> Result<Vec<i16>> {
             fwhm.len()
         )));
     }
-    let r = 1.0 + fwhm.iter().flatten().filter(|f| **f > 0.0).map(|f| 1.0 / f).sum::<f64>();
+    let r = 1.0
+        + fwhm
+            .iter()
+            .flatten()
+            .filter(|f| **f > 0.0)
+            .map(|f| 1.0 / f)
+            .sum::<f64>();
     let log_r = r.ln();
     let width: Vec<usize> = (0..n)
         .map(|i| {
@@ -91,8 +98,16 @@ pub fn group_optimal(counts: &[f64], fwhm: &[Option<f64>]) -> Result<Vec<i16>> {
                 return 1;
             };
             let (lo, hi) = (i as f64 - f / 2.0, i as f64 + f / 2.0);
-            let start = if lo.round() >= 0.0 { lo.round() as usize } else { 0 };
-            let end = if hi.round() < n as f64 { hi.round() as usize } else { n - 1 };
+            let start = if lo.round() >= 0.0 {
+                lo.round() as usize
+            } else {
+                0
+            };
+            let end = if hi.round() < n as f64 {
+                hi.round() as usize
+            } else {
+                n - 1
+            };
             let nr = 1.314 * counts[start.min(n - 1)..=end].iter().sum::<f64>();
             let x = (nr * (1.0 + 0.2 * log_r)).ln();
             let b = if x > 2.119 {
@@ -107,10 +122,11 @@ pub fn group_optimal(counts: &[f64], fwhm: &[Option<f64>]) -> Result<Vec<i16>> {
     let mut i = 0;
     while i < n {
         g[i] = 1;
-        let mut end = (i + width[i] - 1).min(n - 1);
-        for k in i + 1..=end {
-            end = end.min(k + width[k] - 1);
-        }
+        // the group may not pass the end wanted by any channel inside its first span
+        let first = (i + width[i] - 1).min(n - 1);
+        let end = (i + 1..=first)
+            .map(|k| k + width[k] - 1)
+            .fold(first, usize::min);
         i = end + 1;
     }
     Ok(g)

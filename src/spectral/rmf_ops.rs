@@ -22,7 +22,10 @@ fn runs_of(row: &[f64]) -> Vec<(usize, Vec<f64>)> {
             i += 1;
             continue;
         }
-        let j = row[i..].iter().position(|v| *v == 0.0).map_or(row.len(), |k| i + k);
+        let j = row[i..]
+            .iter()
+            .position(|v| *v == 0.0)
+            .map_or(row.len(), |k| i + k);
         runs.push((i, row[i..j].to_vec()));
         i = j;
     }
@@ -53,7 +56,9 @@ pub fn check_same_grid(a: &Rmf, b: &Rmf) -> Result<()> {
         ))
     } else {
         (0..a.energy_lo.len())
-            .find(|&i| !same(a.energy_lo[i], b.energy_lo[i]) || !same(a.energy_hi[i], b.energy_hi[i]))
+            .find(|&i| {
+                !same(a.energy_lo[i], b.energy_lo[i]) || !same(a.energy_hi[i], b.energy_hi[i])
+            })
             .map(|i| format!("energy row {} differs from {}", i + 1, a.path.display()))
     };
     match why {

@@ -9,14 +9,22 @@ use crate::obs::events::EventFile;
 use crate::spectral::response::Rmf;
 use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
 use crate::spectral::write::write_rmf;
-use crate::workflow::detrmf::{detector_rmf_paths, read_detector_rmfs, Detabs, DetabsSource, RmfSource};
+use crate::workflow::detrmf::{
+    detector_rmf_paths, read_detector_rmfs, Detabs, DetabsSource, RmfSource,
+};
 use std::path::PathBuf;
 
 /// Σ_d w_d · DETABS_d(E_row) · RMF_d with the non-negative weights normalised to sum 1.
 /// `rmfs[d]` and `detabs[d]` may be None where `w[d]` is 0.
-pub fn absorbed_rmf(rmfs: &[Option<&Rmf>; 4], detabs: &[Option<&Detabs>; 4], w: [f64; 4]) -> Result<Rmf> {
+pub fn absorbed_rmf(
+    rmfs: &[Option<&Rmf>; 4],
+    detabs: &[Option<&Detabs>; 4],
+    w: [f64; 4],
+) -> Result<Rmf> {
     if w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::msg(format!("detector weights {w:?} must be finite and non-negative")));
+        return Err(Error::msg(format!(
+            "detector weights {w:?} must be finite and non-negative"
+        )));
     }
     let total: f64 = w.iter().sum();
     if !(total > 0.0) {
@@ -29,7 +37,10 @@ pub fn absorbed_rmf(rmfs: &[Option<&Rmf>; 4], detabs: &[Option<&Detabs>; 4], w: 
             continue;
         }
         let (Some(r), Some(a)) = (rmfs[d], detabs[d]) else {
-            return Err(Error::msg(format!("DET{d} has weight {} but no RMF or DETABS", w[d])));
+            return Err(Error::msg(format!(
+                "DET{d} has weight {} but no RMF or DETABS",
+                w[d]
+            )));
         };
         scaled.push(scale_rows(r, &a.on_rmf(r))?);
         wv.push(w[d] / total);
@@ -99,7 +110,10 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
                 detabs[d].path.display()
             ),
             "detector weights 0-3 (normalised): ".to_string()
-                + &w.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(" "),
+                + &w.iter()
+                    .map(|v| format!("{v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
         ];
         write_rmf(&outs[d], &out, &format!("FPM{}", m.letter()), &hist)?;
     }

@@ -60,18 +60,21 @@ pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<
         let mut f = Fits::open(&cal.path)?;
         f.goto_hdu(ext + 1)?;
         let names = f.read_col_str("RMFFILE")?;
-        let name = names
-            .first()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| {
-                Error::file(&cal.path, format!("extension {ext}: RMFFILE column is empty"))
-            })?;
+        let name = names.first().filter(|n| !n.is_empty()).ok_or_else(|| {
+            Error::file(
+                &cal.path,
+                format!("extension {ext}: RMFFILE column is empty"),
+            )
+        })?;
         let dir = cal.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let p = dir.join(name);
         if !p.is_file() {
             return Err(Error::file(
                 &p,
-                format!("GRPRMF file {} names this DET{d} RMF but it is missing", cal.path.display()),
+                format!(
+                    "GRPRMF file {} names this DET{d} RMF but it is missing",
+                    cal.path.display()
+                ),
             ));
         }
         out.push(p);
@@ -117,7 +120,10 @@ impl Detabs {
             value: f.read_col_f64("DETABS")?,
         };
         if d.value.is_empty() {
-            return Err(Error::file(path, format!("HDU {hdu}: DETABS table has no rows")));
+            return Err(Error::file(
+                path,
+                format!("HDU {hdu}: DETABS table has no rows"),
+            ));
         }
         Ok(d)
     }

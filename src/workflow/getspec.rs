@@ -133,7 +133,9 @@ const COPIED: &[&str] = &[
 /// A header card's value: Ok(string) for quoted values, Err(number) for numeric ones;
 /// None for logical or missing values.
 pub(crate) fn card_value(cards: &[String], key: &str) -> Option<std::result::Result<String, f64>> {
-    let c = cards.iter().find(|c| c.get(..8).map(str::trim) == Some(key))?;
+    let c = cards
+        .iter()
+        .find(|c| c.get(..8).map(str::trim) == Some(key))?;
     let v = c.get(10..)?.trim_start();
     if let Some(rest) = v.strip_prefix('\'') {
         let mut s = String::new();
@@ -165,7 +167,9 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             .reg
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::file(&req.reg, "cannot derive an output prefix from this name"))?,
+            .ok_or_else(|| {
+                Error::file(&req.reg, "cannot derive an output prefix from this name")
+            })?,
     };
     let out = |suffix: &str| Output {
         path: req.outdir.join(format!("{prefix}{suffix}")),
@@ -180,7 +184,10 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         .key_f64("EXPOSURE")?
         .ok_or_else(|| Error::file(&req.evt, "EVENTS has no EXPOSURE keyword"))?;
     if !(exposure > 0.0) {
-        return Err(Error::file(&req.evt, format!("EXPOSURE = {exposure}: must be positive")));
+        return Err(Error::file(
+            &req.evt,
+            format!("EXPOSURE = {exposure}: must be positive"),
+        ));
     }
     let livetime = ev.key_f64("LIVETIME")?;
     let date_obs = match card_value(&ev.cards, "DATE-OBS") {
@@ -238,7 +245,10 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     if rmf.nchan != NCHAN {
         return Err(Error::file(
             &used[0].path,
-            format!("RMF has {} channels; NuSTAR spectra have {NCHAN}", rmf.nchan),
+            format!(
+                "RMF has {} channels; NuSTAR spectra have {NCHAN}",
+                rmf.nchan
+            ),
         ));
     }
 
@@ -247,7 +257,10 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let mut pha = PhaOut::new(&instrume, counts.clone(), exposure);
     pha.livetime = livetime;
     pha.backscal = backscal;
-    pha.respfile = rmf_out.path.file_name().map(|n| n.to_string_lossy().into_owned());
+    pha.respfile = rmf_out
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     pha.quality = Some(vec![0; NCHAN]);
     pha.grouping = Some(vec![1; NCHAN]);
     for k in COPIED {
@@ -270,7 +283,10 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             let (g, q) = group_min(&counts, &vec![0; NCHAN], n as f64);
             (g, q)
         }
-        Grouping::Optimal => (group_optimal(&counts, &fwhm_per_channel(&rmf)?)?, vec![0; NCHAN]),
+        Grouping::Optimal => (
+            group_optimal(&counts, &fwhm_per_channel(&rmf)?)?,
+            vec![0; NCHAN],
+        ),
     };
     let groups = grouping.iter().filter(|g| **g == 1).count();
     let mut grp = pha.clone();
@@ -285,7 +301,11 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         req.reg.display()
     )];
     for d in 0..4 {
-        rmf_hist.push(format!("DET{d} weight {:.6} {}", weights[d], rmf_files[d].display()));
+        rmf_hist.push(format!(
+            "DET{d} weight {:.6} {}",
+            weights[d],
+            rmf_files[d].display()
+        ));
     }
     write_rmf(&rmf_out, &rmf, &instrume, &rmf_hist)?;
     write_pha(&pha_out, &pha)?;

@@ -54,14 +54,19 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
     for &m in &req.mods {
         for &d in &req.dets {
             if d > 3 {
-                return Err(Error::msg(format!("detector {d}: NuSTAR detectors are 0-3")));
+                return Err(Error::msg(format!(
+                    "detector {d}: NuSTAR detectors are 0-3"
+                )));
             }
             let rmf = req.dir.join(format!("det{d}{}.rmf", m.letter()));
             if !rmf.is_file() {
                 s.missing.push(rmf);
                 continue;
             }
-            let o = |n: String| Output { path: req.dir.join(n), clobber: req.clobber };
+            let o = |n: String| Output {
+                path: req.dir.join(n),
+                clobber: req.clobber,
+            };
             jobs.push((
                 m,
                 rmf,
@@ -76,7 +81,10 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
             "no det<d><M>.rmf for the requested modules and detectors here (make them with absrmf)",
         ));
     }
-    let outs: Vec<Output> = jobs.iter().flat_map(|j| [j.2.clone(), j.3.clone()]).collect();
+    let outs: Vec<Output> = jobs
+        .iter()
+        .flat_map(|j| [j.2.clone(), j.3.clone()])
+        .collect();
     check_all(&outs)?;
     let be = Arf::read(&req.auxil.join("be.arf"))?;
     for (m, rmf_path, ap_out, fc_out) in jobs {
@@ -87,17 +95,17 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
             let counts = reference_counts(&rmf, arf, REF_EXPOSURE)?;
             tot[k] = counts.iter().sum();
             let mut p = PhaOut::new(&format!("FPM{}", m.letter()), counts, REF_EXPOSURE);
-            p.respfile = rmf_path.file_name().map(|n| n.to_string_lossy().into_owned());
+            p.respfile = rmf_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
             p.ancrfile = Some(arf.path.to_string_lossy().into_owned());
-            p.history = vec![
-                format!(
-                    "nuskybgd refspec: {}({}) x {} x {}, no noise",
-                    REF_MODEL.0,
-                    REF_MODEL.1.map(|v| v.to_string()).join(", "),
-                    arf.path.display(),
-                    rmf_path.display()
-                ),
-            ];
+            p.history = vec![format!(
+                "nuskybgd refspec: {}({}) x {} x {}, no noise",
+                REF_MODEL.0,
+                REF_MODEL.1.map(|v| v.to_string()).join(", "),
+                arf.path.display(),
+                rmf_path.display()
+            )];
             write_pha(out, &p)?;
         }
         s.written.push((ap_out.path, fc_out.path, tot[0], tot[1]));
