@@ -99,7 +99,7 @@ impl Caldb {
             None => vec![0; tel.len()],
         };
         let cbd = match (boundary, f.opt_col("CAL_CBD")?) {
-            (Some(_), Some(_)) => Some(f.read_col_str("CAL_CBD")?),
+            (Some(_), Some(_)) => Some(f.read_col_str_joined("CAL_CBD")?),
             _ => None,
         };
         let want = boundary.map(|b| b.to_ascii_uppercase());

@@ -190,9 +190,16 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         ));
     }
     let livetime = ev.key_f64("LIVETIME")?;
-    let date_obs = match card_value(&ev.cards, "DATE-OBS") {
-        Some(Ok(d)) => d,
-        _ => return Err(Error::file(&req.evt, "EVENTS has no DATE-OBS keyword")),
+    // DATE-OBS selects CALDB files; with rmffile= it is only copied when present
+    let date_obs = match (card_value(&ev.cards, "DATE-OBS"), &req.rmf) {
+        (Some(Ok(d)), _) => d,
+        (_, RmfSource::File(_)) => String::new(),
+        _ => {
+            return Err(Error::file(
+                &req.evt,
+                "EVENTS has no DATE-OBS keyword (needed to select CALDB RMFs)",
+            ))
+        }
     };
     let w = ev.sky_wcs()?;
     let grid = event_grid(&w, &req.evt)?;
