@@ -1,15 +1,18 @@
 //! The command line: `nuskybgd TASK [args]`. Each task is a small file that parses its
 //! arguments, calls one library function and prints a summary. No science here.
 
+pub mod absrmf;
 pub mod args;
 pub mod aspecthist;
 pub mod fit;
+pub mod getspec;
 pub mod image;
 pub mod mkimgs;
 pub mod mkinstrmap;
 pub mod model_eval;
 pub mod phafix;
 pub mod projbgd;
+pub mod refspec;
 pub mod regmask;
 pub mod simplify;
 pub mod spec;
@@ -40,6 +43,9 @@ pub fn tasks() -> Vec<Task> {
         projbgd::task(),
         regmask::task(),
         phafix::task(),
+        getspec::task(),
+        absrmf::task(),
+        refspec::task(),
         fit::task(),
         spec::task(),
         simplify::task(),

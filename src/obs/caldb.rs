@@ -45,6 +45,31 @@ impl Caldb {
         detnam: Option<&str>,
         date_obs: &str,
     ) -> Result<CalFile> {
+        self.select(cnam, instrume, detnam, date_obs, None)
+    }
+
+    /// As [`Caldb::lookup`], and also keep only rows whose CAL_CBD (calibration boundary,
+    /// e.g. `DEPTHCUT(NOMINAL)` for GRPRMF) contains `boundary` (case-insensitive). An
+    /// index without a CAL_CBD column is not filtered.
+    pub fn lookup_boundary(
+        &self,
+        cnam: &str,
+        instrume: &str,
+        detnam: Option<&str>,
+        date_obs: &str,
+        boundary: &str,
+    ) -> Result<CalFile> {
+        self.select(cnam, instrume, detnam, date_obs, Some(boundary))
+    }
+
+    fn select(
+        &self,
+        cnam: &str,
+        instrume: &str,
+        detnam: Option<&str>,
+        date_obs: &str,
+        boundary: Option<&str>,
+    ) -> Result<CalFile> {
         let index = self.index_path();
         if !index.is_file() {
             return Err(Error::file(
@@ -73,13 +98,22 @@ impl Caldb {
             Some(_) => f.read_col_i64("CAL_XNO")?,
             None => vec![0; tel.len()],
         };
+        let cbd = match (boundary, f.opt_col("CAL_CBD")?) {
+            (Some(_), Some(_)) => Some(f.read_col_str_joined("CAL_CBD")?),
+            _ => None,
+        };
+        let want = boundary.map(|b| b.to_ascii_uppercase());
         let mut best: Option<(String, usize)> = None;
         for i in 0..tel.len() {
             let ok = tel[i].eq_ignore_ascii_case("NUSTAR")
                 && ins[i].eq_ignore_ascii_case(instrume)
                 && cn[i].eq_ignore_ascii_case(cnam)
                 && qual[i] == 0
-                && detnam.is_none_or(|d| det[i].eq_ignore_ascii_case(d) || det[i] == "-");
+                && detnam.is_none_or(|d| det[i].eq_ignore_ascii_case(d) || det[i] == "-")
+                && match (&cbd, &want) {
+                    (Some(c), Some(w)) => c[i].to_ascii_uppercase().contains(w.as_str()),
+                    _ => true,
+                };
             if !ok {
                 continue;
             }
@@ -97,8 +131,11 @@ impl Caldb {
             Error::file(
                 &index,
                 format!(
-                    "no {cnam} entry for {instrume}{} valid on {date_obs} (CAL_QUAL = 0)",
-                    detnam.map(|d| format!(" {d}")).unwrap_or_default()
+                    "no {cnam} entry for {instrume}{}{} valid on {date_obs} (CAL_QUAL = 0)",
+                    detnam.map(|d| format!(" {d}")).unwrap_or_default(),
+                    boundary
+                        .map(|b| format!(" with CAL_CBD {b}"))
+                        .unwrap_or_default()
                 ),
             )
         })?;

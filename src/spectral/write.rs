@@ -204,6 +204,7 @@ pub fn write_rmf(out: &Output, rmf: &Rmf, instrume: &str, history: &[String]) ->
         for h in history {
             f.history(h)?;
         }
+        f.write_date()?;
         f.write_checksum()?;
         f.create_table(
             "EBOUNDS",

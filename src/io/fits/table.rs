@@ -165,6 +165,53 @@ impl Fits {
             .collect())
     }
 
+    /// A string column that may hold several strings per row (TFORM `rAw`, r/w strings of
+    /// w characters, as CALDB's CAL_CBD): per row, its non-empty strings joined by one space.
+    /// A plain `rA` column reads as [`Fits::read_col_str`] does.
+    pub fn read_col_str_joined(&mut self, name: &str) -> Result<Vec<String>> {
+        let col = self.col(name)?;
+        let n = self.nrows()?;
+        let (mut typecode, mut repeat, mut width): (c_int, c_long, c_long) = (0, 0, 0);
+        let mut status = 0;
+        unsafe {
+            sys::ffgtcl(self.ptr, col as c_int, &mut typecode, &mut repeat, &mut width, &mut status)
+        };
+        self.check("cannot read column type", status)?;
+        if width <= 0 || width >= repeat {
+            return self.read_col_str(name);
+        }
+        let per_row = (repeat / width) as usize;
+        let total = n * per_row;
+        let mut bufs: Vec<Vec<c_char>> = (0..total).map(|_| vec![0 as c_char; width as usize + 2]).collect();
+        let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        if total > 0 {
+            let mut nul = [0 as c_char; 1];
+            let mut anynul = 0;
+            unsafe {
+                sys::ffgcvs(
+                    self.ptr,
+                    col as c_int,
+                    1,
+                    1,
+                    total as i64,
+                    nul.as_mut_ptr(),
+                    ptrs.as_mut_ptr(),
+                    &mut anynul,
+                    &mut status,
+                )
+            };
+            self.check(&format!("cannot read column {name}"), status)?;
+        }
+        let strs: Vec<String> = bufs
+            .iter()
+            .map(|b| unsafe { CStr::from_ptr(b.as_ptr()) }.to_string_lossy().trim().to_string())
+            .collect();
+        Ok(strs
+            .chunks(per_row.max(1))
+            .map(|c| c.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" "))
+            .collect())
+    }
+
     /// A bit column (TFORM nX) as one integer per row, first bit most significant: bit `k`
     /// (0-based from the first bit of the field) is `(v >> (nbits-1-k)) & 1`.
     pub fn read_col_bits(&mut self, name: &str) -> Result<(Vec<u64>, usize)> {
