@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod aspecthist;
+pub mod bgdspec;
 pub mod fit;
 pub mod image;
 pub mod mkimgs;
@@ -42,6 +43,7 @@ pub fn tasks() -> Vec<Task> {
         phafix::task(),
         fit::task(),
         spec::task(),
+        bgdspec::task(),
         simplify::task(),
         image::task(),
         model_eval::task(),

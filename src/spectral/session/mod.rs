@@ -268,19 +268,18 @@ impl Session {
         Ok(Some(out))
     }
 
-    /// Predicted counts of source `si` on data set `di` summed over its noticed bins; only
-    /// component `comp` (index into the source's components) when given, which must then be
-    /// an additive term of a plain sum.
-    pub fn band_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<f64> {
+    /// Predicted counts per channel (every channel of the spectrum, ungrouped, whatever is
+    /// ignored) of source `si` on data set `di`, for the data set's EXPOSURE × AREASCAL;
+    /// only component `comp` (index into the source's components) when given, which must
+    /// then be an additive term of a plain sum. Zeros when the source has no response there.
+    pub fn channel_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<Vec<f64>> {
         let ds = &self.data[di];
-        let per_channel: Vec<f64> = match comp {
-            None => match self.source_counts(di, si)? {
-                Some(c) => c,
-                None => return Ok(0.0),
-            },
+        let zeros = || vec![0.0; ds.spectrum.len()];
+        match comp {
+            None => Ok(self.source_counts(di, si)?.unwrap_or_else(zeros)),
             Some(c) => {
                 if ds.resp[si].is_none() {
-                    return Ok(0.0);
+                    return Ok(zeros());
                 }
                 let s = &self.sources[si];
                 let (Some(p), Some(terms)) = (s.per_group, s.expr.additive_terms()) else {
@@ -299,12 +298,20 @@ impl Session {
                     .collect();
                 let norm = vals[range.end - 1];
                 if norm == 0.0 {
-                    return Ok(0.0);
+                    return Ok(zeros());
                 }
                 let folded = self.unit_fold(di, si, c, &vals, &range)?;
-                folded.iter().map(|v| v * norm).collect()
+                Ok(folded.iter().map(|v| v * norm).collect())
             }
-        };
+        }
+    }
+
+    /// Predicted counts of source `si` on data set `di` summed over its noticed bins; only
+    /// component `comp` (index into the source's components) when given, which must then be
+    /// an additive term of a plain sum.
+    pub fn band_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<f64> {
+        let ds = &self.data[di];
+        let per_channel = self.channel_counts(di, si, comp)?;
         let b = ds.bins.sum(&per_channel);
         Ok(b.iter()
             .zip(&ds.noticed)
