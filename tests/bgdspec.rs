@@ -130,6 +130,24 @@ fn columns(path: &Path) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// cfitsio's checksum verdict for every HDU (1 = correct, 0 = absent, -1 = wrong):
+/// (datasum, hdusum) per HDU.
+fn checksums(path: &Path) -> Vec<(i32, i32)> {
+    let mut f = fitsio::FitsFile::open(path).unwrap();
+    let n = Fits::open(path).unwrap().num_hdus().unwrap();
+    let mut v = Vec::new();
+    for h in 1..=n {
+        let (mut d, mut hs, mut status, mut t) = (0, 0, 0, 0);
+        unsafe {
+            fitsio::sys::ffmahd(f.as_raw(), h as i32, &mut t, &mut status);
+            fitsio::sys::ffvcks(f.as_raw(), &mut d, &mut hs, &mut status);
+        }
+        assert_eq!(status, 0);
+        v.push((d, hs));
+    }
+    v
+}
+
 fn backfile_of(path: &Path) -> Option<String> {
     let mut f = Fits::open(path).unwrap();
     f.goto_named("SPECTRUM").unwrap();
@@ -200,6 +218,12 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     assert_eq!(src.backfile.as_deref(), Some("src_sr_g30_bgd.pha"));
     assert_eq!(cards_except_edit(&c.src), cards_before);
     assert_eq!(columns(&c.src), cols_before);
+    assert!(
+        checksums(&c.src).iter().skip(1).all(|&(d, h)| d == 1 && h == 1),
+        "checksums still valid after the edit: {:?}",
+        checksums(&c.src)
+    );
+    assert!(checksums(&out).iter().skip(1).all(|&(d, h)| d == 1 && h == 1));
 
     // (1a) against the spec task's model file, loaded as the engine loads any save file:
     // the source group's predicted counts per source, all channels and per channel

@@ -148,6 +148,22 @@ fn temp_dir() -> Result<TempDir> {
     Ok(TempDir(d))
 }
 
+/// Move to the SPECTRUM HDU (EXTNAME, else HDUCLAS1), as the spectrum reader finds it.
+fn goto_spectrum(f: &mut Fits, pha: &Path) -> Result<()> {
+    if f.try_goto_named("SPECTRUM")? {
+        return Ok(());
+    }
+    for h in 2..=f.num_hdus()? {
+        f.goto_hdu(h)?;
+        if f.opt_key_str("HDUCLAS1")?
+            .is_some_and(|c| c.eq_ignore_ascii_case("SPECTRUM"))
+        {
+            return Ok(());
+        }
+    }
+    Err(Error::file(pha, "no SPECTRUM extension"))
+}
+
 /// Keywords copied from the source spectrum when present (SPECTRUM, else primary header).
 const COPIED_STR: [&str; 4] = ["DATE-OBS", "DATE-END", "OBS_ID", "OBJECT"];
 const COPIED_NUM: [&str; 2] = ["TSTART", "TSTOP"];
@@ -156,9 +172,7 @@ type Keys = (Vec<(String, String)>, Vec<(String, f64)>);
 
 fn header_copies(pha: &Path) -> Result<Keys> {
     let mut f = Fits::open(pha)?;
-    if !f.try_goto_named("SPECTRUM")? {
-        return Err(Error::file(pha, "no SPECTRUM extension"));
-    }
+    goto_spectrum(&mut f, pha)?;
     let hdus = [f.current_hdu(), 1];
     let (mut strs, mut nums) = (Vec::new(), Vec::new());
     for k in COPIED_STR {
@@ -195,9 +209,7 @@ fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
     let result = (|| {
         std::fs::write(&tmp, &bytes).map_err(|e| Error::file(&tmp, e.to_string()))?;
         let mut f = Fits::open_rw(&tmp)?;
-        if !f.try_goto_named("SPECTRUM")? {
-            return Err(Error::file(pha, "no SPECTRUM extension"));
-        }
+        goto_spectrum(&mut f, pha)?;
         let had_checksum = f.opt_key_str("CHECKSUM")?.is_some();
         f.set_key_str("BACKFILE", value, "background spectrum")?;
         f.history(&format!("nuskybgd bgdspec: BACKFILE set to {value}"))?;
