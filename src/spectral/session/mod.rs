@@ -44,6 +44,19 @@ pub struct Resp {
     pub arf: Option<Arc<Arf>>,
 }
 
+/// A background spectrum subtracted from a data set, as XSPEC does for the spectrum's
+/// BACKFILE or a `backgrnd` command.
+#[derive(Debug, Clone)]
+pub struct Background {
+    /// The file as resolved.
+    pub file: String,
+    /// Background counts per channel.
+    pub counts: Vec<f64>,
+    /// Factor turning background counts into counts of the data set:
+    /// (EXPOSURE·AREASCAL·BACKSCAL) of the data over the same of the background.
+    pub scale: f64,
+}
+
 /// One loaded spectrum.
 #[derive(Debug, Clone)]
 pub struct DataSet {
@@ -57,6 +70,9 @@ pub struct DataSet {
     pub noticed: Vec<bool>,
     /// Response per source (index into `Session::sources`).
     pub resp: Vec<Option<Resp>>,
+    /// Background subtracted from the data (None: none, or switched off by
+    /// `backgrnd n none`).
+    pub background: Option<Background>,
 }
 
 /// The session.
@@ -341,15 +357,23 @@ impl Session {
         Ok(out)
     }
 
-    /// Observed counts and variances of the noticed bins, in the order of `model_counts`.
+    /// Observed counts and variances of the noticed bins, in the order of `model_counts`;
+    /// a background is subtracted (scaled) with its Poisson variance added, as XSPEC does.
     pub fn data_counts(&self) -> (Vec<f64>, Vec<f64>) {
         let (mut d, mut v) = (Vec::new(), Vec::new());
         for ds in &self.data {
-            let c = ds.bins.sum(&ds.spectrum.counts);
-            let var = match &ds.spectrum.stat_err {
+            let mut c = ds.bins.sum(&ds.spectrum.counts);
+            let mut var = match &ds.spectrum.stat_err {
                 Some(e) => ds.bins.sum(&e.iter().map(|x| x * x).collect::<Vec<_>>()),
                 None => c.clone(),
             };
+            if let Some(b) = &ds.background {
+                let bc = ds.bins.sum(&b.counts);
+                for k in 0..c.len() {
+                    c[k] -= b.scale * bc[k];
+                    var[k] += b.scale * b.scale * bc[k].max(0.0);
+                }
+            }
             for b in 0..ds.bins.len() {
                 if ds.noticed[b] {
                     d.push(c[b]);
@@ -360,8 +384,24 @@ impl Session {
         (d, v)
     }
 
+    /// Refuse a C-statistic on background-subtracted data (XSPEC would switch to W-stat,
+    /// which is not implemented).
+    pub fn check_statistic(&self) -> Result<()> {
+        let cstat = self.statistic.starts_with("cstat") || self.statistic.starts_with("cash");
+        match self.data.iter().find(|d| d.background.is_some()) {
+            Some(ds) if cstat => Err(Error::msg(format!(
+                "spectrum {} ({}) has a background file ({}): statistic cstat would need W-stat, which is not implemented; use statistic chi, or the spec task's background model instead of a BACKFILE",
+                ds.number,
+                ds.file,
+                ds.background.as_ref().unwrap().file
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The statistic for the current parameters.
     pub fn statistic_value(&self) -> Result<f64> {
+        self.check_statistic()?;
         let m = self.model_counts()?;
         let (d, v) = self.data_counts();
         Ok(self.stat_of(&d, &m, &v))
