@@ -190,13 +190,19 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     assert_eq!(bgd.exposure, EXPFACTOR * 5e4);
     assert_eq!(bgd.backscal, 0.0113);
     assert_eq!(bgd.instrume, "FPMA");
-    assert_eq!((bgd.respfile.as_deref(), bgd.ancrfile.as_deref()), (None, None));
-    let scale = (src.exposure * src.backscal * src.areascal)
-        / (bgd.exposure * bgd.backscal * bgd.areascal);
+    assert_eq!(
+        (bgd.respfile.as_deref(), bgd.ancrfile.as_deref()),
+        (None, None)
+    );
+    let scale =
+        (src.exposure * src.backscal * src.areascal) / (bgd.exposure * bgd.backscal * bgd.areascal);
     assert!(close(scale, 1.0 / EXPFACTOR, 1e-12), "{scale}");
     let mut f = Fits::open(&out).unwrap();
     f.goto_named("SPECTRUM").unwrap();
-    assert_eq!(f.opt_key_str("OBS_ID").unwrap().as_deref(), Some("90000000001"));
+    assert_eq!(
+        f.opt_key_str("OBS_ID").unwrap().as_deref(),
+        Some("90000000001")
+    );
     assert_eq!(
         f.opt_key_str("DATE-OBS").unwrap().as_deref(),
         Some("2016-02-12T19:06:40")
@@ -208,7 +214,10 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         .filter(|c| c.starts_with("HISTORY"))
         .collect();
     let h = hist.join("\n");
-    assert!(h.contains("model.xcm") && h.contains("expfactor 100"), "{h}");
+    assert!(
+        h.contains("model.xcm") && h.contains("expfactor 100"),
+        "{h}"
+    );
     for n in ["apbgd", "intbgd", "fcxb", "intn"] {
         assert!(h.contains(n), "{h}");
     }
@@ -219,11 +228,17 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     assert_eq!(cards_except_edit(&c.src), cards_before);
     assert_eq!(columns(&c.src), cols_before);
     assert!(
-        checksums(&c.src).iter().skip(1).all(|&(d, h)| d == 1 && h == 1),
+        checksums(&c.src)
+            .iter()
+            .skip(1)
+            .all(|&(d, h)| d == 1 && h == 1),
         "checksums still valid after the edit: {:?}",
         checksums(&c.src)
     );
-    assert!(checksums(&out).iter().skip(1).all(|&(d, h)| d == 1 && h == 1));
+    assert!(checksums(&out)
+        .iter()
+        .skip(1)
+        .all(|&(d, h)| d == 1 && h == 1));
 
     // (1a) against the spec task's model file, loaded as the engine loads any save file:
     // the source group's predicted counts per source, all channels and per channel
@@ -241,7 +256,9 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     let mut sess = load(&xcm, true).unwrap();
     let di = sess.data.iter().position(|d| d.number == 4).unwrap();
     assert!(
-        std::fs::read_to_string(&xcm).unwrap().contains("backgrnd 4 none")
+        std::fs::read_to_string(&xcm)
+            .unwrap()
+            .contains("backgrnd 4 none")
             && sess.data[di].background.is_none(),
         "spec's in-model background switches the BACKFILE off"
     );
@@ -272,7 +289,10 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         total += want;
     }
     let file_total: f64 = file.iter().sum();
-    assert!(close(file_total, EXPFACTOR * total, 1e-9), "{file_total} vs {total}");
+    assert!(
+        close(file_total, EXPFACTOR * total, 1e-9),
+        "{file_total} vs {total}"
+    );
     assert!(close(s.counts_written, file_total, 1e-12));
     for (i, (a, b)) in file.iter().zip(&per_channel).enumerate() {
         assert!(
@@ -317,8 +337,11 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     );
     assert_eq!((band[0], *band.last().unwrap()), (35, 458));
     let grid = nuskybgd::sky::regmask::Grid::read(
-        &testing::shared("bgdspec_grid", "reference/sky/case_real/input/im3to20keV.fits.gz")
-            .unwrap(),
+        &testing::shared(
+            "bgdspec_grid",
+            "reference/sky/case_real/input/im3to20keV.fits.gz",
+        )
+        .unwrap(),
     )
     .unwrap();
     let msk = nuskybgd::sky::regmask::mask(&grid, &grid.region(&c.region).unwrap()).unwrap();
@@ -351,7 +374,10 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         );
     }
     let file_band: f64 = band.iter().map(|&i| file[i]).sum();
-    assert!(close(file_band / EXPFACTOR, image_sum, 0.02), "{file_band} {image_sum}");
+    assert!(
+        close(file_band / EXPFACTOR, image_sum, 0.02),
+        "{file_band} {image_sum}"
+    );
     eprintln!(
         "total 3-20 keV: file/expfactor {:.6}, images {image_sum:.6}; all channels {:.6}",
         file_band / EXPFACTOR,
@@ -478,9 +504,16 @@ fn bad_input_changes_nothing() {
     })
     .unwrap_err()
     .to_string();
-    assert!(e.contains("model.xcm") && e.contains("bgd1A_sr_g30.pha"), "{e}");
+    assert!(
+        e.contains("model.xcm") && e.contains("bgd1A_sr_g30.pha"),
+        "{e}"
+    );
     let unchanged = |what: &str| {
-        assert_eq!(std::fs::read(&c.src).unwrap(), src_bytes, "{what}: source changed");
+        assert_eq!(
+            std::fs::read(&c.src).unwrap(),
+            src_bytes,
+            "{what}: source changed"
+        );
         assert_eq!(listing(&c.dir), before, "{what}: files written");
     };
     unchanged("order");
@@ -512,7 +545,10 @@ fn bad_input_changes_nothing() {
     let out = c.dir.join("src_sr_g30_bgd.pha");
     std::fs::write(&out, "keep").unwrap();
     let e = bgdspec(&c.req()).unwrap_err().to_string();
-    assert!(e.contains("src_sr_g30_bgd.pha") && e.contains("exists"), "{e}");
+    assert!(
+        e.contains("src_sr_g30_bgd.pha") && e.contains("exists"),
+        "{e}"
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep");
     std::fs::remove_file(&out).unwrap();
     unchanged("existing output");
@@ -523,7 +559,10 @@ fn bad_input_changes_nothing() {
     f.close().unwrap();
     let with_bkg = std::fs::read(&c.src).unwrap();
     let e = bgdspec(&c.req()).unwrap_err().to_string();
-    assert!(e.contains("src_sr_g30.pha") && e.contains("other_bkg.pha"), "{e}");
+    assert!(
+        e.contains("src_sr_g30.pha") && e.contains("other_bkg.pha"),
+        "{e}"
+    );
     assert_eq!(std::fs::read(&c.src).unwrap(), with_bkg);
     assert_eq!(listing(&c.dir), before);
     let s = bgdspec(&BgdspecRequest {
@@ -581,9 +620,24 @@ fn command_line_prints_components_and_sets_backfile() {
         c.region.to_str().unwrap(),
         c.src.to_str().unwrap(),
     );
-    let (code, out, err) = run(&[info, model, reg, src, "expfactor=50", "poisson=yes", "seed=3"]);
+    let (code, out, err) = run(&[
+        info,
+        model,
+        reg,
+        src,
+        "expfactor=50",
+        "poisson=yes",
+        "seed=3",
+    ]);
     assert_eq!(code, 0, "{err}");
-    for w in ["apbgd", "intbgd", "fcxb", "intn", "3-20 keV", "BACKFILE set to 'src_sr_g30_bgd.pha'"] {
+    for w in [
+        "apbgd",
+        "intbgd",
+        "fcxb",
+        "intn",
+        "3-20 keV",
+        "BACKFILE set to 'src_sr_g30_bgd.pha'",
+    ] {
         assert!(out.contains(w), "{w}: {out}");
     }
     let bgd = Spectrum::read_at(&c.dir.join("src_sr_g30_bgd.pha"), None).unwrap();
@@ -591,13 +645,26 @@ fn command_line_prints_components_and_sets_backfile() {
     // again: the output and the BACKFILE exist; one-line error naming the file, non-zero
     let (code, _, err) = run(&[info, model, reg, src]);
     assert_ne!(code, 0);
-    assert!(err.contains("src_sr_g30.pha") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("src_sr_g30.pha") && err.lines().count() == 1,
+        "{err}"
+    );
     let (code, _, err) = run(&[info, model, reg, src, "expfactor=ten"]);
     assert_ne!(code, 0);
     assert!(err.contains("expfactor"), "{err}");
     let (code, out, err) = run(&[info, model, reg, src, "clobber=yes"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("BACKFILE changed from 'src_sr_g30_bgd.pha'"), "{out}");
+    assert!(
+        out.contains("BACKFILE is already 'src_sr_g30_bgd.pha' (kept)"),
+        "{out}"
+    );
+    let other = format!("out=!{}", c.dir.join("other.pha").display());
+    let (code, out, err) = run(&[info, model, reg, src, &other]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("BACKFILE changed from 'src_sr_g30_bgd.pha' to 'other.pha'"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -639,7 +706,13 @@ fn the_engine_subtracts_the_background_file_like_xspec() {
     // switched off by command; cstat on subtracted data refused
     let off = model("backgrnd 1 none\n", "chi");
     assert!(off.data[0].background.is_none());
-    assert_eq!(off.data_counts().0, noticed.iter().map(|&k| raw[k]).collect::<Vec<_>>());
-    let e = model("", "cstat").statistic_value().unwrap_err().to_string();
+    assert_eq!(
+        off.data_counts().0,
+        noticed.iter().map(|&k| raw[k]).collect::<Vec<_>>()
+    );
+    let e = model("", "cstat")
+        .statistic_value()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("W-stat"), "{e}");
 }

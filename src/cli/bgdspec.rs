@@ -82,7 +82,10 @@ fn run(a: &Args) -> Result<()> {
         req.region.display(),
         s.source_exposure
     );
-    println!("  {:<8} {:>14} {:>14}", "source", "all channels", "3-20 keV");
+    println!(
+        "  {:<8} {:>14} {:>14}",
+        "source", "all channels", "3-20 keV"
+    );
     for c in &s.components {
         println!("  {:<8} {:>14.4} {:>14.4}", c.name, c.total, c.band_3_20);
     }
@@ -92,7 +95,7 @@ fn run(a: &Args) -> Result<()> {
         .fold((0.0, 0.0), |(t, b), c| (t + c.total, b + c.band_3_20));
     println!("  {:<8} {:>14.4} {:>14.4}", "total", t, b);
     println!(
-        "bgdspec: wrote {} (EXPOSURE {} s = {} x source, {} counts, {})",
+        "bgdspec: wrote {} (EXPOSURE {} s = {} x source, {:.1} counts, {})",
         s.output.display(),
         s.exposure,
         req.expfactor,
@@ -100,6 +103,10 @@ fn run(a: &Args) -> Result<()> {
         if req.poisson { "Poisson" } else { "noise-free" }
     );
     match &s.previous_backfile {
+        Some(old) if *old == s.backfile => println!(
+            "bgdspec: {}: BACKFILE is already '{old}' (kept)",
+            s.source.display()
+        ),
         Some(old) => println!(
             "bgdspec: {}: BACKFILE changed from '{old}' to '{}'",
             s.source.display(),

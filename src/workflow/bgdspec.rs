@@ -93,14 +93,15 @@ pub fn default_output(pha: &Path) -> PathBuf {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    parent_dir(pha).join(format!("{stem}_bgd.pha"))
+    pha.with_file_name(format!("{stem}_bgd.pha"))
 }
 
 /// `path` relative to directory `from` (both resolved through existing directories);
 /// the bare file name when they share the directory.
 pub fn relative_to(path: &Path, from: &Path) -> Result<String> {
     let canon = |d: &Path| {
-        std::fs::canonicalize(d).map_err(|e| Error::file(d, format!("cannot resolve directory: {e}")))
+        std::fs::canonicalize(d)
+            .map_err(|e| Error::file(d, format!("cannot resolve directory: {e}")))
     };
     let dir = canon(&parent_dir(path))?;
     let from = canon(from)?;
@@ -230,7 +231,13 @@ fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
 /// Channels in the band `emin`–`emax` keV as XSPEC's `ignore **-emin emax-**` leaves them
 /// noticed on the ungrouped spectrum (the `image` task's rule; for NuSTAR 3–20 keV this is
 /// channels 35–458).
-pub fn band_channels(sp: &Spectrum, e_min: &[f64], e_max: &[f64], emin: f64, emax: f64) -> Vec<bool> {
+pub fn band_channels(
+    sp: &Spectrum,
+    e_min: &[f64],
+    e_max: &[f64],
+    emin: f64,
+    emax: f64,
+) -> Vec<bool> {
     let mut ungrouped = sp.clone();
     ungrouped.grouping.iter_mut().for_each(|g| *g = 1);
     ungrouped.quality.iter_mut().for_each(|q| *q = 0);
@@ -264,8 +271,8 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             return Err(Error::file(p, format!("{what} not found")));
         }
     }
-    let head = std::fs::read(&req.pha)
-        .map_err(|e| Error::file(&req.pha, format!("cannot read: {e}")))?;
+    let head =
+        std::fs::read(&req.pha).map_err(|e| Error::file(&req.pha, format!("cannot read: {e}")))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         return Err(Error::file(
             &req.pha,
@@ -308,7 +315,10 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
     let arf = tmp.0.join("src_nsb.arf");
     model.set_arf_path(0, &arf)?;
     model.write_arf(0, &Output::new(&arf.to_string_lossy(), true))?;
-    let label = req.xcm.with_extension("bgdspec-in-memory.xcm");
+    let label = PathBuf::from(format!(
+        "{} (with the source spectrum appended, in memory)",
+        req.xcm.display()
+    ));
     let x = XcmFile::parse(&label, &model.text())?;
     let xdir = parent_dir(&req.xcm);
     let first = x.items.iter().find_map(|it| match it {
@@ -328,7 +338,11 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         .data
         .iter()
         .position(|d| d.number == n)
-        .ok_or_else(|| Error::msg(format!("the source spectrum is not spectrum {n} of the model")))?;
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "the source spectrum is not spectrum {n} of the model"
+            ))
+        })?;
     let ds = &sess.data[di];
     let nch = ds.spectrum.len();
     let mut predicted = vec![0.0; nch];
@@ -342,7 +356,12 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         let c = sess.channel_counts(di, si, None)?;
         let rmf = ds.resp[si]
             .as_ref()
-            .ok_or_else(|| Error::file(&req.xcm, format!("source {name} has no response on the source spectrum")))?
+            .ok_or_else(|| {
+                Error::file(
+                    &req.xcm,
+                    format!("source {name} has no response on the source spectrum"),
+                )
+            })?
             .rmf
             .clone();
         let band: f64 = band_channels(&ds.spectrum, &rmf.e_min, &rmf.e_max, 3.0, 20.0)
@@ -389,11 +408,7 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             req.pha.display(),
             req.region.display()
         ),
-        format!(
-            "model {} with {}",
-            req.xcm.display(),
-            req.bgdinfo.display()
-        ),
+        format!("model {} with {}", req.xcm.display(), req.bgdinfo.display()),
         format!(
             "expfactor {} x source EXPOSURE {}; {}",
             req.expfactor,
@@ -407,7 +422,10 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         "predicted counts for the source exposure (all channels, 3-20 keV):".to_string(),
     ];
     for c in &components {
-        history.push(format!("  {:<6} {:.6e} {:.6e}", c.name, c.total, c.band_3_20));
+        history.push(format!(
+            "  {:<6} {:.6e} {:.6e}",
+            c.name, c.total, c.band_3_20
+        ));
     }
     let pha = PhaOut {
         instrume: src.instrume.clone(),
@@ -441,7 +459,11 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
     })?;
     Ok(BgdspecSummary {
         output: out.path.clone(),
-        counts_written: pha.counts.iter().map(|c| if req.poisson { c.round() } else { *c }).sum(),
+        counts_written: pha
+            .counts
+            .iter()
+            .map(|c| if req.poisson { c.round() } else { *c })
+            .sum(),
         components,
         source_exposure: src.exposure,
         exposure: pha.exposure,

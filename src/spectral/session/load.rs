@@ -149,9 +149,10 @@ impl Session {
                     let w: Vec<&str> = args.split_whitespace().collect();
                     let (sp, file) = match w.as_slice() {
                         [n, f] => (
-                            n.rsplit(':').next().and_then(|x| x.parse().ok()).ok_or_else(
-                                || err(format!("cannot read '{name} {args}'")),
-                            )?,
+                            n.rsplit(':')
+                                .next()
+                                .and_then(|x| x.parse().ok())
+                                .ok_or_else(|| err(format!("cannot read '{name} {args}'")))?,
                             *f,
                         ),
                         [f] => (1, *f),
