@@ -33,11 +33,15 @@ struct Case {
 /// A grouped (min 30) source spectrum with BACKSCAL, OBS_ID and checksums, as getspec
 /// writes them.
 fn write_source(path: &Path) {
+    write_source_of(path, "FPMA")
+}
+
+fn write_source_of(path: &Path, instrume: &str) {
     let counts: Vec<f64> = (0..4096)
         .map(|c| (6000.0 / (c as f64 + 50.0)).round() + (c % 2) as f64)
         .collect();
     let (grouping, quality) = group_min(&counts, &vec![0; 4096], 30.0);
-    let mut p = PhaOut::new("FPMA", counts, 5e4);
+    let mut p = PhaOut::new(instrume, counts, 5e4);
     p.grouping = Some(grouping);
     p.quality = Some(quality);
     p.backscal = 0.0113;
@@ -533,6 +537,21 @@ fn bad_input_changes_nothing() {
     .to_string();
     assert!(e.contains("nosuch.reg"), "{e}");
     unchanged("missing");
+    // a source of a module without fitted background spectra
+    let b = c.dir.join("srcB.pha");
+    write_source_of(&b, "FPMB");
+    let b_bytes = std::fs::read(&b).unwrap();
+    let e = bgdspec(&BgdspecRequest {
+        pha: b.clone(),
+        ..c.req()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("srcB.pha") && e.contains("FPMB"), "{e}");
+    assert_eq!(std::fs::read(&b).unwrap(), b_bytes);
+    assert!(!c.dir.join("srcB_bgd.pha").exists());
+    std::fs::remove_file(&b).unwrap();
+    unchanged("other module");
     // a bad expfactor
     let e = bgdspec(&BgdspecRequest {
         expfactor: 0.0,
