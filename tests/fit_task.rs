@@ -1,106 +1,16 @@
-//! The `fit` task on case_real's projected images and regions, with synthetic spectra
-//! (diag.rmf responses) and a stand-in CALDB holding the real DETABS file.
+//! The `fit`, `image` and `spec` tasks on case_real's projected images and regions, with
+//! synthetic spectra (diag.rmf responses) and a stand-in CALDB holding the real DETABS file
+//! (setup in `case_real/mod.rs`).
 
 use nuskybgd::io::fits::Fits;
-use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
 use nuskybgd::spectral::run::load;
 use nuskybgd::testing;
 use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn write_pha(path: &Path, instrume: &str, level: i64) {
-    Output::new(path.to_str().unwrap(), true)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            f.set_key_str("INSTRUME", instrume, "")?;
-            f.set_key_str("DATE-OBS", "2016-02-12T19:06:40", "")?;
-            f.create_table(
-                "SPECTRUM",
-                &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "count")],
-                4096,
-            )?;
-            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
-            f.set_key_str("INSTRUME", instrume, "")?;
-            f.set_key_f64("EXPOSURE", 5e4, "")?;
-            f.set_key_str("RESPFILE", "diag.rmf", "")?;
-            f.write_col_i64(1, &(0..4096).collect::<Vec<_>>())?;
-            // a falling spectrum with some scatter, enough to fit
-            f.write_col_i64(
-                2,
-                &(0..4096)
-                    .map(|c| (level as f64 * 200.0 / (c as f64 + 50.0)).round() as i64 + (c % 3))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .unwrap();
-}
-
-fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
-    let root = testing::root()?;
-    let case = testing::shared(name, "reference/sky/case_real")?;
-    let dir = testing::scratch(name);
-    std::fs::copy(root.join("auxil/diag.rmf"), dir.join("diag.rmf")).unwrap();
-    let caldb = dir.join("caldb");
-    let bcf = caldb.join("data/nustar/fpm/bcf/detabs");
-    std::fs::create_dir_all(&bcf).unwrap();
-    std::fs::copy(
-        root.join("caldb/nuAdetabs20100101v002.fits.gz"),
-        bcf.join("nuAdetabs20100101v002.fits.gz"),
-    )
-    .unwrap();
-    let idx = caldb.join("data/nustar/fpm/caldb.indx");
-    Output::new(idx.to_str().unwrap(), false)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            let cols = [
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-            ];
-            f.create_table("CIF", &cols, 1)?;
-            for (i, v) in [
-                "NUSTAR",
-                "FPMA",
-                "DET0",
-                "data/nustar/fpm/bcf/detabs",
-                "nuAdetabs20100101v002.fits.gz",
-                "DETABS",
-                "2010-01-01",
-                "00:00:00",
-            ]
-            .iter()
-            .enumerate()
-            {
-                f.write_col_str(i + 1, &[v.to_string()])?;
-            }
-            Ok(())
-        })
-        .unwrap();
-    let e = case.join("expected");
-    let mut bg = Vec::new();
-    for k in 1..=3 {
-        let p = dir.join(format!("bgd{k}A_sr_g30.pha"));
-        write_pha(&p, "FPMA", 10 + k as i64);
-        bg.push(p);
-    }
-    let info = serde_json::json!({
-        "bgfiles": bg,
-        "regfiles": (1..=3).map(|k| case.join(format!("input/bgd{k}_fk5.reg"))).collect::<Vec<_>>(),
-        "refimgf": case.join("input/im3to20keV.fits.gz"),
-        "bgdapfiles": {"A": e.join("bgdapA.fits.gz")},
-        "bgddetfiles": {"A": (0..4).map(|d| e.join(format!("det{d}Aim.fits.gz"))).collect::<Vec<_>>()},
-    });
-    let path = dir.join("bgdinfo.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
-    Some((dir, path, Caldb { root: caldb }, root.join("auxil")))
-}
+mod case_real;
+use case_real::{setup, write_pha};
 
 #[test]
 fn fit_task_writes_model_arfs_and_fits() {

@@ -4,6 +4,7 @@
 pub mod absrmf;
 pub mod args;
 pub mod aspecthist;
+pub mod bgdspec;
 pub mod fit;
 pub mod getspec;
 pub mod image;
@@ -48,6 +49,7 @@ pub fn tasks() -> Vec<Task> {
         refspec::task(),
         fit::task(),
         spec::task(),
+        bgdspec::task(),
         simplify::task(),
         image::task(),
         model_eval::task(),

@@ -164,6 +164,7 @@ pub fn fit(sess: &mut Session, max_iter: usize, tol: f64) -> Result<FitResult> {
     if sess.data.is_empty() {
         return Err(Error::msg("no spectra loaded: nothing to fit"));
     }
+    sess.check_statistic()?;
     let (d, v) = sess.data_counts();
     if d.is_empty() {
         return Err(Error::msg("no noticed bins: nothing to fit"));

@@ -1,6 +1,7 @@
 //! The background workflow built on the sky layer and the spectral engine.
 pub mod absrmf;
 pub mod arf;
+pub mod bgdspec;
 pub mod config;
 pub mod detrmf;
 pub mod fit_task;

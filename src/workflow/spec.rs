@@ -83,8 +83,81 @@ fn geom_of(
     ))
 }
 
+/// The model file `spec` writes, built in memory, and the apbgd ARFs it names (not yet
+/// written). `bgdspec` evaluates it without writing anything.
+#[derive(Debug, Clone)]
+pub struct SpecModel {
+    /// The whole save file: the fitted background model with the source spectra appended.
+    pub xcm: XcmFile,
+    /// Number of background spectra; source spectrum i (0-based) is data group and
+    /// spectrum `nbgd + 1 + i`.
+    pub nbgd: usize,
+    /// apbgd ARF of each source spectrum, in order: the path the model names, the module
+    /// and the transmission curve.
+    pub arfs: Vec<(PathBuf, Module, Vec<f64>)>,
+    arf_inputs: Vec<(Module, ArfInputs)>,
+}
+
+impl SpecModel {
+    /// The save-file text.
+    pub fn text(&self) -> String {
+        self.xcm.to_text()
+    }
+
+    /// Point source spectrum `i`'s apbgd ARF (the `arf 2:n` command) at another file.
+    pub fn set_arf_path(&mut self, i: usize, path: &Path) -> Result<()> {
+        let n = self.nbgd + 1 + i;
+        let head = format!("2:{n} ");
+        let it = self
+            .xcm
+            .items
+            .iter_mut()
+            .find(|it| matches!(it, Item::Cmd { name, args, .. } if name == "arf" && args.starts_with(&head)))
+            .ok_or_else(|| Error::msg(format!("model has no apbgd ARF for spectrum {n}")))?;
+        if let Item::Cmd { args, .. } = it {
+            *args = format!("{head}{}", path.display());
+        }
+        self.arfs[i].0 = path.to_path_buf();
+        Ok(())
+    }
+
+    /// Write source spectrum `i`'s apbgd ARF to `out`.
+    pub fn write_arf(&self, i: usize, out: &Output) -> Result<()> {
+        let (_, m, curve) = &self.arfs[i];
+        let ai = &self.arf_inputs.iter().find(|(x, _)| x == m).unwrap().1;
+        write_arf(
+            out,
+            ai,
+            curve,
+            *m,
+            &["nuskybgd spec: apbgd ARF of a source region".to_string()],
+        )
+    }
+}
+
 /// Run the task; returns the files written.
 pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
+    let model = spec_model(req)?;
+    let mut outs: Vec<Output> = model
+        .arfs
+        .iter()
+        .map(|a| req.savefile.sibling(a.0.clone()))
+        .collect();
+    outs.push(req.savefile.clone());
+    check_all(&outs)?;
+    let mut written = Vec::new();
+    for (i, out) in outs[..model.arfs.len()].iter().enumerate() {
+        model.write_arf(i, out)?;
+        written.push(out.path.clone());
+    }
+    req.savefile.write_text(&model.text())?;
+    written.push(req.savefile.path.clone());
+    Ok(written)
+}
+
+/// Build the model file of the task in memory (nothing is written; `req.savefile` is not
+/// used).
+pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
     if req.regions.len() != req.phas.len() || req.regions.is_empty() {
         return Err(Error::msg(format!(
             "{} source regions but {} source spectra: give them in pairs",
@@ -198,7 +271,7 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
         let ai = &arf_in.iter().find(|(x, _)| *x == m).unwrap().1;
         let tot: f64 = g.area.iter().sum();
         let (with, _) = ai.curves(g.area.map(|a| a / tot));
-        arfs.push((req.savefile.sibling(PathBuf::from(&g.nsb_arf)), m, with));
+        arfs.push((PathBuf::from(&g.nsb_arf), m, with));
         let rmf = Rmf::read(&rmf_path)?;
         let rg = ignored_ranges(&sp, &rmf);
         if !rg.is_empty() {
@@ -291,22 +364,10 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    let mut outs: Vec<Output> = arfs.iter().map(|a| a.0.clone()).collect();
-    outs.push(req.savefile.clone());
-    check_all(&outs)?;
-    let mut written = Vec::new();
-    for (out, m, curve) in &arfs {
-        let ai = &arf_in.iter().find(|(x, _)| x == m).unwrap().1;
-        write_arf(
-            out,
-            ai,
-            curve,
-            *m,
-            &["nuskybgd spec: apbgd ARF of a source region".to_string()],
-        )?;
-        written.push(out.path.clone());
-    }
-    req.savefile.write_text(&x.to_text())?;
-    written.push(req.savefile.path.clone());
-    Ok(written)
+    Ok(SpecModel {
+        xcm: x,
+        nbgd,
+        arfs,
+        arf_inputs: arf_in,
+    })
 }

@@ -1,7 +1,7 @@
 //! Building a session from a save file: data, responses, ignore ranges, models,
 //! parameter lines, newpar/freeze/thaw.
 
-use super::{DataSet, Resp, Session, Source};
+use super::{Background, DataSet, Resp, Session, Source};
 use crate::error::{Error, Result};
 use crate::spectral::expr::Expression;
 use crate::spectral::grouping::{apply, parse_selection, Bins, Selection};
@@ -21,6 +21,8 @@ struct DataSpec {
     dir: PathBuf,
     resp: BTreeMap<usize, String>,
     arf: BTreeMap<usize, String>,
+    /// Background set by `backgrnd` (the file resolved; "none" switches it off).
+    back: Option<String>,
 }
 
 fn gs(token: &str) -> Option<(usize, usize)> {
@@ -142,6 +144,26 @@ impl Session {
                     } else {
                         d.arf.insert(src, full);
                     }
+                }
+                "backgrnd" => {
+                    let w: Vec<&str> = args.split_whitespace().collect();
+                    let (sp, file) = match w.as_slice() {
+                        [n, f] => (
+                            n.rsplit(':')
+                                .next()
+                                .and_then(|x| x.parse().ok())
+                                .ok_or_else(|| err(format!("cannot read '{name} {args}'")))?,
+                            *f,
+                        ),
+                        [f] => (1, *f),
+                        _ => return Err(err(format!("cannot read '{name} {args}'"))),
+                    };
+                    let full = if file.eq_ignore_ascii_case("none") {
+                        "none".to_string()
+                    } else {
+                        cwd.join(file).to_string_lossy().into_owned()
+                    };
+                    specs.entry(sp).or_default().back = Some(full);
                 }
                 "ignore" | "notice" => selections.push((
                     name == "notice",
@@ -328,7 +350,12 @@ impl Session {
                     sess.missing
                         .push((d.file.clone(), "data file not found".into()));
                 }
-                for f in d.resp.values().chain(d.arf.values()) {
+                for f in d
+                    .resp
+                    .values()
+                    .chain(d.arf.values())
+                    .chain(d.back.iter().filter(|b| *b != "none"))
+                {
                     if !Path::new(f).exists() {
                         sess.missing
                             .push((f.clone(), "response file not found".into()));
@@ -391,8 +418,50 @@ impl Session {
                 };
                 resp[si] = Some(Resp { rmf: r, arf: a });
             }
+            let sdir = sp.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let back = match &d.back {
+                Some(b) if b == "none" => None,
+                Some(b) => Some(b.clone()),
+                None => sp.backfile.as_ref().map(|b| find(&d.dir, &sdir, b)),
+            };
+            let background = match back {
+                None => None,
+                Some(b) => {
+                    let bs = Spectrum::read(&b).map_err(|e| {
+                        Error::file(
+                            &fpath,
+                            format!("background spectrum {b} cannot be read: {}", e.msg),
+                        )
+                    })?;
+                    if bs.len() != sp.len() {
+                        return Err(Error::file(
+                            &bs.path,
+                            format!(
+                                "background has {} channels but spectrum {} has {}",
+                                bs.len(),
+                                sp.path.display(),
+                                sp.len()
+                            ),
+                        ));
+                    }
+                    let scale = (sp.exposure * sp.areascal * sp.backscal)
+                        / (bs.exposure * bs.areascal * bs.backscal);
+                    if !(scale.is_finite() && scale > 0.0) {
+                        return Err(Error::file(
+                            &bs.path,
+                            format!("background scale {scale}: check EXPOSURE, AREASCAL, BACKSCAL"),
+                        ));
+                    }
+                    Some(Background {
+                        file: b,
+                        counts: bs.counts,
+                        scale,
+                    })
+                }
+            };
             let noticed = bins.initially_noticed();
             sess.data.push(DataSet {
+                background,
                 group: d.group,
                 number,
                 file: d.file.clone(),

@@ -44,6 +44,19 @@ pub struct Resp {
     pub arf: Option<Arc<Arf>>,
 }
 
+/// A background spectrum subtracted from a data set, as XSPEC does for the spectrum's
+/// BACKFILE or a `backgrnd` command.
+#[derive(Debug, Clone)]
+pub struct Background {
+    /// The file as resolved.
+    pub file: String,
+    /// Background counts per channel.
+    pub counts: Vec<f64>,
+    /// Factor turning background counts into counts of the data set:
+    /// (EXPOSURE·AREASCAL·BACKSCAL) of the data over the same of the background.
+    pub scale: f64,
+}
+
 /// One loaded spectrum.
 #[derive(Debug, Clone)]
 pub struct DataSet {
@@ -57,6 +70,9 @@ pub struct DataSet {
     pub noticed: Vec<bool>,
     /// Response per source (index into `Session::sources`).
     pub resp: Vec<Option<Resp>>,
+    /// Background subtracted from the data (None: none, or switched off by
+    /// `backgrnd n none`).
+    pub background: Option<Background>,
 }
 
 /// The session.
@@ -268,19 +284,18 @@ impl Session {
         Ok(Some(out))
     }
 
-    /// Predicted counts of source `si` on data set `di` summed over its noticed bins; only
-    /// component `comp` (index into the source's components) when given, which must then be
-    /// an additive term of a plain sum.
-    pub fn band_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<f64> {
+    /// Predicted counts per channel (every channel of the spectrum, ungrouped, whatever is
+    /// ignored) of source `si` on data set `di`, for the data set's EXPOSURE × AREASCAL;
+    /// only component `comp` (index into the source's components) when given, which must
+    /// then be an additive term of a plain sum. Zeros when the source has no response there.
+    pub fn channel_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<Vec<f64>> {
         let ds = &self.data[di];
-        let per_channel: Vec<f64> = match comp {
-            None => match self.source_counts(di, si)? {
-                Some(c) => c,
-                None => return Ok(0.0),
-            },
+        let zeros = || vec![0.0; ds.spectrum.len()];
+        match comp {
+            None => Ok(self.source_counts(di, si)?.unwrap_or_else(zeros)),
             Some(c) => {
                 if ds.resp[si].is_none() {
-                    return Ok(0.0);
+                    return Ok(zeros());
                 }
                 let s = &self.sources[si];
                 let (Some(p), Some(terms)) = (s.per_group, s.expr.additive_terms()) else {
@@ -299,12 +314,20 @@ impl Session {
                     .collect();
                 let norm = vals[range.end - 1];
                 if norm == 0.0 {
-                    return Ok(0.0);
+                    return Ok(zeros());
                 }
                 let folded = self.unit_fold(di, si, c, &vals, &range)?;
-                folded.iter().map(|v| v * norm).collect()
+                Ok(folded.iter().map(|v| v * norm).collect())
             }
-        };
+        }
+    }
+
+    /// Predicted counts of source `si` on data set `di` summed over its noticed bins; only
+    /// component `comp` (index into the source's components) when given, which must then be
+    /// an additive term of a plain sum.
+    pub fn band_counts(&self, di: usize, si: usize, comp: Option<usize>) -> Result<f64> {
+        let ds = &self.data[di];
+        let per_channel = self.channel_counts(di, si, comp)?;
         let b = ds.bins.sum(&per_channel);
         Ok(b.iter()
             .zip(&ds.noticed)
@@ -334,15 +357,23 @@ impl Session {
         Ok(out)
     }
 
-    /// Observed counts and variances of the noticed bins, in the order of `model_counts`.
+    /// Observed counts and variances of the noticed bins, in the order of `model_counts`;
+    /// a background is subtracted (scaled) with its Poisson variance added, as XSPEC does.
     pub fn data_counts(&self) -> (Vec<f64>, Vec<f64>) {
         let (mut d, mut v) = (Vec::new(), Vec::new());
         for ds in &self.data {
-            let c = ds.bins.sum(&ds.spectrum.counts);
-            let var = match &ds.spectrum.stat_err {
+            let mut c = ds.bins.sum(&ds.spectrum.counts);
+            let mut var = match &ds.spectrum.stat_err {
                 Some(e) => ds.bins.sum(&e.iter().map(|x| x * x).collect::<Vec<_>>()),
                 None => c.clone(),
             };
+            if let Some(b) = &ds.background {
+                let bc = ds.bins.sum(&b.counts);
+                for k in 0..c.len() {
+                    c[k] -= b.scale * bc[k];
+                    var[k] += b.scale * b.scale * bc[k].max(0.0);
+                }
+            }
             for b in 0..ds.bins.len() {
                 if ds.noticed[b] {
                     d.push(c[b]);
@@ -353,8 +384,24 @@ impl Session {
         (d, v)
     }
 
+    /// Refuse a C-statistic on background-subtracted data (XSPEC would switch to W-stat,
+    /// which is not implemented).
+    pub fn check_statistic(&self) -> Result<()> {
+        let cstat = self.statistic.starts_with("cstat") || self.statistic.starts_with("cash");
+        match self.data.iter().find(|d| d.background.is_some()) {
+            Some(ds) if cstat => Err(Error::msg(format!(
+                "spectrum {} ({}) has a background file ({}): statistic cstat would need W-stat, which is not implemented; use statistic chi, or the spec task's background model instead of a BACKFILE",
+                ds.number,
+                ds.file,
+                ds.background.as_ref().unwrap().file
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The statistic for the current parameters.
     pub fn statistic_value(&self) -> Result<f64> {
+        self.check_statistic()?;
         let m = self.model_counts()?;
         let (d, v) = self.data_counts();
         Ok(self.stat_of(&d, &m, &v))
