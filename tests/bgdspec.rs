@@ -63,6 +63,7 @@ fn case(name: &str) -> Option<Case> {
         fit: false,
         statistic: "chi".into(),
         solar_off: true,
+        intn_port_scale: false,
         caldb: caldb.clone(),
         auxil: auxil.clone(),
     })
