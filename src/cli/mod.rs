@@ -12,6 +12,7 @@ pub mod phafix;
 pub mod projbgd;
 pub mod regmask;
 pub mod simplify;
+pub mod simulate;
 pub mod spec;
 pub mod xcm_fit;
 pub mod xcm_show;
@@ -47,6 +48,7 @@ pub fn tasks() -> Vec<Task> {
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),
+        simulate::task(),
     ]
 }
 
