@@ -405,3 +405,176 @@ fn simulate_command() {
     assert!(stderr.contains("unknown argument"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// End to end: spectra of the background regions (extracted here by hand), the project's
+/// fit on them, and the fitted normalisations against the truth.
+#[test]
+fn the_fit_recovers_the_truth() {
+    use nuskybgd::io::output::Output;
+    use nuskybgd::spectral::write::{write_pha, PhaOut};
+    use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
+    let dir = testing::scratch("sim_recovery");
+    // a long exposure (NUSKYBGD_SIM_RECOVERY_EXPOSURE) shows any bias above the noise
+    let exposure: f64 = std::env::var("NUSKYBGD_SIM_RECOVERY_EXPOSURE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50000.0);
+    let seed: u64 = std::env::var("NUSKYBGD_SIM_RECOVERY_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(21);
+    let s = run(&dir.join("sim"), seed, exposure, true);
+    let truth = Truth::read(&s.truth).unwrap();
+    let geo = s.geometry_dir.clone().unwrap();
+    let grid = Grid::read(&s.refimg).unwrap();
+    let caldb = Caldb {
+        root: s.caldb.clone(),
+    };
+    let spec = dir.join("spec");
+    std::fs::create_dir_all(&spec).unwrap();
+    let mut bgfiles = Vec::new();
+    let mut regfiles = Vec::new();
+    let mut weights = Vec::new();
+    for m in [Module::A, Module::B] {
+        let l = m.letter();
+        let f = s.module(m);
+        let mut ev = EventFile::open(&f.events).unwrap();
+        let date = ev
+            .cards
+            .iter()
+            .find(|c| c.starts_with("DATE-OBS"))
+            .and_then(|c| c.split('\'').nth(1))
+            .unwrap()
+            .trim()
+            .to_string();
+        let x = ev.column_i64("X").unwrap();
+        let y = ev.column_i64("Y").unwrap();
+        let pi = ev.column_i64("PI").unwrap();
+        let g = caldb
+            .lookup("GRPRMF", &format!("FPM{l}"), Some("DET0"), &date)
+            .unwrap();
+        let rmf = g.path.parent().unwrap().join(format!("nu{l}det0_20100101v900.rmf"));
+        std::fs::copy(&rmf, spec.join(format!("det{l}.rmf"))).unwrap();
+        let maps = ModuleMaps {
+            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits"))).unwrap().read_image().unwrap(),
+            det: [0, 1, 2, 3].map(|d| {
+                Fits::open(geo.join(format!("det{d}{l}im.fits"))).unwrap().read_image().unwrap()
+            }),
+        };
+        for (k, reg) in f.bgd_regions.iter().enumerate() {
+            let region = grid.region(reg).unwrap();
+            let mut counts = vec![0.0; 4096];
+            for i in 0..x.len() {
+                if region.contains(x[i] as f64, y[i] as f64) {
+                    counts[pi[i] as usize] += 1.0;
+                }
+            }
+            let mut pha = PhaOut::new(&format!("FPM{l}"), counts, exposure);
+            pha.respfile = Some(format!("det{l}.rmf"));
+            pha.keys = vec![("DATE-OBS".into(), date.clone()), ("OBS_ID".into(), s.obsid.clone())];
+            let p = spec.join(format!("bgd{}{l}_sr.pha", k + 1));
+            write_pha(&Output::new(p.to_str().unwrap(), false), &pha).unwrap();
+            bgfiles.push(p);
+            regfiles.push(reg.clone());
+            weights.push(region_weights(&grid, reg, m, &maps).unwrap());
+        }
+    }
+    let imgs = |l: &str| {
+        serde_json::json!({"bgdap": geo.join(format!("bgdap{l}.fits")),
+                           "det": (0..4).map(|d| geo.join(format!("det{d}{l}im.fits"))).collect::<Vec<_>>()})
+    };
+    let info = serde_json::json!({
+        "bgfiles": bgfiles, "regfiles": regfiles, "refimgf": s.refimg,
+        "bgdapfiles": {"A": imgs("A")["bgdap"], "B": imgs("B")["bgdap"]},
+        "bgddetfiles": {"A": imgs("A")["det"], "B": imgs("B")["det"]},
+    });
+    let info_path = spec.join("bgdinfo.json");
+    std::fs::write(&info_path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
+    let t0 = Instant::now();
+    let save = spec.join("bgdparams.xcm");
+    let r = fit_task(&FitRequest {
+        bgdinfo: info_path,
+        savefile: Output::new(save.to_str().unwrap(), false),
+        fit: true,
+        statistic: "cstat".into(),
+        solar_off: true,
+        caldb,
+        auxil: s.auxil.clone(),
+    })
+    .unwrap();
+    let (stat, dof, _) = r.fit.unwrap();
+    eprintln!("fit: cstat {stat:.1} dof {dof} in {:.1} s", t0.elapsed().as_secs_f64());
+    let sess = nuskybgd::spectral::run::load(&spec.join("bgdparams_fit.xcm"), false).unwrap();
+    let src = |name: &str| {
+        sess.sources
+            .iter()
+            .position(|x| x.name.as_deref() == Some(name))
+            .unwrap()
+    };
+    let value = |name: &str, group: usize, par: usize| {
+        let si = src(name);
+        let per = sess.sources[si].per_group.unwrap();
+        sess.params[si][group * per + par - 1].value
+    };
+    let mut report = Vec::new();
+    for (g, w) in weights.iter().enumerate() {
+        let e = truth.expected_norms(w).unwrap();
+        let fc = value("fcxb", g, 3);
+        report.push(("fcxb", g, fc, e.fcxb));
+        if g % 3 == 0 {
+            report.push(("apbgd", g, value("apbgd", g, 3), e.apbgd));
+            report.push(("intn", g, value("intn", g, 4), e.intn));
+            let lines_fit: f64 = (3..29).map(|c| value("intbgd", g, 7 + 3 * c)).sum();
+            report.push(("lines 4-29", g, lines_fit, e.lines.iter().sum()));
+            report.push(("line 4", g, value("intbgd", g, 16), e.lines[3]));
+        }
+    }
+    for (what, g, fit, exp) in &report {
+        eprintln!("group {}: {what}: fitted {fit:.4e}, truth {exp:.4e} ({:+.1}%)", g + 1, 100.0 * (fit / exp - 1.0));
+    }
+    // the truth must be as likely as the best fit allows: C(truth) - C(best) ~ chi2(free)
+    let mut sess = nuskybgd::spectral::run::load(&spec.join("bgdparams_fit.xcm"), true).unwrap();
+    let c_fit = sess.statistic_value().unwrap();
+    let nfree = sess.free().len();
+    for (g, w) in weights.iter().enumerate() {
+        let e = truth.expected_norms(w).unwrap();
+        let mut set = |name: &str, par: usize, v: f64| {
+            let si = src(name);
+            let per = sess.sources[si].per_group.unwrap();
+            let p = &mut sess.params[si][g * per + par - 1];
+            if p.link.is_none() && p.is_free() {
+                p.value = v;
+            }
+        };
+        set("fcxb", 3, e.fcxb);
+        set("apbgd", 3, e.apbgd);
+        set("intn", 4, e.intn);
+        for c in 0..29 {
+            set("intbgd", 7 + 3 * c, e.lines[c]);
+        }
+    }
+    sess.resolve().unwrap();
+    let c_truth = sess.statistic_value().unwrap();
+    let delta = c_truth - c_fit;
+    eprintln!(
+        "cstat at the best fit {c_fit:.2}, at the truth {c_truth:.2}: difference {delta:.2} for {nfree} free parameters (expected {nfree} +- {:.0})",
+        (2.0 * nfree as f64).sqrt()
+    );
+    assert!(delta > -0.5, "the fit missed the minimum by {delta}");
+    assert!(
+        delta < nfree as f64 + 6.0 * (2.0 * nfree as f64).sqrt(),
+        "the truth is too unlikely under the fit model: {delta}"
+    );
+    for (what, _, fit, exp) in &report {
+        // apbgd and the (free, per-region) fcxb trade against each other: loose bounds on
+        // them; the likelihood test above is the sharp one
+        let tol = match *what {
+            "intn" | "lines 4-29" => 0.1,
+            "apbgd" => 0.35,
+            "line 4" => 0.5,
+            _ => f64::INFINITY,
+        };
+        assert!((fit / exp - 1.0).abs() < tol, "{what}: fitted {fit}, truth {exp}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
