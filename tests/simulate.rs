@@ -310,6 +310,27 @@ fn files_open_through_the_readers_synthetic_instrument() {
     assert!(t.contains("synthetic nuskybgd instrument, not NuSTAR calibration"));
     let t = std::fs::read_to_string(&s.truth).unwrap();
     assert!(t.contains("synthetic nuskybgd instrument, not NuSTAR calibration"));
+    // the same calibration given explicitly (as a real one would be) is used, not rewritten,
+    // and gives the same events
+    let mut r = SimRequest::new(dir.join("given"));
+    r.seed = 11;
+    r.exposure = 20000.0;
+    r.auxil = Some(s.auxil.clone());
+    r.caldb = Some(s.caldb.clone());
+    let g = simulate(&r).unwrap();
+    assert!(!g.auxil_synthetic && !g.caldb_synthetic);
+    assert!(!g.outdir.join("auxil").exists() && !g.outdir.join("caldb").exists());
+    assert_eq!((&g.auxil, &g.caldb), (&s.auxil, &s.caldb));
+    for m in [Module::A, Module::B] {
+        assert_eq!(events_columns(&g.module(m).events), events_columns(&s.module(m).events));
+    }
+    let truth = Truth::read(&g.truth).unwrap();
+    assert!(!truth.synthetic_auxil && !truth.synthetic_caldb);
+    // a CALDB without the needed entries is refused up front
+    let mut r = SimRequest::new(dir.join("badcaldb"));
+    r.caldb = Some(dir.join("nowhere"));
+    assert!(simulate(&r).unwrap_err().to_string().contains("CALDB index not found"));
+    assert!(!dir.join("badcaldb").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -400,6 +421,18 @@ fn simulate_command() {
     assert_eq!(code, 0, "{stderr}");
     let truth = Truth::read(&out.join("truth.json")).unwrap();
     assert_eq!((truth.seed, truth.exposure, truth.intscale), (10, 5000.0, 2.0));
+    // an incomplete $CALDB is passed over with a note
+    let o2 = dir.join("sim2");
+    let out2 = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args(["simulate", o2.to_str().unwrap(), "exposure=3000"])
+        .env_remove("NUSKYBGD_AUXIL")
+        .env("CALDB", dir.join("no_caldb_here"))
+        .output()
+        .unwrap();
+    let stdout2 = String::from_utf8_lossy(&out2.stdout);
+    assert!(out2.status.success(), "{}", String::from_utf8_lossy(&out2.stderr));
+    assert!(stdout2.contains("$CALDB not used"), "{stdout2}");
+    assert!(o2.join("caldb/data/nustar/fpm/caldb.indx").is_file());
     let (code, _, stderr) = cmd(&[o, "bogus=1", "clobber=yes"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("unknown argument"), "{stderr}");
