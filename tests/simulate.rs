@@ -48,7 +48,11 @@ fn same_seed_same_files_other_seed_other_files() {
     let c = run(&dir.join("c"), 4, 20000.0, false);
     for m in [Module::A, Module::B] {
         let (fa, fb, fc) = (a.module(m), b.module(m), c.module(m));
-        for (x, y) in [(&fa.events, &fb.events), (&fa.det1, &fb.det1), (&fa.gti, &fb.gti)] {
+        for (x, y) in [
+            (&fa.events, &fb.events),
+            (&fa.det1, &fb.det1),
+            (&fa.gti, &fb.gti),
+        ] {
             assert_eq!(
                 std::fs::read(x).unwrap(),
                 std::fs::read(y).unwrap(),
@@ -57,7 +61,10 @@ fn same_seed_same_files_other_seed_other_files() {
             );
         }
         assert_ne!(events_columns(&fa.events), events_columns(&fc.events));
-        assert_ne!(std::fs::read(&fa.det1).unwrap(), std::fs::read(&fc.det1).unwrap());
+        assert_ne!(
+            std::fs::read(&fa.det1).unwrap(),
+            std::fs::read(&fc.det1).unwrap()
+        );
     }
     for r in ["bgd1A.reg", "bgd2B.reg", "srcA.reg"] {
         assert_eq!(
@@ -85,7 +92,10 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
     let out = dir.join("sim");
     let t0 = Instant::now();
     let s = run(&out, 5, 50000.0, true);
-    eprintln!("simulate (50 ks, geometry kept): {:.2} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "simulate (50 ks, geometry kept): {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
     let truth = Truth::read(&s.truth).unwrap();
     assert!(truth.synthetic_auxil && truth.synthetic_caldb);
     assert_eq!(truth.seed, 5);
@@ -117,7 +127,11 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
             assert!(within(d, e, 5.0), "FPM{l} {what}: drawn {d}, expected {e}");
         }
         for c in 0..29 {
-            assert!(within(t.drawn.lines[c], t.expected.lines[c], 5.0), "line {}", c + 1);
+            assert!(
+                within(t.drawn.lines[c], t.expected.lines[c], 5.0),
+                "line {}",
+                c + 1
+            );
             if c < 3 {
                 assert_eq!(t.expected.lines[c], 0.0, "soft lines are off");
             }
@@ -126,7 +140,10 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
 
         // events inside each region against the truth's expected counts
         let maps = ModuleMaps {
-            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits"))).unwrap().read_image().unwrap(),
+            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits")))
+                .unwrap()
+                .read_image()
+                .unwrap(),
             det: [0, 1, 2, 3].map(|d| {
                 Fits::open(geo.join(format!("det{d}{l}im.fits")))
                     .unwrap()
@@ -163,15 +180,28 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
                 norms.fcxb,
                 norms.intn
             );
-            assert!(within(n, e, 5.0), "{}: {n} events, expected {e}", reg.display());
+            assert!(
+                within(n, e, 5.0),
+                "{}: {n} events, expected {e}",
+                reg.display()
+            );
             // the truth file lists the same numbers for the regions it wrote
             let name = reg.file_name().unwrap().to_str().unwrap();
             let j = &truth.json["regions"][name];
             assert!((j["expected_counts"].as_f64().unwrap() - e).abs() < 1e-6 * e);
             let ap = j["expected_norms"][0]["norm"].as_f64().unwrap();
-            assert!((ap - norms.apbgd).abs() < 1e-12 * norms.apbgd, "{ap} vs {}", norms.apbgd);
+            assert!(
+                (ap - norms.apbgd).abs() < 1e-12 * norms.apbgd,
+                "{ap} vs {}",
+                norms.apbgd
+            );
             if f.bgd_regions.contains(reg) {
-                assert!(w.pixels >= 3000, "{} has {} pixels", reg.display(), w.pixels);
+                assert!(
+                    w.pixels >= 3000,
+                    "{} has {} pixels",
+                    reg.display(),
+                    w.pixels
+                );
             }
         }
         // DET1 positions are the projection inverted: mostly on the event's own detector
@@ -180,7 +210,10 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
             .filter(|&i| pm.detnum[((d1y[i] - 1) * 360 + d1x[i] - 1) as usize] == det[i] as i32)
             .count();
         let frac = on_own as f64 / x.len() as f64;
-        eprintln!("FPM{l}: {:.1}% of events have DET1X/Y on their own detector", 100.0 * frac);
+        eprintln!(
+            "FPM{l}: {:.1}% of events have DET1X/Y on their own detector",
+            100.0 * frac
+        );
         assert!(frac > 0.9, "{frac}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -221,13 +254,18 @@ fn check_readers(s: &SimSummary, exposure: f64) {
         assert!(time.windows(2).all(|w| w[0] <= w[1]), "time-ordered");
         let gti = Gti::read(&f.gti).unwrap();
         assert!((gti.total() - exposure).abs() < 1e-6);
-        assert!(time.iter().all(|t| (0..gti.start.len())
-            .any(|g| *t >= gti.start[g] && *t <= gti.stop[g])));
+        assert!(time
+            .iter()
+            .all(|t| (0..gti.start.len()).any(|g| *t >= gti.start[g] && *t <= gti.stop[g])));
         assert_eq!(Gti::read(&f.events).unwrap(), gti);
         let rp = read_refpoints(&f.det1).unwrap();
         assert_eq!(rp.module, m);
-        let (xmin, xmax) = rp.x.iter().fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
-        let (ymin, ymax) = rp.y.iter().fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
+        let (xmin, xmax) =
+            rp.x.iter()
+                .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
+        let (ymin, ymax) =
+            rp.y.iter()
+                .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
         eprintln!(
             "FPM{}: refpoint X {xmin:.1}..{xmax:.1}, Y {ymin:.1}..{ymax:.1}; PA_PNT {pa:.2}; {} GTIs",
             m.letter(),
@@ -322,14 +360,20 @@ fn files_open_through_the_readers_synthetic_instrument() {
     assert!(!g.outdir.join("auxil").exists() && !g.outdir.join("caldb").exists());
     assert_eq!((&g.auxil, &g.caldb), (&s.auxil, &s.caldb));
     for m in [Module::A, Module::B] {
-        assert_eq!(events_columns(&g.module(m).events), events_columns(&s.module(m).events));
+        assert_eq!(
+            events_columns(&g.module(m).events),
+            events_columns(&s.module(m).events)
+        );
     }
     let truth = Truth::read(&g.truth).unwrap();
     assert!(!truth.synthetic_auxil && !truth.synthetic_caldb);
     // a CALDB without the needed entries is refused up front
     let mut r = SimRequest::new(dir.join("badcaldb"));
     r.caldb = Some(dir.join("nowhere"));
-    assert!(simulate(&r).unwrap_err().to_string().contains("CALDB index not found"));
+    assert!(simulate(&r)
+        .unwrap_err()
+        .to_string()
+        .contains("CALDB index not found"));
     assert!(!dir.join("badcaldb").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -353,7 +397,12 @@ fn files_open_through_the_readers_real_auxil() {
     assert!(!truth.synthetic_auxil && truth.synthetic_caldb);
     for m in [Module::A, Module::B] {
         let t = truth.module(m).unwrap();
-        eprintln!("real auxil FPM{}: {} events, expected {:.1}", m.letter(), t.events, t.expected.total());
+        eprintln!(
+            "real auxil FPM{}: {} events, expected {:.1}",
+            m.letter(),
+            t.events,
+            t.expected.total()
+        );
         assert!(within(t.drawn.total(), t.expected.total(), 5.0));
         // densities follow the real presets
         let p = Presets::read(&auxil.join("ratios.json")).unwrap();
@@ -371,9 +420,15 @@ fn a_non_empty_outdir_is_refused_and_left_alone() {
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
     let e = simulate(&SimRequest::new(&out)).unwrap_err().to_string();
     assert!(e.contains("not empty"), "{e}");
-    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("keep.txt")]);
-    assert_eq!(std::fs::read_to_string(out.join("keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
     // bad values are refused before anything is written
     let mut r = SimRequest::new(dir.join("other"));
     r.exposure = -5.0;
@@ -406,13 +461,27 @@ fn simulate_command() {
     let o = out.to_str().unwrap();
     let t0 = Instant::now();
     let (code, stdout, stderr) = cmd(&[o, "seed=9"]);
-    eprintln!("simulate command, default 50 ks: {:.2} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "simulate command, default 50 ks: {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("FPMA") && stdout.contains("events"), "{stdout}");
+    assert!(
+        stdout.contains("FPMA") && stdout.contains("events"),
+        "{stdout}"
+    );
     assert!(stdout.contains("synthetic nuskybgd instrument"), "{stdout}");
     let truth = Truth::read(&out.join("truth.json")).unwrap();
     assert_eq!((truth.seed, truth.exposure), (9, 50000.0));
-    assert_eq!((truth.apscale, truth.fcxbscale, truth.intscale, truth.intnscale), (1.1, 0.8, 1.2, 0.9));
+    assert_eq!(
+        (
+            truth.apscale,
+            truth.fcxbscale,
+            truth.intscale,
+            truth.intnscale
+        ),
+        (1.1, 0.8, 1.2, 0.9)
+    );
     // again without clobber: refused; with clobber: replaced
     let (code, _, stderr) = cmd(&[o, "seed=9"]);
     assert_eq!(code, 1);
@@ -420,7 +489,10 @@ fn simulate_command() {
     let (code, _, stderr) = cmd(&[o, "seed=10", "exposure=5000", "intscale=2", "clobber=yes"]);
     assert_eq!(code, 0, "{stderr}");
     let truth = Truth::read(&out.join("truth.json")).unwrap();
-    assert_eq!((truth.seed, truth.exposure, truth.intscale), (10, 5000.0, 2.0));
+    assert_eq!(
+        (truth.seed, truth.exposure, truth.intscale),
+        (10, 5000.0, 2.0)
+    );
     // an incomplete $CALDB is passed over with a note
     let o2 = dir.join("sim2");
     let out2 = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
@@ -430,7 +502,11 @@ fn simulate_command() {
         .output()
         .unwrap();
     let stdout2 = String::from_utf8_lossy(&out2.stdout);
-    assert!(out2.status.success(), "{}", String::from_utf8_lossy(&out2.stderr));
+    assert!(
+        out2.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out2.stderr)
+    );
     assert!(stdout2.contains("$CALDB not used"), "{stdout2}");
     assert!(o2.join("caldb/data/nustar/fpm/caldb.indx").is_file());
     let (code, _, stderr) = cmd(&[o, "bogus=1", "clobber=yes"]);
@@ -486,12 +562,22 @@ fn the_fit_recovers_the_truth() {
         let g = caldb
             .lookup("GRPRMF", &format!("FPM{l}"), Some("DET0"), &date)
             .unwrap();
-        let rmf = g.path.parent().unwrap().join(format!("nu{l}det0_20100101v900.rmf"));
+        let rmf = g
+            .path
+            .parent()
+            .unwrap()
+            .join(format!("nu{l}det0_20100101v900.rmf"));
         std::fs::copy(&rmf, spec.join(format!("det{l}.rmf"))).unwrap();
         let maps = ModuleMaps {
-            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits"))).unwrap().read_image().unwrap(),
+            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits")))
+                .unwrap()
+                .read_image()
+                .unwrap(),
             det: [0, 1, 2, 3].map(|d| {
-                Fits::open(geo.join(format!("det{d}{l}im.fits"))).unwrap().read_image().unwrap()
+                Fits::open(geo.join(format!("det{d}{l}im.fits")))
+                    .unwrap()
+                    .read_image()
+                    .unwrap()
             }),
         };
         for (k, reg) in f.bgd_regions.iter().enumerate() {
@@ -504,7 +590,10 @@ fn the_fit_recovers_the_truth() {
             }
             let mut pha = PhaOut::new(&format!("FPM{l}"), counts, exposure);
             pha.respfile = Some(format!("det{l}.rmf"));
-            pha.keys = vec![("DATE-OBS".into(), date.clone()), ("OBS_ID".into(), s.obsid.clone())];
+            pha.keys = vec![
+                ("DATE-OBS".into(), date.clone()),
+                ("OBS_ID".into(), s.obsid.clone()),
+            ];
             let p = spec.join(format!("bgd{}{l}_sr.pha", k + 1));
             write_pha(&Output::new(p.to_str().unwrap(), false), &pha).unwrap();
             bgfiles.push(p);
@@ -536,7 +625,10 @@ fn the_fit_recovers_the_truth() {
     })
     .unwrap();
     let (stat, dof, _) = r.fit.unwrap();
-    eprintln!("fit: cstat {stat:.1} dof {dof} in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "fit: cstat {stat:.1} dof {dof} in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     let sess = nuskybgd::spectral::run::load(&spec.join("bgdparams_fit.xcm"), false).unwrap();
     let src = |name: &str| {
         sess.sources
@@ -563,7 +655,11 @@ fn the_fit_recovers_the_truth() {
         }
     }
     for (what, g, fit, exp) in &report {
-        eprintln!("group {}: {what}: fitted {fit:.4e}, truth {exp:.4e} ({:+.1}%)", g + 1, 100.0 * (fit / exp - 1.0));
+        eprintln!(
+            "group {}: {what}: fitted {fit:.4e}, truth {exp:.4e} ({:+.1}%)",
+            g + 1,
+            100.0 * (fit / exp - 1.0)
+        );
     }
     // the truth must be as likely as the best fit allows: C(truth) - C(best) ~ chi2(free)
     let mut sess = nuskybgd::spectral::run::load(&spec.join("bgdparams_fit.xcm"), true).unwrap();
@@ -607,7 +703,10 @@ fn the_fit_recovers_the_truth() {
             "line 4" => 0.5,
             _ => f64::INFINITY,
         };
-        assert!((fit / exp - 1.0).abs() < tol, "{what}: fitted {fit}, truth {exp}");
+        assert!(
+            (fit / exp - 1.0).abs() < tol,
+            "{what}: fitted {fit}, truth {exp}"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

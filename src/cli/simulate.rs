@@ -83,9 +83,17 @@ fn run(a: &Args) -> Result<()> {
     println!(
         "simulate: auxil {} ({}), CALDB {} ({})",
         s.auxil.display(),
-        if s.auxil_synthetic { "synthetic" } else { "given" },
+        if s.auxil_synthetic {
+            "synthetic"
+        } else {
+            "given"
+        },
         s.caldb.display(),
-        if s.caldb_synthetic { "synthetic" } else { "given" }
+        if s.caldb_synthetic {
+            "synthetic"
+        } else {
+            "given"
+        }
     );
     let truth = crate::sim::truth::Truth::read(&s.truth)?;
     for f in &s.modules {
@@ -103,6 +111,10 @@ fn run(a: &Args) -> Result<()> {
         );
     }
     println!("simulate: truth -> {}", s.truth.display());
-    println!("simulate: {} files written in {}", s.written.len(), s.outdir.display());
+    println!(
+        "simulate: {} files written in {}",
+        s.written.len(),
+        s.outdir.display()
+    );
     Ok(())
 }

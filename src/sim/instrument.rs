@@ -169,7 +169,8 @@ fn ratios_json() -> Value {
             format!("lorentz_{}", c + 2)
         };
         // strengths: a few strong lines near 20-40 keV and 65-90 keV, weaker elsewhere
-        let base = 1.2e-3 + 3.0e-3 * (-(((e - 30.0) / 12.0).powi(2))).exp()
+        let base = 1.2e-3
+            + 3.0e-3 * (-(((e - 30.0) / 12.0).powi(2))).exp()
             + 2.0e-3 * (-(((e - 80.0) / 15.0).powi(2))).exp();
         let line = |m: usize| {
             json!({"linee": e, "width": w,
@@ -365,10 +366,22 @@ pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
     };
     for m in [Module::A, Module::B] {
         let p = dir.join(format!("idl_pixmap{}.fits", m.letter()));
-        write_image_file(&p, &as_img(&pm.pixmap), 32, m, "RAWX+32*RAWY owning each DET1 sub-pixel, -1 none")?;
+        write_image_file(
+            &p,
+            &as_img(&pm.pixmap),
+            32,
+            m,
+            "RAWX+32*RAWY owning each DET1 sub-pixel, -1 none",
+        )?;
         written.push(p);
         let p = dir.join(format!("idl_detnum{}.fits", m.letter()));
-        write_image_file(&p, &as_img(&pm.detnum), 32, m, "detector owning each DET1 sub-pixel, -1 none")?;
+        write_image_file(
+            &p,
+            &as_img(&pm.detnum),
+            32,
+            m,
+            "detector owning each DET1 sub-pixel, -1 none",
+        )?;
         written.push(p);
     }
     Ok(written)
@@ -434,7 +447,10 @@ fn write_badpix(path: &Path, m: Module) -> Result<()> {
                     );
                 }
                 if status != 0 {
-                    return Err(Error::file(path, format!("cannot write BADFLAG (status {status})")));
+                    return Err(Error::file(
+                        path,
+                        format!("cannot write BADFLAG (status {status})"),
+                    ));
                 }
             }
             label(f)?;
@@ -509,7 +525,8 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
     let bcf = root.join("data/nustar/fpm/bcf");
     let rel = |sub: &str| format!("data/nustar/fpm/bcf/{sub}");
     for d in ["instrmap", "badpix", "detabs", "rmf"] {
-        std::fs::create_dir_all(bcf.join(d)).map_err(|e| Error::file(bcf.join(d), e.to_string()))?;
+        std::fs::create_dir_all(bcf.join(d))
+            .map_err(|e| Error::file(bcf.join(d), e.to_string()))?;
     }
     let mut written = Vec::new();
     let mut rows = Vec::new();
@@ -665,9 +682,17 @@ pub fn grprmf_paths(
             .first()
             .filter(|n| !n.is_empty())
             .ok_or_else(|| Error::file(&cal.path, format!("extension {ext}: RMFFILE is empty")))?;
-        let p = cal.path.parent().map(Path::to_path_buf).unwrap_or_default().join(name);
+        let p = cal
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join(name);
         if !p.is_file() {
-            return Err(Error::file(&p, format!("named by GRPRMF {} but missing", cal.path.display())));
+            return Err(Error::file(
+                &p,
+                format!("named by GRPRMF {} but missing", cal.path.display()),
+            ));
         }
         out.push(p);
     }

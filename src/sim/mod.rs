@@ -33,11 +33,13 @@ use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
 use crate::obs::presets::Presets;
 use crate::obs::refpoint::read_refpoints;
+use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::aperture::aperture_image;
 use crate::sky::projbgd::{project, ProjInput};
-use crate::sky::projbgd_task::{det_image_path, projbgd, read_aspect, read_chipmap, ProjbgdRequest};
+use crate::sky::projbgd_task::{
+    det_image_path, projbgd, read_aspect, read_chipmap, ProjbgdRequest,
+};
 use crate::sky::refimg::RefImage;
 use crate::sky::regmask::Grid;
 use crate::spectral::expr::Expression;
@@ -216,7 +218,10 @@ impl Cdf {
 
     fn draw(&self, rng: &mut Pcg64) -> usize {
         let u = rng.gen::<f64>() * self.total();
-        let k = self.cum.partition_point(|c| *c <= u).min(self.cum.len() - 1);
+        let k = self
+            .cum
+            .partition_point(|c| *c <= u)
+            .min(self.cum.len() - 1);
         self.idx[k] as usize
     }
 }
@@ -227,7 +232,9 @@ fn read_image(path: &Path) -> Result<Image> {
 
 fn check_scale(name: &str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
-        return Err(Error::msg(format!("{name}={v}: must be a finite number >= 0")));
+        return Err(Error::msg(format!(
+            "{name}={v}: must be a finite number >= 0"
+        )));
     }
     Ok(())
 }
@@ -342,7 +349,12 @@ fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
         .first()
         .ok_or_else(|| Error::msg("ratios.json: intn has no components"))?;
     let fl = bknpower.eval(
-        &[need(nn, "phoindx1")?, need(nn, "breake")?, need(nn, "phoindx2")?, 1.0],
+        &[
+            need(nn, "phoindx1")?,
+            need(nn, "breake")?,
+            need(nn, "phoindx2")?,
+            1.0,
+        ],
         &cal.diag.edges(),
     )?;
     let intn = fold(&cal.diag, &fl);
@@ -481,7 +493,13 @@ fn draw_module(
         jobs.push((Comp::Apbgd, d, t.d_ap, &ap_cdf[d], &sp.apbgd[d]));
         for c in 0..NLINES {
             t.rate_line[c][d] = sum(&sp.lines[c][d]);
-            jobs.push((Comp::Line(c), d, t.d_line[c][d], &det_cdf[d], &sp.lines[c][d]));
+            jobs.push((
+                Comp::Line(c),
+                d,
+                t.d_line[c][d],
+                &det_cdf[d],
+                &sp.lines[c][d],
+            ));
         }
         jobs.push((Comp::Fcxb, d, t.d_fcxb, &det_cdf[d], &sp.fcxb[d]));
         jobs.push((Comp::Intn, d, t.d_intn[d], &det_cdf[d], &sp.intn));
@@ -489,7 +507,9 @@ fn draw_module(
     for (comp, d, density, space, spec) in jobs {
         let mean = p.exposure * density * space.total() * sum(spec);
         let n = if mean > 0.0 && space.total() > 0.0 {
-            Poisson::new(mean).map(|pd| pd.sample(rng) as usize).unwrap_or(0)
+            Poisson::new(mean)
+                .map(|pd| pd.sample(rng) as usize)
+                .unwrap_or(0)
         } else {
             0
         };
@@ -621,7 +641,11 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
             "{} ({}{}{})",
             instrument::SYNTHETIC_LABEL,
             if auxil_synthetic { "auxil" } else { "" },
-            if auxil_synthetic && caldb_synthetic { " and " } else { "" },
+            if auxil_synthetic && caldb_synthetic {
+                " and "
+            } else {
+                ""
+            },
             if caldb_synthetic { "CALDB" } else { "" }
         ));
     }
@@ -648,7 +672,11 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let mut all_maps = Vec::new();
     for (mi, m) in [Module::A, Module::B].into_iter().enumerate() {
         let l = m.letter();
-        let aim = if m == Module::A { (-6.0, 4.0) } else { (5.0, -3.0) };
+        let aim = if m == Module::A {
+            (-6.0, 4.0)
+        } else {
+            (5.0, -3.0)
+        };
         let mean = p.mean_refpoint((499.5 + aim.0, 499.5 + aim.1));
         let track = wander.track(&p, mean);
         if mi == 0 {
@@ -713,9 +741,16 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         // responses and the draw
         let cal = load_cal(&caldb, &auxil, m, &p.date_obs())?;
         let sp = spectra(&cal, &presets, m)?;
-        let pm = PixelMap::from_auxil(&auxil, m)?;
+        // RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS
+        let pm = PixelMap::from_auxil(&auxil, m).or_else(|e| {
+            caldb
+                .lookup("PIXPOS", &format!("FPM{l}"), Some("DET0"), &p.date_obs())
+                .and_then(|f| PixelMap::from_pixpos(&f.path))
+                .map_err(|_| e)
+        })?;
         let mut t = densities(req, &presets, m)?;
-        let mut mrng = Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
+        let mut mrng =
+            Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
         let events = draw_module(&mut mrng, &p, &track, &maps, &sp, &pm, &mut t);
         let evt = req.outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
         let history = vec![

@@ -143,7 +143,10 @@ impl Pointing {
         let n = self.nudge();
         let (du, dv) = (u - DET1_ORIGIN, v - DET1_ORIGIN);
         // the rotation matrix [[-c, s], [s, c]] is its own inverse
-        (cell.0 - n.0 + (-c * du + s * dv), cell.1 - n.1 + (s * du + c * dv))
+        (
+            cell.0 - n.0 + (-c * du + s * dv),
+            cell.1 - n.1 + (s * du + c * dv),
+        )
     }
 
     /// Mean 1-based reference-point position that puts DET1 (180, 180) at sky pixel
@@ -180,10 +183,7 @@ impl Wander {
         let mut j = (0.0, 0.0);
         let jitter = (0..n)
             .map(|_| {
-                j = (
-                    phi * j.0 + eps.sample(rng),
-                    phi * j.1 + eps.sample(rng),
-                );
+                j = (phi * j.0 + eps.sample(rng), phi * j.1 + eps.sample(rng));
                 j
             })
             .collect();
@@ -237,11 +237,19 @@ pub fn track_len(p: &Pointing) -> usize {
 /// Observation keywords of every header.
 fn common_keys(f: &mut Fits, p: &Pointing, m: Module) -> Result<()> {
     f.set_key_str("TELESCOP", "NuSTAR", "Telescope (mission) name")?;
-    f.set_key_str("INSTRUME", &format!("FPM{}", m.letter()), "Instrument name (FPMA or FPMB)")?;
+    f.set_key_str(
+        "INSTRUME",
+        &format!("FPM{}", m.letter()),
+        "Instrument name (FPMA or FPMB)",
+    )?;
     f.set_key_str("OBS_ID", &p.obsid, "Observation ID")?;
     f.set_key_str("OBJECT", "SYNTH_BGD", "Name of Target")?;
     f.set_key_str("TIMESYS", "TT", "Time system")?;
-    f.set_key_i64("MJDREFI", 55197, "MJD reference day 01 Jan 2010 00:00:00 UTC")?;
+    f.set_key_i64(
+        "MJDREFI",
+        55197,
+        "MJD reference day 01 Jan 2010 00:00:00 UTC",
+    )?;
     f.set_key_f64("MJDREFF", 7.6601852e-4, "MJD reference (fraction of day)")?;
     f.set_key_bool("CLOCKAPP", true, "Clock correction applied?")?;
     f.set_key_f64("TSTART", p.tstart, "Start time")?;
@@ -266,7 +274,11 @@ fn primary(f: &mut Fits, p: &Pointing, m: Module) -> Result<()> {
 }
 
 fn gti_table(f: &mut Fits, p: &Pointing, m: Module) -> Result<()> {
-    f.create_table("STDGTI", &[("START", "1D", "s"), ("STOP", "1D", "s")], p.gti.len())?;
+    f.create_table(
+        "STDGTI",
+        &[("START", "1D", "s"), ("STOP", "1D", "s")],
+        p.gti.len(),
+    )?;
     f.set_key_str("HDUCLASS", "OGIP", "")?;
     f.set_key_str("HDUCLAS1", "GTI", "File contains Good Time Intervals")?;
     f.set_key_str("HDUCLAS2", "STANDARD", "")?;
@@ -322,7 +334,13 @@ pub struct Event {
 }
 
 /// `nu<obsid><M>01_cl.evt`: EVENTS (time-ordered) and GTI.
-pub fn write_events(out: &Output, p: &Pointing, m: Module, ev: &[Event], history: &[String]) -> Result<()> {
+pub fn write_events(
+    out: &Output,
+    p: &Pointing,
+    m: Module,
+    ev: &[Event],
+    history: &[String],
+) -> Result<()> {
     out.write_fits(|f| {
         primary(f, p, m)?;
         let cols = [
@@ -347,7 +365,11 @@ pub fn write_events(out: &Output, p: &Pointing, m: Module, ev: &[Event], history
         f.set_key_f64("ONTIME", p.exposure, "On-source time")?;
         f.set_key_f64("DEADC", 1.0, "dead time correction (none simulated)")?;
         f.set_key_f64("TELAPSE", p.tstop - p.tstart, "elapsed time")?;
-        f.set_key_f64("MJD-OBS", 55197.00076601852 + p.tstart / 86400.0, "MJD of data start time")?;
+        f.set_key_f64(
+            "MJD-OBS",
+            55197.00076601852 + p.tstart / 86400.0,
+            "MJD of data start time",
+        )?;
         f.set_key_str("TIMEREF", "LOCAL", "")?;
         f.set_key_str("TIMEUNIT", "s", "")?;
         f.set_key_str("DEPTHCUT", "NOMINAL", "Events depth cut screening")?;
@@ -374,7 +396,11 @@ pub fn write_events(out: &Output, p: &Pointing, m: Module, ev: &[Event], history
             )?;
             f.set_key_f64(
                 &format!("TCDLT{col}"),
-                if i == 0 { -SKY_PIXEL_DEG } else { SKY_PIXEL_DEG },
+                if i == 0 {
+                    -SKY_PIXEL_DEG
+                } else {
+                    SKY_PIXEL_DEG
+                },
                 "image scale (deg/pixel)",
             )?;
             f.set_key_str(&format!("TCTYP{col}"), ctype, "")?;
@@ -399,7 +425,7 @@ pub fn write_events(out: &Output, p: &Pointing, m: Module, ev: &[Event], history
             &|e| e.y as i64,
         ];
         for (k, get) in cols_i.iter().enumerate() {
-            let v: Vec<i64> = ev.iter().map(|e| get(e)).collect();
+            let v: Vec<i64> = ev.iter().map(get).collect();
             f.write_col_i64(k + 2, &v)?;
         }
         gti_table(f, p, m)
@@ -414,10 +440,18 @@ pub fn write_refimg(out: &Output, p: &Pointing, m: Module) -> Result<()> {
         for (ax, ctype) in [(1, "RA---TAN"), (2, "DEC--TAN")] {
             f.set_key_str(&format!("CTYPE{ax}"), ctype, "")?;
             f.set_key_f64(&format!("CRPIX{ax}"), CRPIX, "")?;
-            f.set_key_f64(&format!("CRVAL{ax}"), if ax == 1 { p.ra } else { p.dec }, "")?;
+            f.set_key_f64(
+                &format!("CRVAL{ax}"),
+                if ax == 1 { p.ra } else { p.dec },
+                "",
+            )?;
             f.set_key_f64(
                 &format!("CDELT{ax}"),
-                if ax == 1 { -SKY_PIXEL_DEG } else { SKY_PIXEL_DEG },
+                if ax == 1 {
+                    -SKY_PIXEL_DEG
+                } else {
+                    SKY_PIXEL_DEG
+                },
                 "",
             )?;
             f.set_key_str(&format!("CUNIT{ax}"), "deg", "")?;
@@ -446,7 +480,11 @@ pub fn write_region(path: &Path, wcs: &Wcs, shape: &Shape, clobber: bool) -> Res
         }
         Shape::Boxed((x, y), (w, h), a) => {
             let (ra, dec) = wcs.pix_to_world(x + 1.0, y + 1.0)?;
-            format!("box({ra:.6},{dec:.6},{:.3}\",{:.3}\",{a:.3})", w * asec, h * asec)
+            format!(
+                "box({ra:.6},{dec:.6},{:.3}\",{:.3}\",{a:.3})",
+                w * asec,
+                h * asec
+            )
         }
     };
     Output {

@@ -137,10 +137,18 @@ impl ModuleTruth {
         let frac = area.map(|a| if tot > 0.0 { a / tot } else { 0.25 });
         let ap = self.d_ap * apw * dot(&frac, &self.rate_apbgd);
         let lines: f64 = (0..NLINES)
-            .map(|c| (0..4).map(|d| area[d] * self.d_line[c][d] * self.rate_line[c][d]).sum::<f64>())
+            .map(|c| {
+                (0..4)
+                    .map(|d| area[d] * self.d_line[c][d] * self.rate_line[c][d])
+                    .sum::<f64>()
+            })
             .sum();
-        let fc: f64 = (0..4).map(|d| area[d] * self.d_fcxb * self.rate_fcxb[d]).sum();
-        let nn: f64 = (0..4).map(|d| area[d] * self.d_intn[d] * self.rate_intn[d]).sum();
+        let fc: f64 = (0..4)
+            .map(|d| area[d] * self.d_fcxb * self.rate_fcxb[d])
+            .sum();
+        let nn: f64 = (0..4)
+            .map(|d| area[d] * self.d_intn[d] * self.rate_intn[d])
+            .sum();
         exposure * (ap + lines + fc + nn)
     }
 
@@ -280,7 +288,8 @@ impl Truth {
         let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
-        let bad = |what: &str| Error::file(path, format!("truth file: {what} missing or malformed"));
+        let bad =
+            |what: &str| Error::file(path, format!("truth file: {what} missing or malformed"));
         let num = |k: &str| v.get(k).and_then(Value::as_f64).ok_or_else(|| bad(k));
         let sc = v.get("scales").ok_or_else(|| bad("scales"))?;
         let scale = |k: &str| sc.get(k).and_then(Value::as_f64).ok_or_else(|| bad(k));
@@ -297,7 +306,10 @@ impl Truth {
             }
         }
         Ok(Truth {
-            seed: v.get("seed").and_then(Value::as_u64).ok_or_else(|| bad("seed"))?,
+            seed: v
+                .get("seed")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad("seed"))?,
             exposure: num("exposure")?,
             apscale: scale("apscale")?,
             fcxbscale: scale("fcxbscale")?,
