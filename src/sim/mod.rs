@@ -612,6 +612,9 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         caldb_complete(c)?;
     }
     outdir_ready(req)?;
+    // paths in the summary and the truth do not depend on the working directory
+    let outdir =
+        std::path::absolute(&req.outdir).map_err(|e| Error::file(&req.outdir, e.to_string()))?;
     let out = |p: PathBuf| Output {
         path: p,
         clobber: true,
@@ -623,7 +626,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let (auxil, auxil_synthetic) = match &req.auxil {
         Some(a) => (a.clone(), false),
         None => {
-            let a = req.outdir.join("auxil");
+            let a = outdir.join("auxil");
             written.extend(instrument::write_auxil(&a)?);
             (a, true)
         }
@@ -631,7 +634,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let (caldb_root, caldb_synthetic) = match &req.caldb {
         Some(c) => (c.clone(), false),
         None => {
-            let c = req.outdir.join("caldb");
+            let c = outdir.join("caldb");
             written.extend(instrument::write_caldb(&c, &auxil)?);
             (c, true)
         }
@@ -658,9 +661,9 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let mut rng = Pcg64::seed_from_u64(req.seed);
     let p = Pointing::new(&mut rng, req.exposure);
     let wander = Wander::new(&mut rng, observation::track_len(&p));
-    let geo = req.outdir.join("truth").join("geometry");
+    let geo = outdir.join("truth").join("geometry");
     std::fs::create_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
-    let refimg = req.outdir.join("truth").join("refimg.fits");
+    let refimg = outdir.join("truth").join("refimg.fits");
     observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
     written.push(refimg.clone());
     let grid = Grid::read(&refimg)?;
@@ -682,9 +685,9 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         if mi == 0 {
             region_cell = (mean.0.floor(), mean.1.floor());
         }
-        let det1 = req.outdir.join(format!("nu{}{l}_det1.fits", p.obsid));
+        let det1 = outdir.join(format!("nu{}{l}_det1.fits", p.obsid));
         observation::write_det1(&out(det1.clone()), &p, m, &track)?;
-        let gti = req.outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
+        let gti = outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
         observation::write_gti(&out(gti.clone()), &p, m)?;
         written.extend([det1.clone(), gti.clone()]);
 
@@ -752,7 +755,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         let mut mrng =
             Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
         let events = draw_module(&mut mrng, &p, &track, &maps, &sp, &pm, &mut t);
-        let evt = req.outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
+        let evt = outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
         let history = vec![
             format!(
                 "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
@@ -798,9 +801,9 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         let l = f.module.letter();
         let mut regs = Vec::new();
         for (k, s) in bgd.iter().enumerate() {
-            regs.push((req.outdir.join(format!("bgd{}{l}.reg", k + 1)), s, true));
+            regs.push((outdir.join(format!("bgd{}{l}.reg", k + 1)), s, true));
         }
-        regs.push((req.outdir.join(format!("src{l}.reg")), &src, false));
+        regs.push((outdir.join(format!("src{l}.reg")), &src, false));
         for (path, shape, is_bgd) in regs {
             observation::write_region(&path, &wcs, shape, true)?;
             let w = region_weights(&grid, &path, f.module, &all_maps[mi])?;
@@ -844,7 +847,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     }
 
     // truth
-    let truth_path = req.outdir.join("truth.json");
+    let truth_path = outdir.join("truth.json");
     let file_list = |f: &ModuleFiles| {
         json!({"events": f.events, "det1": f.det1, "gti": f.gti,
                "bgd_regions": f.bgd_regions, "src_region": f.src_region})
@@ -894,7 +897,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         None
     };
     Ok(SimSummary {
-        outdir: req.outdir.clone(),
+        outdir: outdir.clone(),
         modules: files,
         obsid: p.obsid.clone(),
         auxil,
