@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod io;
 pub mod obs;
+pub mod sim;
 pub mod sky;
 pub mod spectral;
 #[doc(hidden)]

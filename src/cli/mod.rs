@@ -16,6 +16,7 @@ pub mod projbgd;
 pub mod refspec;
 pub mod regmask;
 pub mod simplify;
+pub mod simulate;
 pub mod spec;
 pub mod xcm_fit;
 pub mod xcm_show;
@@ -55,6 +56,7 @@ pub fn tasks() -> Vec<Task> {
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),
+        simulate::task(),
     ]
 }
 

@@ -1,0 +1,913 @@
+//! Synthetic observations drawn from the background model itself, with the truth beside
+//! them: for the demo and for recovery tests of the fit.
+//!
+//! [`simulate`] writes, for FPMA and FPMB, an event list, the DET1 reference-point track and
+//! the GTIs; three background regions and a source region per module; the auxil and CALDB it
+//! used (the built-in synthetic instrument of [`instrument`] unless real calibration is
+//! given); and `truth.json` ([`truth::Truth`]). The geometry is the project's own: the
+//! aspect histogram, instrument map and projected images are made by `sky::aspecthist`,
+//! `sky::instrmap` and `sky::projbgd_task` on the written files, and events are drawn from
+//! those images, so the simulation and the fit see the same geometry.
+//!
+//! Forward model per module (T exposure, p sky pixel, d detector, BGDAP/DETIM_d the
+//! projected images), expected counts per channel:
+//! * apbgd: `T·D_ap·BGDAP(p)·DETIM_d(p)/Σ_j DETIM_j(p) · fold(RMF_d, cutoffpl·BE·DETABS_d)`
+//! * line c: `T·D_c[d]·DETIM_d(p)·fold(RMF_d, lorentz(E_c, W_c))`
+//! * fcxb: `T·D_f·DETIM_d(p)·fold(RMF_d, cutoffpl·FCXBARF)`
+//! * intn: `T·D_n[d]·DETIM_d(p)·fold(diag, bknpower)`
+//!
+//! with the densities of [`truth`]. Per (component, detector) the count is Poisson, then
+//! pixels come from the spatial weights and channels from the folded spectrum.
+
+pub mod instrument;
+pub mod observation;
+pub mod truth;
+
+use crate::error::{Error, Result};
+use crate::io::fits::Fits;
+use crate::io::image::Image;
+use crate::io::output::Output;
+use crate::obs::caldb::Caldb;
+use crate::obs::gti::Gti;
+use crate::obs::module::Module;
+use crate::obs::pixpos::PixelMap;
+use crate::obs::presets::Presets;
+use crate::obs::refpoint::read_refpoints;
+use crate::sky::aperture::aperture_image;
+use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
+use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
+use crate::sky::projbgd::{project, ProjInput};
+use crate::sky::projbgd_task::{
+    det_image_path, projbgd, read_aspect, read_chipmap, ProjbgdRequest,
+};
+use crate::sky::refimg::RefImage;
+use crate::sky::regmask::Grid;
+use crate::spectral::expr::Expression;
+use crate::spectral::response::{Arf, Rmf};
+use crate::workflow::arf::ArfInputs;
+use crate::workflow::geometry::{region_weights, ModuleMaps};
+use crate::workflow::model_build::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_PIXELS};
+use observation::{Event, Pointing, Shape, Wander};
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Poisson};
+use rand_pcg::Pcg64;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use truth::{ComponentCounts, ModuleTruth, Truth, NLINES};
+
+/// Sub-pixels per detector: the ifactors of the line presets are norms for a whole
+/// detector (180 × 180 DET1 pixels).
+pub const PIXELS_PER_DETECTOR: f64 = 32400.0;
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimRequest {
+    /// Output directory (created; must be empty or absent unless `clobber`).
+    pub outdir: PathBuf,
+    pub seed: u64,
+    /// Good time (s) of each module.
+    pub exposure: f64,
+    /// Scales of the truth relative to the nominal presets.
+    pub apscale: f64,
+    pub fcxbscale: f64,
+    pub intscale: f64,
+    pub intnscale: f64,
+    /// Replace files in a non-empty `outdir`.
+    pub clobber: bool,
+    /// Real auxiliary directory; None writes the synthetic one into `outdir/auxil`.
+    pub auxil: Option<PathBuf>,
+    /// Real CALDB root (with INSTRMAP, DETABS, GRPRMF for both modules); None writes the
+    /// synthetic one into `outdir/caldb`.
+    pub caldb: Option<PathBuf>,
+    /// Keep the geometry products (aspect histograms, instrument maps, projected images,
+    /// ~90 MB) in `outdir/truth/geometry`; otherwise they are deleted.
+    pub keep_geometry: bool,
+}
+
+impl SimRequest {
+    /// Defaults (seed 1, 50 ks, apscale 1.1, fcxbscale 0.8, intscale 1.2, intnscale 0.9) with
+    /// the built-in synthetic instrument, whatever the environment says.
+    pub fn new(outdir: impl Into<PathBuf>) -> SimRequest {
+        SimRequest {
+            outdir: outdir.into(),
+            seed: 1,
+            exposure: 50000.0,
+            apscale: 1.1,
+            fcxbscale: 0.8,
+            intscale: 1.2,
+            intnscale: 0.9,
+            clobber: false,
+            auxil: None,
+            caldb: None,
+            keep_geometry: false,
+        }
+    }
+
+    /// Defaults with calibration from the environment, as the command does: `NUSKYBGD_AUXIL`
+    /// when set, `$CALDB` when it has INSTRMAP, DETABS and GRPRMF for both modules. Returns
+    /// notes saying what was not used and why.
+    pub fn from_env(outdir: impl Into<PathBuf>) -> (SimRequest, Vec<String>) {
+        let mut r = SimRequest::new(outdir);
+        let mut notes = Vec::new();
+        if let Some(a) = std::env::var_os(crate::obs::auxil::AUXIL_ENV) {
+            r.auxil = Some(PathBuf::from(a));
+        }
+        if let Some(c) = std::env::var_os("CALDB") {
+            let root = PathBuf::from(c);
+            match caldb_complete(&root) {
+                Ok(()) => r.caldb = Some(root),
+                Err(e) => notes.push(format!(
+                    "$CALDB not used ({e}); writing the synthetic CALDB"
+                )),
+            }
+        }
+        (r, notes)
+    }
+}
+
+/// Check that a CALDB has what a simulation reads for both modules.
+pub fn caldb_complete(root: &Path) -> Result<()> {
+    let c = Caldb {
+        root: root.to_path_buf(),
+    };
+    let date = observation::met_to_iso(4.0e8);
+    for m in ["FPMA", "FPMB"] {
+        c.lookup("INSTRMAP", m, None, &date)?;
+        for d in 0..4 {
+            let det = format!("DET{d}");
+            c.lookup("DETABS", m, Some(&det), &date)?;
+            c.lookup("GRPRMF", m, Some(&det), &date)?;
+        }
+    }
+    Ok(())
+}
+
+/// Files of one module.
+#[derive(Debug, Clone)]
+pub struct ModuleFiles {
+    pub module: Module,
+    /// `nu<obsid><M>01_cl.evt`.
+    pub events: PathBuf,
+    /// `nu<obsid><M>_det1.fits`.
+    pub det1: PathBuf,
+    /// `nu<obsid><M>01_gti.fits`.
+    pub gti: PathBuf,
+    /// `bgd1<M>.reg`, `bgd2<M>.reg`, `bgd3<M>.reg`.
+    pub bgd_regions: Vec<PathBuf>,
+    /// `src<M>.reg`.
+    pub src_region: PathBuf,
+    pub n_events: usize,
+}
+
+/// What a simulation wrote.
+#[derive(Debug, Clone)]
+pub struct SimSummary {
+    pub outdir: PathBuf,
+    /// Module A then B.
+    pub modules: Vec<ModuleFiles>,
+    pub obsid: String,
+    /// Auxiliary directory and CALDB root used, and whether they are the synthetic ones.
+    pub auxil: PathBuf,
+    pub auxil_synthetic: bool,
+    pub caldb: PathBuf,
+    pub caldb_synthetic: bool,
+    /// `truth.json`.
+    pub truth: PathBuf,
+    /// Reference sky image (WCS + PA_PNT) the geometry was projected on.
+    pub refimg: PathBuf,
+    /// Geometry products, when kept.
+    pub geometry_dir: Option<PathBuf>,
+    /// Every file written (calibration included).
+    pub written: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+impl SimSummary {
+    /// Files of module `m`.
+    pub fn module(&self, m: Module) -> &ModuleFiles {
+        self.modules
+            .iter()
+            .find(|f| f.module == m)
+            .expect("both modules are simulated")
+    }
+}
+
+/// Cumulative weights over the positive entries of a weight list.
+struct Cdf {
+    idx: Vec<u32>,
+    cum: Vec<f64>,
+}
+
+impl Cdf {
+    fn new(w: impl Iterator<Item = f64>) -> Cdf {
+        let (mut idx, mut cum) = (Vec::new(), Vec::new());
+        let mut s = 0.0;
+        for (i, v) in w.enumerate() {
+            if v > 0.0 && v.is_finite() {
+                s += v;
+                idx.push(i as u32);
+                cum.push(s);
+            }
+        }
+        Cdf { idx, cum }
+    }
+
+    fn total(&self) -> f64 {
+        self.cum.last().copied().unwrap_or(0.0)
+    }
+
+    fn draw(&self, rng: &mut Pcg64) -> usize {
+        let u = rng.gen::<f64>() * self.total();
+        let k = self
+            .cum
+            .partition_point(|c| *c <= u)
+            .min(self.cum.len() - 1);
+        self.idx[k] as usize
+    }
+}
+
+fn read_image(path: &Path) -> Result<Image> {
+    Fits::open(path)?.read_image()
+}
+
+fn check_scale(name: &str, v: f64) -> Result<()> {
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(Error::msg(format!(
+            "{name}={v}: must be a finite number >= 0"
+        )));
+    }
+    Ok(())
+}
+
+/// Folded channel spectra per unit norm per second, one per detector.
+struct Spectra {
+    apbgd: [Vec<f64>; 4],
+    lines: Vec<[Vec<f64>; 4]>,
+    fcxb: [Vec<f64>; 4],
+    intn: Vec<f64>,
+}
+
+fn fold(rmf: &Rmf, flux: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; rmf.nchan];
+    rmf.fold_into(flux, None, &mut out);
+    out
+}
+
+struct ModuleCal {
+    rmfs: [Rmf; 4],
+    diag: Rmf,
+    arf: ArfInputs,
+    fcxb: Arf,
+}
+
+fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Result<ModuleCal> {
+    let paths = instrument::grprmf_paths(caldb, m, date)?;
+    // detectors sharing a file, or files with the same bytes, share one read
+    let bytes: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| std::fs::read(p).map_err(|e| Error::file(p, e.to_string())))
+        .collect::<Result<_>>()?;
+    let mut rmfs: Vec<Rmf> = Vec::new();
+    for d in 0..4 {
+        let r = match (0..d).find(|&k| paths[k] == paths[d] || bytes[k] == bytes[d]) {
+            Some(k) => {
+                let mut r = rmfs[k].clone();
+                r.path = paths[d].clone();
+                r
+            }
+            None => Rmf::read(&paths[d])?,
+        };
+        rmfs.push(r);
+    }
+    let rmfs: [Rmf; 4] = rmfs.try_into().map_err(|_| Error::msg("four RMFs"))?;
+    let diag = Rmf::read(&auxil.join("diag.rmf"))?;
+    let arf = ArfInputs::load(caldb, auxil, m, date)?;
+    let fcxb = Arf::read(&auxil.join(format!("fcxb{}.arf", m.letter())))?;
+    for r in &rmfs {
+        if r.energy_lo.len() != arf.be.len() || r.nchan != diag.nchan {
+            return Err(Error::file(
+                &r.path,
+                format!(
+                    "RMF has {} energies and {} channels; the transmission curves have {} energies and diag.rmf {} channels",
+                    r.energy_lo.len(), r.nchan, arf.be.len(), diag.nchan
+                ),
+            ));
+        }
+        fcxb.check_against(r)?;
+    }
+    Ok(ModuleCal {
+        rmfs,
+        diag,
+        arf,
+        fcxb,
+    })
+}
+
+fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
+    let ap = presets
+        .apbgd
+        .module(m)
+        .first()
+        .ok_or_else(|| Error::msg("ratios.json: apbgd has no components"))?;
+    let need = |c: &crate::obs::presets::ComponentPreset, k: &str| {
+        c.value(k)
+            .ok_or_else(|| Error::msg(format!("ratios.json: {} has no numeric '{k}'", c.name)))
+    };
+    let (gamma, ecut) = (need(ap, "phoindex")?, need(ap, "highecut")?);
+    let cutoffpl = Expression::parse("cutoffpl")?;
+    let lorentz = Expression::parse("lorentz")?;
+    let bknpower = Expression::parse("bknpower")?;
+    let comps = presets.intbgd.module(m);
+    if comps.len() != NLINES + 1 {
+        return Err(Error::msg(format!(
+            "ratios.json: intbgd has {} components, expected apec + {NLINES} lines",
+            comps.len()
+        )));
+    }
+    let mut apbgd: Vec<Vec<f64>> = Vec::new();
+    let mut fcxb: Vec<Vec<f64>> = Vec::new();
+    let mut lines: Vec<Vec<Vec<f64>>> = vec![Vec::new(); NLINES];
+    for d in 0..4 {
+        let rmf = &cal.rmfs[d];
+        let edges = rmf.edges();
+        let cpl = cutoffpl.eval(&[gamma, ecut, 1.0], &edges)?;
+        let f: Vec<f64> = (0..cpl.len())
+            .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
+            .collect();
+        apbgd.push(fold(rmf, &f));
+        let f: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
+        fcxb.push(fold(rmf, &f));
+        for c in 0..NLINES {
+            let comp = &comps[c + 1];
+            let fl = lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
+            lines[c].push(fold(rmf, &fl));
+        }
+    }
+    let nn = presets
+        .intn
+        .module(m)
+        .first()
+        .ok_or_else(|| Error::msg("ratios.json: intn has no components"))?;
+    let fl = bknpower.eval(
+        &[
+            need(nn, "phoindx1")?,
+            need(nn, "breake")?,
+            need(nn, "phoindx2")?,
+            1.0,
+        ],
+        &cal.diag.edges(),
+    )?;
+    let intn = fold(&cal.diag, &fl);
+    let four = |v: Vec<Vec<f64>>| -> [Vec<f64>; 4] { v.try_into().expect("four detectors") };
+    Ok(Spectra {
+        apbgd: four(apbgd),
+        lines: lines.into_iter().map(four).collect(),
+        fcxb: four(fcxb),
+        intn,
+    })
+}
+
+/// The densities of the truth for module `m`.
+fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Result<ModuleTruth> {
+    let comps = presets.intbgd.module(m);
+    let ifac = |c: &crate::obs::presets::ComponentPreset| {
+        c.ifactors
+            .ok_or_else(|| Error::msg(format!("ratios.json: {} has no ifactors", c.name)))
+    };
+    let mut d_line = [[0.0; 4]; NLINES];
+    for (c, row) in d_line.iter_mut().enumerate() {
+        // lines 1-3 (and apec) are the solar-contaminated soft components: off
+        if c >= 3 {
+            let f = ifac(&comps[c + 1])?;
+            *row = f.map(|v| req.intscale * v / PIXELS_PER_DETECTOR);
+        }
+    }
+    let nn = presets
+        .intn
+        .module(m)
+        .first()
+        .ok_or_else(|| Error::msg("ratios.json: intn has no components"))?;
+    Ok(ModuleTruth {
+        module: m,
+        d_ap: APBGD_PER_APW * req.apscale,
+        d_apec: [0.0; 4],
+        d_line,
+        d_fcxb: FCXB_PER_PIXEL * req.fcxbscale,
+        d_intn: ifac(nn)?.map(|v| req.intnscale * v / INTN_PIXELS),
+        rate_apbgd: [0.0; 4],
+        rate_line: [[0.0; 4]; NLINES],
+        rate_fcxb: [0.0; 4],
+        rate_intn: [0.0; 4],
+        expected: ComponentCounts::default(),
+        drawn: ComponentCounts::default(),
+        events: 0,
+    })
+}
+
+/// Which component a draw belongs to.
+#[derive(Clone, Copy)]
+enum Comp {
+    Apbgd,
+    Line(usize),
+    Fcxb,
+    Intn,
+}
+
+fn slot(c: &mut ComponentCounts, comp: Comp) -> &mut f64 {
+    match comp {
+        Comp::Apbgd => &mut c.apbgd,
+        Comp::Line(k) => &mut c.lines[k],
+        Comp::Fcxb => &mut c.fcxb,
+        Comp::Intn => &mut c.intn,
+    }
+}
+
+/// Nearest DET1 sub-pixel owned by detector `d` around (u, v), as (RAWX, RAWY).
+fn raw_pixel(pm: &PixelMap, d: usize, u: usize, v: usize) -> (u8, u8) {
+    for r in 0..5isize {
+        for dv in -r..=r {
+            for du in -r..=r {
+                if du.abs().max(dv.abs()) != r {
+                    continue;
+                }
+                let (x, y) = (u as isize + du, v as isize + dv);
+                if !(0..360).contains(&x) || !(0..360).contains(&y) {
+                    continue;
+                }
+                let k = y as usize * 360 + x as usize;
+                if pm.detnum[k] == d as i32 && pm.pixmap[k] >= 0 {
+                    return ((pm.pixmap[k] % 32) as u8, (pm.pixmap[k] / 32) as u8);
+                }
+            }
+        }
+    }
+    (0, 0)
+}
+
+/// Draw one module's events; fills the truth's rates and counts.
+#[allow(clippy::too_many_arguments)]
+fn draw_module(
+    rng: &mut Pcg64,
+    p: &Pointing,
+    track: &observation::Track,
+    maps: &ModuleMaps,
+    sp: &Spectra,
+    pm: &PixelMap,
+    t: &mut ModuleTruth,
+) -> Vec<Event> {
+    let npix = maps.bgdap.data.len();
+    let nx = maps.bgdap.nx;
+    let sum_det: Vec<f64> = (0..npix)
+        .map(|i| (0..4).map(|d| maps.det[d].data[i]).sum())
+        .collect();
+    let det_cdf: Vec<Cdf> = (0..4)
+        .map(|d| Cdf::new(maps.det[d].data.iter().copied()))
+        .collect();
+    let ap_cdf: Vec<Cdf> = (0..4)
+        .map(|d| {
+            Cdf::new((0..npix).map(|i| {
+                if sum_det[i] > 0.0 {
+                    maps.bgdap.data[i] * maps.det[d].data[i] / sum_det[i]
+                } else {
+                    0.0
+                }
+            }))
+        })
+        .collect();
+    let gti_end: Vec<f64> = p
+        .gti
+        .iter()
+        .scan(0.0, |s, g| {
+            *s += g.1 - g.0;
+            Some(*s)
+        })
+        .collect();
+    let gti_total = gti_end.last().copied().unwrap_or(0.0);
+    let mut events = Vec::new();
+    let mut jobs: Vec<(Comp, usize, f64, &Cdf, &[f64])> = Vec::new();
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    for d in 0..4 {
+        t.rate_apbgd[d] = sum(&sp.apbgd[d]);
+        t.rate_fcxb[d] = sum(&sp.fcxb[d]);
+        t.rate_intn[d] = sum(&sp.intn);
+        jobs.push((Comp::Apbgd, d, t.d_ap, &ap_cdf[d], &sp.apbgd[d]));
+        for c in 0..NLINES {
+            t.rate_line[c][d] = sum(&sp.lines[c][d]);
+            jobs.push((
+                Comp::Line(c),
+                d,
+                t.d_line[c][d],
+                &det_cdf[d],
+                &sp.lines[c][d],
+            ));
+        }
+        jobs.push((Comp::Fcxb, d, t.d_fcxb, &det_cdf[d], &sp.fcxb[d]));
+        jobs.push((Comp::Intn, d, t.d_intn[d], &det_cdf[d], &sp.intn));
+    }
+    for (comp, d, density, space, spec) in jobs {
+        let mean = p.exposure * density * space.total() * sum(spec);
+        let n = if mean > 0.0 && space.total() > 0.0 {
+            Poisson::new(mean)
+                .map(|pd| pd.sample(rng) as usize)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        *slot(&mut t.expected, comp) += mean;
+        *slot(&mut t.drawn, comp) += n as f64;
+        if n == 0 {
+            continue;
+        }
+        let chan = Cdf::new(spec.iter().copied());
+        for _ in 0..n {
+            let pix = space.draw(rng);
+            let pi = chan.draw(rng) as i32;
+            let u = rng.gen::<f64>() * gti_total;
+            let g = gti_end.partition_point(|e| *e <= u).min(p.gti.len() - 1);
+            let time = (p.gti[g].1 - (gti_end[g] - u)).max(p.gti[g].0);
+            let (ix, iy) = (pix % nx, pix / nx);
+            let k = ((time - p.tstart).floor().max(0.0) as usize).min(track.x.len() - 1);
+            let cell = (track.x[k].floor(), track.y[k].floor());
+            let (u1, v1) = p.sky_to_det1(ix as f64, iy as f64, cell);
+            let (u1, v1) = (
+                u1.round().clamp(0.0, 359.0) as usize,
+                v1.round().clamp(0.0, 359.0) as usize,
+            );
+            let (rawx, rawy) = raw_pixel(pm, d, u1, v1);
+            events.push(Event {
+                time,
+                det: d as u8,
+                rawx,
+                rawy,
+                pi,
+                det1x: u1 as i16 + 1,
+                det1y: v1 as i16 + 1,
+                x: ix as i16 + 1,
+                y: iy as i16 + 1,
+            });
+        }
+    }
+    events.sort_by(|a, b| a.time.total_cmp(&b.time));
+    t.events = events.len();
+    events
+}
+
+/// The regions, as DET1 positions (0-based) for the module-A mean aspect: background
+/// circles on DET0 and DET3, a box on DET1, the source at the array centre.
+fn region_shapes(p: &Pointing, cell: (f64, f64)) -> (Vec<Shape>, Shape) {
+    let at = |u: f64, v: f64| p.det1_to_sky(u, v, cell);
+    let bgd = vec![
+        Shape::Circle(at(262.0, 262.0), 45.0),
+        Shape::Boxed(at(98.0, 262.0), (70.0, 90.0), 0.0),
+        Shape::Circle(at(262.0, 98.0), 42.0),
+    ];
+    (bgd, Shape::Circle(at(180.0, 180.0), 30.0))
+}
+
+fn outdir_ready(req: &SimRequest) -> Result<()> {
+    let d = &req.outdir;
+    if d.exists() {
+        if !d.is_dir() {
+            return Err(Error::file(d, "exists and is not a directory"));
+        }
+        let busy = std::fs::read_dir(d)
+            .map_err(|e| Error::file(d, e.to_string()))?
+            .next()
+            .is_some();
+        if busy && !req.clobber {
+            return Err(Error::file(
+                d,
+                "output directory is not empty; nothing written (use clobber=yes to replace its files)",
+            ));
+        }
+    }
+    for sub in [d.clone(), d.join("truth")] {
+        std::fs::create_dir_all(&sub).map_err(|e| Error::file(&sub, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Simulate an observation (see the module documentation).
+pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
+    if !(req.exposure.is_finite() && req.exposure >= 100.0) {
+        return Err(Error::msg(format!(
+            "exposure={}: must be at least 100 s",
+            req.exposure
+        )));
+    }
+    for (n, v) in [
+        ("apscale", req.apscale),
+        ("fcxbscale", req.fcxbscale),
+        ("intscale", req.intscale),
+        ("intnscale", req.intnscale),
+    ] {
+        check_scale(n, v)?;
+    }
+    if let Some(a) = &req.auxil {
+        if !a.join("ratios.json").is_file() {
+            return Err(Error::file(a, "auxil directory has no ratios.json"));
+        }
+    }
+    if let Some(c) = &req.caldb {
+        caldb_complete(c)?;
+    }
+    outdir_ready(req)?;
+    // paths in the summary and the truth do not depend on the working directory
+    let outdir =
+        std::path::absolute(&req.outdir).map_err(|e| Error::file(&req.outdir, e.to_string()))?;
+    let out = |p: PathBuf| Output {
+        path: p,
+        clobber: true,
+    };
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut notes = Vec::new();
+
+    // calibration
+    let (auxil, auxil_synthetic) = match &req.auxil {
+        Some(a) => (a.clone(), false),
+        None => {
+            let a = outdir.join("auxil");
+            written.extend(instrument::write_auxil(&a)?);
+            (a, true)
+        }
+    };
+    let (caldb_root, caldb_synthetic) = match &req.caldb {
+        Some(c) => (c.clone(), false),
+        None => {
+            let c = outdir.join("caldb");
+            written.extend(instrument::write_caldb(&c, &auxil)?);
+            (c, true)
+        }
+    };
+    if auxil_synthetic || caldb_synthetic {
+        notes.push(format!(
+            "{} ({}{}{})",
+            instrument::SYNTHETIC_LABEL,
+            if auxil_synthetic { "auxil" } else { "" },
+            if auxil_synthetic && caldb_synthetic {
+                " and "
+            } else {
+                ""
+            },
+            if caldb_synthetic { "CALDB" } else { "" }
+        ));
+    }
+    let caldb = Caldb {
+        root: caldb_root.clone(),
+    };
+    let presets = Presets::read(&auxil.join("ratios.json"))?;
+
+    // pointing, GTIs, aspect track
+    let mut rng = Pcg64::seed_from_u64(req.seed);
+    let p = Pointing::new(&mut rng, req.exposure);
+    let wander = Wander::new(&mut rng, observation::track_len(&p));
+    let geo = outdir.join("truth").join("geometry");
+    std::fs::create_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
+    let refimg = outdir.join("truth").join("refimg.fits");
+    observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
+    written.push(refimg.clone());
+    let grid = Grid::read(&refimg)?;
+    let wcs = p.wcs();
+
+    let mut files = Vec::new();
+    let mut truths = Vec::new();
+    let mut region_cell = (0.0, 0.0);
+    let mut all_maps = Vec::new();
+    for (mi, m) in [Module::A, Module::B].into_iter().enumerate() {
+        let l = m.letter();
+        let aim = if m == Module::A {
+            (-6.0, 4.0)
+        } else {
+            (5.0, -3.0)
+        };
+        let mean = p.mean_refpoint((499.5 + aim.0, 499.5 + aim.1));
+        let track = wander.track(&p, mean);
+        if mi == 0 {
+            region_cell = (mean.0.floor(), mean.1.floor());
+        }
+        let det1 = outdir.join(format!("nu{}{l}_det1.fits", p.obsid));
+        observation::write_det1(&out(det1.clone()), &p, m, &track)?;
+        let gti = outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
+        observation::write_gti(&out(gti.clone()), &p, m)?;
+        written.extend([det1.clone(), gti.clone()]);
+
+        // geometry, by the project's own tasks on the written files
+        let stub = geo.join(format!("header{l}.evt"));
+        observation::write_events(&out(stub.clone()), &p, m, &[], &[])?;
+        let rp = read_refpoints(&det1)?;
+        let h = aspect_histogram(&rp, &Gti::read(&gti)?)?;
+        let asp = geo.join(format!("aspecthist{l}.fits"));
+        write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
+        let chip = geo.join(format!("newinstrmap{l}.fits"));
+        mkinstrmap(&InstrmapRequest {
+            evt: stub.clone(),
+            usrbpix: Vec::new(),
+            out: out(chip.clone()),
+            caldb: Some(caldb.clone()),
+            auxil: Some(auxil.clone()),
+        })?;
+        let bgdap = geo.join(format!("bgdap{l}.fits"));
+        let maps = if req.keep_geometry {
+            projbgd(&ProjbgdRequest {
+                refimg: refimg.clone(),
+                out: out(bgdap.clone()),
+                module: m,
+                dets: vec![0, 1, 2, 3],
+                chipmap: chip.clone(),
+                aspect: asp.clone(),
+                auxil: auxil.clone(),
+            })?;
+            let det: Vec<Image> = (0..4)
+                .map(|d| read_image(&det_image_path(&bgdap, d, m)))
+                .collect::<Result<_>>()?;
+            ModuleMaps {
+                bgdap: read_image(&bgdap)?,
+                det: det.try_into().expect("four detector images"),
+            }
+        } else {
+            // what projbgd computes, from the same files, without writing ~40 MB of images
+            let pr = project(&ProjInput {
+                pa_pnt: RefImage::read(&refimg)?.pa_pnt,
+                chipmap: &read_chipmap(&chip)?,
+                aperture: &aperture_image(&auxil, m)?,
+                aspect: &read_aspect(&asp)?,
+                dets: &[0, 1, 2, 3],
+                sky: (grid.nx, grid.ny),
+            })?;
+            let det: Vec<Image> = pr.dets.into_iter().map(|(_, i)| i).collect();
+            ModuleMaps {
+                bgdap: pr.aperture,
+                det: det.try_into().expect("four detector images"),
+            }
+        };
+
+        // responses and the draw
+        let cal = load_cal(&caldb, &auxil, m, &p.date_obs())?;
+        let sp = spectra(&cal, &presets, m)?;
+        // RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS
+        let pm = PixelMap::from_auxil(&auxil, m).or_else(|e| {
+            caldb
+                .lookup("PIXPOS", &format!("FPM{l}"), Some("DET0"), &p.date_obs())
+                .and_then(|f| PixelMap::from_pixpos(&f.path))
+                .map_err(|_| e)
+        })?;
+        let mut t = densities(req, &presets, m)?;
+        let mut mrng =
+            Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
+        let events = draw_module(&mut mrng, &p, &track, &maps, &sp, &pm, &mut t);
+        let evt = outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
+        let history = vec![
+            format!(
+                "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
+                req.seed, req.exposure, req.apscale, req.fcxbscale, req.intscale, req.intnscale
+            ),
+            format!(
+                "calibration: auxil {}, CALDB {}",
+                if auxil_synthetic {
+                    "synthetic (auxil/ beside this file)".to_string()
+                } else {
+                    auxil.display().to_string()
+                },
+                if caldb_synthetic {
+                    "synthetic (caldb/ beside this file)".to_string()
+                } else {
+                    caldb_root.display().to_string()
+                }
+            ),
+        ];
+        observation::write_events(&out(evt.clone()), &p, m, &events, &history)?;
+        written.push(evt.clone());
+        if req.keep_geometry {
+            written.extend([asp, chip, bgdap.clone()]);
+            written.extend((0..4).map(|d| det_image_path(&bgdap, d, m)));
+        }
+        files.push(ModuleFiles {
+            module: m,
+            events: evt,
+            det1,
+            gti,
+            bgd_regions: Vec::new(),
+            src_region: PathBuf::new(),
+            n_events: events.len(),
+        });
+        truths.push(t);
+        all_maps.push(maps);
+    }
+
+    // regions, checked on both modules' geometry
+    let (bgd, src) = region_shapes(&p, region_cell);
+    let mut region_json = serde_json::Map::new();
+    for (mi, f) in files.iter_mut().enumerate() {
+        let l = f.module.letter();
+        let mut regs = Vec::new();
+        for (k, s) in bgd.iter().enumerate() {
+            regs.push((outdir.join(format!("bgd{}{l}.reg", k + 1)), s, true));
+        }
+        regs.push((outdir.join(format!("src{l}.reg")), &src, false));
+        for (path, shape, is_bgd) in regs {
+            observation::write_region(&path, &wcs, shape, true)?;
+            let w = region_weights(&grid, &path, f.module, &all_maps[mi])?;
+            let covered: f64 = w.area.iter().sum::<f64>() / w.pixels.max(1) as f64;
+            if is_bgd && (w.pixels < 3000 || covered < 0.97) {
+                return Err(Error::file(
+                    &path,
+                    format!(
+                        "internal: background region has {} pixels, {:.1}% detector coverage",
+                        w.pixels,
+                        100.0 * covered
+                    ),
+                ));
+            }
+            let t = &truths[mi];
+            let norms = t.expected_norms_for(w.area, w.apw);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            region_json.insert(
+                name,
+                json!({
+                    "module": l,
+                    "pixels": w.pixels,
+                    "area": w.area.to_vec(),
+                    "apw": w.apw,
+                    "expected_norms": norms.named().iter()
+                        .map(|(s, c, v)| json!({"source": s, "component": c, "norm": v}))
+                        .collect::<Vec<_>>(),
+                    "expected_counts": t.expected_counts_for(w.area, w.apw, req.exposure),
+                }),
+            );
+            written.push(path.clone());
+            if is_bgd {
+                f.bgd_regions.push(path);
+            } else {
+                f.src_region = path;
+            }
+        }
+    }
+
+    // truth
+    let truth_path = outdir.join("truth.json");
+    let file_list = |f: &ModuleFiles| {
+        json!({"events": f.events, "det1": f.det1, "gti": f.gti,
+               "bgd_regions": f.bgd_regions, "src_region": f.src_region})
+    };
+    let truth = Truth {
+        seed: req.seed,
+        exposure: req.exposure,
+        apscale: req.apscale,
+        fcxbscale: req.fcxbscale,
+        intscale: req.intscale,
+        intnscale: req.intnscale,
+        synthetic_auxil: auxil_synthetic,
+        synthetic_caldb: caldb_synthetic,
+        pa_pnt: p.pa_pnt,
+        modules: truths,
+        json: json!({
+            "comment": "nuskybgd simulate: background-only synthetic NuSTAR observation and the model it was drawn from",
+            "instrument": if auxil_synthetic || caldb_synthetic { instrument::SYNTHETIC_LABEL } else { "real calibration files" },
+            "auxil_dir": auxil,
+            "caldb_dir": caldb_root,
+            "obsid": p.obsid,
+            "pointing": {"ra": p.ra, "dec": p.dec, "pa_pnt": p.pa_pnt,
+                         "tstart": p.tstart, "tstop": p.tstop, "date_obs": p.date_obs(),
+                         "gti": p.gti.iter().map(|g| vec![g.0, g.1]).collect::<Vec<_>>()},
+            "model": {
+                "density_units": "norm per exposure-weighted sky pixel (per unit of the projected images)",
+                "apbgd": "D_ap = 0.002353/32 * apscale per unit of BGDAP; cutoffpl through BE x DETABS",
+                "lines": "D_line[c][d] = intscale * ifactor_c[d] / 32400 for lines 4-29; lines 1-3 and apec off (solar off)",
+                "fcxb": "D_fcxb = 1.645545e-9 * fcxbscale, cutoffpl through fcxb ARF",
+                "intn": "D_intn[d] = intnscale * ifactor_intn[d] / 599.75, bknpower through diag.rmf",
+                "identical_detectors": if caldb_synthetic { Value::Bool(true) } else { Value::Null }
+            },
+            "files": {"A": file_list(&files[0]), "B": file_list(&files[1]), "refimg": refimg},
+            "regions": Value::Object(region_json),
+            "notes": notes,
+        }),
+    };
+    out(truth_path.clone()).write_text(
+        &(serde_json::to_string_pretty(&truth.to_json()).expect("JSON value") + "\n"),
+    )?;
+    written.push(truth_path.clone());
+
+    let geometry_dir = if req.keep_geometry {
+        Some(geo)
+    } else {
+        std::fs::remove_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
+        None
+    };
+    Ok(SimSummary {
+        outdir: outdir.clone(),
+        modules: files,
+        obsid: p.obsid.clone(),
+        auxil,
+        auxil_synthetic,
+        caldb: caldb_root,
+        caldb_synthetic,
+        truth: truth_path,
+        refimg,
+        geometry_dir,
+        written,
+        notes,
+    })
+}
