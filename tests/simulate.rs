@@ -407,7 +407,7 @@ fn files_open_through_the_readers_real_auxil() {
         // densities follow the real presets
         let p = Presets::read(&auxil.join("ratios.json")).unwrap();
         let i = p.intn.module(m)[0].ifactors.unwrap();
-        assert!((t.d_intn[2] - 0.9 * i[2] / 599.75).abs() < 1e-18);
+        assert!((t.d_intn[2] - 0.9 * 25.0 * i[2] / 32400.0).abs() < 1e-18);
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -620,6 +620,7 @@ fn the_fit_recovers_the_truth() {
         fit: true,
         statistic: "cstat".into(),
         solar_off: true,
+        intn_port_scale: false,
         caldb,
         auxil: s.auxil.clone(),
     })

@@ -5,6 +5,7 @@ pub mod absrmf;
 pub mod args;
 pub mod aspecthist;
 pub mod bgdspec;
+pub mod demo;
 pub mod fit;
 pub mod getspec;
 pub mod image;
@@ -57,6 +58,7 @@ pub fn tasks() -> Vec<Task> {
         xcm_show::task(),
         xcm_fit::task(),
         simulate::task(),
+        demo::task(),
     ]
 }
 
@@ -95,7 +97,8 @@ pub fn main_with(argv: &[String]) -> i32 {
         return 2;
     };
     let rest = &argv[2..];
-    if rest.is_empty() || rest.iter().any(|a| a == "--help" || a == "-h") {
+    // demo is the one task that runs with no arguments (README's first command)
+    if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
         println!("{}", task.usage.trim_end());
         return if rest.is_empty() { 2 } else { 0 };
     }

@@ -23,7 +23,8 @@ from the nuskybgd background model itself, with the truth beside it:
                                 is given
 Scales multiply the nominal model: apbgd = 0.002353/32 x apscale per unit of the aperture
 image; lines 4-29 = intscale x ifactor/32400 per pixel (apec and lines 1-3 off, as with
-solar=off); fcxb = 1.645545e-9 x fcxbscale per pixel; intn = intnscale x ifactor/599.75.
+solar=off); fcxb = 1.645545e-9 x fcxbscale per pixel; intn = intnscale x 25 x
+ifactor/32400 per pixel (the IDL whole-detector norm spread over a detector).
 The geometry (aspect histogram, instrument map, projected images) is made by the
 project's own aspecthist, mkinstrmap and projbgd on the written files, so a fit sees
 exactly the geometry the events were drawn from; keepgeom=yes keeps those images in

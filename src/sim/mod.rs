@@ -46,7 +46,7 @@ use crate::spectral::expr::Expression;
 use crate::spectral::response::{Arf, Rmf};
 use crate::workflow::arf::ArfInputs;
 use crate::workflow::geometry::{region_weights, ModuleMaps};
-use crate::workflow::model_build::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_PIXELS};
+use crate::workflow::model_build::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE};
 use observation::{Event, Pointing, Shape, Wander};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
@@ -393,7 +393,8 @@ fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Result<ModuleTru
         d_apec: [0.0; 4],
         d_line,
         d_fcxb: FCXB_PER_PIXEL * req.fcxbscale,
-        d_intn: ifac(nn)?.map(|v| req.intnscale * v / INTN_PIXELS),
+        // the IDL's whole-detector continuum norm (25 × ratios.json) spread over a detector
+        d_intn: ifac(nn)?.map(|v| req.intnscale * INTN_IFACTOR_SCALE * v / PIXELS_PER_DETECTOR),
         rate_apbgd: [0.0; 4],
         rate_line: [[0.0; 4]; NLINES],
         rate_fcxb: [0.0; 4],
@@ -877,7 +878,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
                 "apbgd": "D_ap = 0.002353/32 * apscale per unit of BGDAP; cutoffpl through BE x DETABS",
                 "lines": "D_line[c][d] = intscale * ifactor_c[d] / 32400 for lines 4-29; lines 1-3 and apec off (solar off)",
                 "fcxb": "D_fcxb = 1.645545e-9 * fcxbscale, cutoffpl through fcxb ARF",
-                "intn": "D_intn[d] = intnscale * ifactor_intn[d] / 599.75, bknpower through diag.rmf",
+                "intn": "D_intn[d] = intnscale * 25 * ifactor_intn[d] / 32400 (whole-detector norm per pixel), bknpower through diag.rmf",
                 "identical_detectors": if caldb_synthetic { Value::Bool(true) } else { Value::Null }
             },
             "files": {"A": file_list(&files[0]), "B": file_list(&files[1]), "refimg": refimg},

@@ -3,6 +3,7 @@ pub mod absrmf;
 pub mod arf;
 pub mod bgdspec;
 pub mod config;
+pub mod demo;
 pub mod detrmf;
 pub mod fit_task;
 pub mod geometry;
