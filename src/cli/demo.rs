@@ -71,6 +71,7 @@ fn run(a: &Args) -> Result<()> {
         statistic: statistic.clone(),
         clobber,
         fit_only: false,
+        env_calibration: true,
     })?;
     print_report(&r, &outdir, &statistic);
     Ok(())

@@ -35,6 +35,9 @@ pub struct DemoRequest {
     pub clobber: bool,
     /// Stop after the fit (recovery runs need nothing more).
     pub fit_only: bool,
+    /// Take the calibration from `NUSKYBGD_AUXIL` and `$CALDB` when they are set (as the
+    /// command does); false always uses the built-in synthetic instrument.
+    pub env_calibration: bool,
 }
 
 /// One step of the pipeline and how long it took.
@@ -109,7 +112,11 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, format!("cannot create: {e}")))?;
     let out = |name: &str| Output::new(&s(&dir.join(name)), clobber);
     let sim = t.run("simulate", || {
-        let (mut r, notes) = crate::sim::SimRequest::from_env(&obsdir);
+        let (mut r, notes) = if req.env_calibration {
+            crate::sim::SimRequest::from_env(&obsdir)
+        } else {
+            (crate::sim::SimRequest::new(&obsdir), Vec::new())
+        };
         r.seed = req.seed;
         r.exposure = req.exposure;
         r.clobber = clobber;
