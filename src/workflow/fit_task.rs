@@ -222,7 +222,16 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
             }
         }
         let dof = sess.n_bins().saturating_sub(r.free.len());
-        let tab = table(&sess, None);
+        let sig: Vec<(f64, f64)> = (0..r.free.len())
+            .map(|i| {
+                let v = r.covariance[i][i].max(0.0).sqrt();
+                (-v, v)
+            })
+            .collect();
+        let tab = format!(
+            "# errors of free parameters: 1 sigma from the covariance matrix (xcm-fit errors=yes gives 90% intervals)\n{}",
+            table(&sess, Some((&r, &sig)))
+        );
         out_xcm.write_text(&fx.to_text())?;
         out_txt.write_text(&format!(
             "{tab}statistic: {} {:.6} dof {dof}\n",
