@@ -51,8 +51,8 @@ pub struct FitSummary {
     pub fitted: Option<(Session, crate::spectral::fit::FitResult)>,
 }
 
-/// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
-pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
+/// Which grouped bins `ignore **-3. 150.-**` leaves noticed.
+fn fit_band(sp: &Spectrum, rmf: &Rmf) -> (Bins, Vec<bool>) {
     let bins = Bins::of(sp);
     let mut noticed = vec![true; bins.len()];
     for r in [
@@ -61,6 +61,23 @@ pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
     ] {
         apply(&r, &bins, &rmf.e_min, &rmf.e_max, &mut noticed, false);
     }
+    (bins, noticed)
+}
+
+/// Counts of a spectrum in the fitted band (3–150 keV, XSPEC's rule on grouped bins).
+pub fn band_counts(sp: &Spectrum, rmf: &Rmf) -> f64 {
+    let (bins, noticed) = fit_band(sp, rmf);
+    bins.sum(&sp.counts)
+        .iter()
+        .zip(&noticed)
+        .filter(|(_, n)| **n)
+        .map(|(c, _)| c)
+        .sum()
+}
+
+/// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
+pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
+    let (_, noticed) = fit_band(sp, rmf);
     let mut out = Vec::new();
     let mut b = 0;
     while b < noticed.len() {
@@ -134,6 +151,12 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
                     pha.display(),
                     sp.len()
                 ),
+            ));
+        }
+        if !(band_counts(&sp, &rmf) > 0.0) {
+            return Err(Error::file(
+                pha,
+                "no counts in 3-150 keV, the band the background is fitted in (is the region on the detectors, the spectrum from the right event file?)",
             ));
         }
         let r = ignored_ranges(&sp, &rmf);
