@@ -5,6 +5,7 @@
 //! fitted from 0.7× the truth. Prints load and fit wall time and peak memory.
 //! Run: cargo bench --bench fit   (needs NUSKYBGD_TESTDATA or ../shared)
 
+use nuskybgd::cli::demo::peak_rss_mb;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::expr::Expression;
@@ -39,18 +40,6 @@ impl Rng {
             * (2.0 * std::f64::consts::PI * self.next()).cos();
         (lam + lam.sqrt() * z).round().max(0.0)
     }
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
 }
 
 const LINES: [(f64, f64); 8] = [

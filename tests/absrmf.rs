@@ -5,6 +5,7 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
 use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
@@ -128,40 +129,15 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
 fn index(root: &Path, rows: &[(&str, &str, &str, i64)]) {
     let p = root.join("data/nustar/fpm/caldb.indx");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    let n = rows.len();
-    let col = |k: usize| -> Vec<String> {
-        rows.iter()
-            .map(|r| [r.0, r.1, r.2][k].to_string())
-            .collect()
-    };
-    Output::new(p.to_str().unwrap(), true)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            let cols = [
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_XNO", "1I", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-                ("CAL_CBD", "70A", ""),
-            ];
-            f.create_table("CIF", &cols, n)?;
-            f.write_col_str(1, &vec!["NUSTAR".to_string(); n])?;
-            f.write_col_str(2, &vec!["FPMB".to_string(); n])?;
-            f.write_col_str(3, &col(1))?;
-            f.write_col_str(4, &vec!["data/nustar/fpm/bcf".to_string(); n])?;
-            f.write_col_str(5, &col(2))?;
-            f.write_col_str(6, &col(0))?;
-            f.write_col_i64(7, &rows.iter().map(|r| r.3).collect::<Vec<_>>())?;
-            f.write_col_str(8, &vec!["2010-01-01".to_string(); n])?;
-            f.write_col_str(9, &vec!["00:00:00".to_string(); n])?;
-            f.write_col_str(10, &vec!["DEPTHCUT(NOMINAL)".to_string(); n])
+    let entries: Vec<IndexEntry> = rows
+        .iter()
+        .map(|r| {
+            IndexEntry::new("FPMB", r.0, r.1, "data/nustar/fpm/bcf", r.2)
+                .ext(r.3)
+                .boundary("DEPTHCUT(NOMINAL)")
         })
-        .unwrap();
+        .collect();
+    write_index(&Output::new(p.to_str().unwrap(), true), &entries, |_| Ok(())).unwrap();
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
 use nuskybgd::sky::mkimgs::mkimgs;
 use nuskybgd::sky::regmask::region_mask;
@@ -101,57 +102,22 @@ fn standin_caldb(root: &Path, rmf_names: &[&str; 4]) {
     grp("nuAgrprmf20100101v001.fits", rmf_names);
     grp("nuAgrprmf20100101v999.fits", &["missing.rmf"; 4]);
     let idx = root.join("data/nustar/fpm/caldb.indx");
-    let rows: Vec<(String, String, i64, String, String)> = (0..4)
+    let dir = "data/nustar/fpm/cpf/rmf";
+    let rows: Vec<IndexEntry> = (0..4)
         .map(|d| {
-            (
-                format!("DET{d}"),
-                "nuAgrprmf20100101v001.fits".to_string(),
-                d + 1,
-                "2010-01-01".to_string(),
-                "DEPTHCUT(NOMINAL)".to_string(),
-            )
+            IndexEntry::new("FPMA", "GRPRMF", &format!("DET{d}"), dir, "nuAgrprmf20100101v001.fits")
+                .ext(d + 1)
+                .boundary("DEPTHCUT(NOMINAL)")
         })
-        .chain(std::iter::once((
-            "DET0".to_string(),
-            "nuAgrprmf20100101v999.fits".to_string(),
-            1,
-            "2012-01-01".to_string(),
-            "DEPTHCUT(SHALLOW)".to_string(),
-        )))
+        // a later entry of another depth cut, which must not be chosen
+        .chain(std::iter::once(
+            IndexEntry::new("FPMA", "GRPRMF", "DET0", dir, "nuAgrprmf20100101v999.fits")
+                .ext(1)
+                .from_date("2012-01-01")
+                .boundary("DEPTHCUT(SHALLOW)"),
+        ))
         .collect();
-    let s = |v: Vec<String>| v;
-    Output::new(idx.to_str().unwrap(), true)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            let cols = [
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_XNO", "1I", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-                ("CAL_QUAL", "1I", ""),
-                ("CAL_CBD", "70A", ""),
-            ];
-            let n = rows.len();
-            f.create_table("CIF", &cols, n)?;
-            let all = |v: &str| vec![v.to_string(); n];
-            f.write_col_str(1, &all("NUSTAR"))?;
-            f.write_col_str(2, &all("FPMA"))?;
-            f.write_col_str(3, &s(rows.iter().map(|r| r.0.clone()).collect()))?;
-            f.write_col_str(4, &all("data/nustar/fpm/cpf/rmf"))?;
-            f.write_col_str(5, &s(rows.iter().map(|r| r.1.clone()).collect()))?;
-            f.write_col_str(6, &all("GRPRMF"))?;
-            f.write_col_i64(7, &rows.iter().map(|r| r.2).collect::<Vec<_>>())?;
-            f.write_col_str(8, &s(rows.iter().map(|r| r.3.clone()).collect()))?;
-            f.write_col_str(9, &all("00:00:00"))?;
-            f.write_col_i64(10, &vec![0; n])?;
-            f.write_col_str(11, &s(rows.iter().map(|r| r.4.clone()).collect()))
-        })
-        .unwrap();
+    write_index(&Output::new(idx.to_str().unwrap(), true), &rows, |_| Ok(())).unwrap();
 }
 
 fn req(evt: &Path, reg: &Path, out: &Path, rmf: RmfSource, group: Grouping) -> GetspecRequest {

@@ -63,6 +63,7 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::obs::caldb_index::{self, IndexEntry};
 use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
 use std::path::{Path, PathBuf};
 
@@ -72,35 +73,15 @@ type IndexRow<'a> = (&'a str, &'a str, &'a str, &'a str, i64, &'a str, i64);
 fn write_index(root: &Path, instrume: &str, rows: &[IndexRow]) {
     let p = root.join("data/nustar/fpm/caldb.indx");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    let s = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
-    Output::new(p.to_str().unwrap(), true)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            let cols = [
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_XNO", "1I", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-                ("CAL_QUAL", "1I", ""),
-            ];
-            f.create_table("CIF", &cols, rows.len())?;
-            f.write_col_str(1, &s(rows.iter().map(|_| "NUSTAR").collect()))?;
-            f.write_col_str(2, &s(rows.iter().map(|_| instrume).collect()))?;
-            f.write_col_str(3, &s(rows.iter().map(|r| r.1).collect()))?;
-            f.write_col_str(4, &s(rows.iter().map(|r| r.2).collect()))?;
-            f.write_col_str(5, &s(rows.iter().map(|r| r.3).collect()))?;
-            f.write_col_str(6, &s(rows.iter().map(|r| r.0).collect()))?;
-            f.write_col_i64(7, &rows.iter().map(|r| r.4).collect::<Vec<_>>())?;
-            f.write_col_str(8, &s(rows.iter().map(|r| r.5).collect()))?;
-            f.write_col_str(9, &s(rows.iter().map(|_| "00:00:00").collect()))?;
-            f.write_col_i64(10, &rows.iter().map(|r| r.6).collect::<Vec<_>>())
+    let entries: Vec<IndexEntry> = rows
+        .iter()
+        .map(|r| {
+            let mut e = IndexEntry::new(instrume, r.0, r.1, r.2, r.3).ext(r.4).from_date(r.5);
+            e.qual = r.6;
+            e
         })
-        .unwrap();
+        .collect();
+    caldb_index::write_index(&Output::new(p.to_str().unwrap(), true), &entries, |_| Ok(())).unwrap();
 }
 
 /// BADPIX file in the event-file layout: rows (det, rawx, rawy, t0, t1, flag value).

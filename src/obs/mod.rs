@@ -2,6 +2,7 @@
 pub mod auxil;
 pub mod badpix;
 pub mod caldb;
+pub mod caldb_index;
 pub mod events;
 pub mod gti;
 pub mod module;

@@ -6,6 +6,7 @@
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
 //! region-averaged responses, so identical detectors keep the recovery of a simulation exact.
 
+use crate::obs::caldb_index::{write_index, IndexEntry};
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
@@ -22,9 +23,6 @@ pub const SYNTHETIC_LABEL: &str = "synthetic nuskybgd instrument, not NuSTAR cal
 
 /// Response grid: 4096 bins of 0.04 keV from 1.6 keV (also the PI channel grid).
 pub const NBINS: usize = 4096;
-
-/// Validity start of every synthetic CALDB entry.
-const CAL_VSD: &str = "2010-01-01";
 
 /// Line energies and widths (keV) of the 29 intbgd lines, in preset order.
 pub const LINES: [(f64, f64); 29] = [
@@ -387,16 +385,6 @@ pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// One row of the synthetic CALDB index.
-struct IndexRow {
-    instrume: String,
-    detnam: String,
-    dir: String,
-    file: String,
-    cnam: &'static str,
-    xno: i64,
-    cbd: &'static str,
-}
 
 /// Bad raw pixels of the synthetic CALDB list: (detector, RAWX, RAWY).
 pub const BAD_PIXELS: [(u8, i64, i64); 8] = [
@@ -548,30 +536,14 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
             label(f)
         })?;
         written.push(p);
-        rows.push(IndexRow {
-            instrume: ins.clone(),
-            detnam: "-".into(),
-            dir: rel("instrmap"),
-            file,
-            cnam: "INSTRMAP",
-            xno: 1,
-            cbd: "NONE",
-        });
+        rows.push(IndexEntry::new(&ins, "INSTRMAP", "-", &rel("instrmap"), &file).ext(1).boundary("NONE"));
 
         let file = format!("nu{l}badpix20100101v900.fits");
         let p = bcf.join("badpix").join(&file);
         write_badpix(&p, m)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexRow {
-                instrume: ins.clone(),
-                detnam: format!("DET{d}"),
-                dir: rel("badpix"),
-                file: file.clone(),
-                cnam: "BADPIX",
-                xno: d + 1,
-                cbd: "NONE",
-            });
+            rows.push(IndexEntry::new(&ins.clone(), "BADPIX", &format!("DET{d}"), &rel("badpix"), &file.clone()).ext(d + 1 as i64).boundary("NONE"));
         }
 
         let file = format!("nu{l}detabs20100101v900.fits");
@@ -579,15 +551,7 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         write_detabs(&p, m)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexRow {
-                instrume: ins.clone(),
-                detnam: format!("DET{d}"),
-                dir: rel("detabs"),
-                file: file.clone(),
-                cnam: "DETABS",
-                xno: d + 1,
-                cbd: "NONE",
-            });
+            rows.push(IndexEntry::new(&ins.clone(), "DETABS", &format!("DET{d}"), &rel("detabs"), &file.clone()).ext(d + 1 as i64).boundary("NONE"));
         }
 
         let names: [String; 4] = std::array::from_fn(|d| format!("nu{l}det{d}_20100101v900.rmf"));
@@ -614,87 +578,12 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         write_grprmf(&p, m, &names)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexRow {
-                instrume: ins.clone(),
-                detnam: format!("DET{d}"),
-                dir: rel("rmf"),
-                file: file.clone(),
-                cnam: "GRPRMF",
-                xno: d + 1,
-                cbd: "DEPTHCUT(NOMINAL)",
-            });
+            rows.push(IndexEntry::new(&ins.clone(), "GRPRMF", &format!("DET{d}"), &rel("rmf"), &file.clone()).ext(d + 1 as i64).boundary("DEPTHCUT(NOMINAL)"));
         }
     }
     let p = root.join("data/nustar/fpm/caldb.indx");
-    let s = |f: &dyn Fn(&IndexRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
-    out(&p).write_fits(|f| {
-        empty_primary(f, None)?;
-        f.create_table(
-            "CIF",
-            &[
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-                ("CAL_QUAL", "1I", ""),
-                ("CAL_XNO", "1I", ""),
-                ("CAL_CBD", "70A", ""),
-            ],
-            rows.len(),
-        )?;
-        f.write_col_str(1, &s(&|_| "NUSTAR".into()))?;
-        f.write_col_str(2, &s(&|r| r.instrume.clone()))?;
-        f.write_col_str(3, &s(&|r| r.detnam.clone()))?;
-        f.write_col_str(4, &s(&|r| r.dir.clone()))?;
-        f.write_col_str(5, &s(&|r| r.file.clone()))?;
-        f.write_col_str(6, &s(&|r| r.cnam.to_string()))?;
-        f.write_col_str(7, &s(&|_| CAL_VSD.into()))?;
-        f.write_col_str(8, &s(&|_| "00:00:00".into()))?;
-        f.write_col_i64(9, &vec![0; rows.len()])?;
-        f.write_col_i64(10, &rows.iter().map(|r| r.xno).collect::<Vec<_>>())?;
-        f.write_col_str(11, &s(&|r| r.cbd.to_string()))?;
-        label(f)
-    })?;
+    write_index(&out(&p), &rows, label)?;
     written.push(p);
     Ok(written)
 }
 
-/// The detector RMF files of a module from a CALDB's GRPRMF entries (nominal depth cut):
-/// extension CAL_XNO of the listed file has a string column RMFFILE whose first row names
-/// the RMF, in the same directory.
-pub fn grprmf_paths(
-    caldb: &crate::obs::caldb::Caldb,
-    m: Module,
-    date_obs: &str,
-) -> Result<[PathBuf; 4]> {
-    let mut out = Vec::new();
-    for d in 0..4 {
-        let cal = caldb.lookup("GRPRMF", &instrume(m), Some(&format!("DET{d}")), date_obs)?;
-        let ext = if cal.ext > 0 { cal.ext } else { d + 1 };
-        let mut f = Fits::open(&cal.path)?;
-        f.goto_hdu(ext + 1)?;
-        let names = f.read_col_str("RMFFILE")?;
-        let name = names
-            .first()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::file(&cal.path, format!("extension {ext}: RMFFILE is empty")))?;
-        let p = cal
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-            .join(name);
-        if !p.is_file() {
-            return Err(Error::file(
-                &p,
-                format!("named by GRPRMF {} but missing", cal.path.display()),
-            ));
-        }
-        out.push(p);
-    }
-    Ok(out.try_into().expect("four detectors"))
-}

@@ -261,7 +261,11 @@ struct ModuleCal {
 }
 
 fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Result<ModuleCal> {
-    let paths = instrument::grprmf_paths(caldb, m, date)?;
+    let paths = crate::workflow::detrmf::detector_rmf_paths(
+        &crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
+        m,
+        date,
+    )?;
     // detectors sharing a file, or files with the same bytes, share one read
     let bytes: Vec<Vec<u8>> = paths
         .iter()

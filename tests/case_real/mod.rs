@@ -5,6 +5,7 @@
 
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};
@@ -53,38 +54,14 @@ pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
     )
     .unwrap();
     let idx = caldb.join("data/nustar/fpm/caldb.indx");
-    Output::new(idx.to_str().unwrap(), false)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            let cols = [
-                ("TELESCOP", "10A", ""),
-                ("INSTRUME", "10A", ""),
-                ("DETNAM", "20A", ""),
-                ("CAL_DIR", "70A", ""),
-                ("CAL_FILE", "40A", ""),
-                ("CAL_CNAM", "20A", ""),
-                ("CAL_VSD", "10A", ""),
-                ("CAL_VST", "8A", ""),
-            ];
-            f.create_table("CIF", &cols, 1)?;
-            for (i, v) in [
-                "NUSTAR",
-                "FPMA",
-                "DET0",
-                "data/nustar/fpm/bcf/detabs",
-                "nuAdetabs20100101v002.fits.gz",
-                "DETABS",
-                "2010-01-01",
-                "00:00:00",
-            ]
-            .iter()
-            .enumerate()
-            {
-                f.write_col_str(i + 1, &[v.to_string()])?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    let detabs = IndexEntry::new(
+        "FPMA",
+        "DETABS",
+        "DET0",
+        "data/nustar/fpm/bcf/detabs",
+        "nuAdetabs20100101v002.fits.gz",
+    );
+    write_index(&Output::new(idx.to_str().unwrap(), false), &[detabs], |_| Ok(())).unwrap();
     let e = case.join("expected");
     let mut bg = Vec::new();
     for k in 1..=3 {
