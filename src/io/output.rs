@@ -114,6 +114,35 @@ impl Output {
     }
 }
 
+/// An edited copy of an existing FITS file: `path` is copied to a temporary name in its
+/// directory and `edit` applied to the copy, which is returned for the caller to rename
+/// over `path` once everything else it does has succeeded (the original is untouched until
+/// then). On error the copy is removed.
+pub fn edited_copy<F>(path: &Path, edit: F) -> Result<PathBuf>
+where
+    F: FnOnce(&mut Fits) -> Result<()>,
+{
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent_dir(path).join(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        std::fs::write(&tmp, &bytes).map_err(|e| Error::file(&tmp, e.to_string()))?;
+        let mut f = Fits::open_rw(&tmp)?;
+        edit(&mut f)?;
+        f.close()
+    })();
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.in_file(path))
+        }
+    }
+}
+
 /// Directory holding `path` ("." for a bare file name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {

@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
-use crate::io::output::parent_dir;
 use std::path::Path;
 
 /// Keywords naming companion files.
@@ -56,26 +55,19 @@ pub fn phafix(pha: &Path) -> Result<Vec<Change>> {
     if changes.is_empty() {
         return Ok(changes);
     }
-    let name = pha
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent_dir(pha).join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        std::fs::write(&tmp, &bytes).map_err(|e| Error::file(&tmp, e.to_string()))?;
-        let mut f = Fits::open_rw(&tmp)?;
+    let tmp = crate::io::output::edited_copy(pha, |f| {
         for (h, k, _, new) in &changes {
             f.goto_hdu(*h)?;
             f.set_key_str(k, new, "")?;
             f.history(&format!("nuskybgd phafix: {k} directories removed"))?;
         }
-        f.close()?;
-        std::fs::rename(&tmp, pha).map_err(|e| Error::file(pha, format!("cannot replace: {e}")))
-    })();
-    if result.is_err() {
+        Ok(())
+    })?;
+    std::fs::rename(&tmp, pha).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-    }
-    result.map(|_| changes)
+        Error::file(pha, format!("cannot replace: {e}"))
+    })?;
+    Ok(changes)
 }
 
 fn is_spectrum(f: &mut Fits) -> Result<bool> {

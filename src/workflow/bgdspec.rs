@@ -201,31 +201,16 @@ fn header_copies(pha: &Path) -> Result<Keys> {
 /// `value` (and a HISTORY record; CHECKSUM updated when the HDU had one). Returns the
 /// temporary file, to be renamed over `pha`.
 fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
-    let bytes = std::fs::read(pha).map_err(|e| Error::file(pha, format!("cannot read: {e}")))?;
-    let name = pha
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent_dir(pha).join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        std::fs::write(&tmp, &bytes).map_err(|e| Error::file(&tmp, e.to_string()))?;
-        let mut f = Fits::open_rw(&tmp)?;
-        goto_spectrum(&mut f, pha)?;
+    crate::io::output::edited_copy(pha, |f| {
+        goto_spectrum(f, pha)?;
         let had_checksum = f.opt_key_str("CHECKSUM")?.is_some();
         f.set_key_str("BACKFILE", value, "background spectrum")?;
         f.history(&format!("nuskybgd bgdspec: BACKFILE set to {value}"))?;
         if had_checksum {
             f.write_checksum()?;
         }
-        f.close()
-    })();
-    match result {
-        Ok(()) => Ok(tmp),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+        Ok(())
+    })
 }
 
 /// Channels in the band `emin`–`emax` keV as XSPEC's `ignore **-emin emax-**` leaves them
