@@ -711,3 +711,49 @@ fn the_fit_recovers_the_truth() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The observation's own bad pixels are in the event file's BADPIX extensions and in
+/// `_bp.fits`, and mkinstrmap on the event file removes them on top of the CALDB ones.
+#[test]
+fn observation_bad_pixels_reach_the_instrument_map() {
+    use nuskybgd::io::output::Output;
+    use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
+    let dir = testing::scratch("sim_badpix");
+    let s = run(&dir.join("obs"), 5, 2e3, false);
+    for m in [Module::A, Module::B] {
+        let f = s.module(m);
+        let listed = |p: &Path| {
+            let mut v: Vec<(u8, u8, u8)> = read_badpix(p, m)
+                .unwrap()
+                .unwrap()
+                .pixels
+                .iter()
+                .map(|b| (b.det, b.rawx, b.rawy))
+                .collect();
+            v.sort();
+            v
+        };
+        let mut want: Vec<(u8, u8, u8)> = nuskybgd::sim::instrument::OBSERVATION_BAD_PIXELS
+            .iter()
+            .map(|p| (p.0, p.1 as u8, p.2 as u8))
+            .collect();
+        want.sort();
+        assert_eq!(listed(&f.events), want);
+        assert_eq!(listed(&f.bp), want);
+        let r = mkinstrmap(&InstrmapRequest {
+            evt: f.events.clone(),
+            usrbpix: Vec::new(),
+            out: Output::new(dir.join(format!("map{}.fits", m.letter())).to_str().unwrap(), false),
+            caldb: Some(Caldb { root: s.caldb.clone() }),
+            auxil: Some(s.auxil.clone()),
+        })
+        .unwrap();
+        let from_event = r
+            .sources
+            .iter()
+            .find(|(p, ..)| p == &f.events)
+            .expect("the event file's BADPIX extensions are used");
+        assert_eq!(from_event.2, 6, "bad pixels listed by the event file");
+        assert!(from_event.3 > 0, "DET1 sub-pixels removed");
+    }
+}

@@ -401,50 +401,80 @@ pub const BAD_PIXELS: [(u8, i64, i64); 8] = [
 fn write_badpix(path: &Path, m: Module) -> Result<()> {
     out(path).write_fits(|f| {
         empty_primary(f, Some(m))?;
-        for det in 0..4u8 {
-            let mine: Vec<_> = BAD_PIXELS.iter().filter(|r| r.0 == det).collect();
-            f.create_table(
-                "BADPIX",
-                &[
-                    ("RAWX", "1B", "pixel"),
-                    ("RAWY", "1B", "pixel"),
-                    ("TIME", "1D", "s"),
-                    ("BADFLAG", "16X", ""),
-                ],
-                mine.len(),
-            )?;
-            f.set_key_str("TELESCOP", "NuSTAR", "")?;
-            f.set_key_str("INSTRUME", &instrume(m), "")?;
-            f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
-            f.write_col_i64(1, &mine.iter().map(|r| r.1).collect::<Vec<_>>())?;
-            f.write_col_i64(2, &mine.iter().map(|r| r.2).collect::<Vec<_>>())?;
-            f.write_col_f64(3, &vec![0.0; mine.len()])?;
-            for i in 0..mine.len() {
-                // BADFLAG 0000000000000001: "bad in the CALDB list"
-                let mut bits: Vec<i8> = (0..16).map(|k| (k == 15) as i8).collect();
-                let mut status = 0;
-                unsafe {
-                    fitsio::sys::ffpclx(
-                        f.raw(),
-                        4,
-                        i as i64 + 1,
-                        1,
-                        16,
-                        bits.as_mut_ptr() as *mut _,
-                        &mut status,
-                    );
-                }
-                if status != 0 {
-                    return Err(Error::file(
-                        path,
-                        format!("cannot write BADFLAG (status {status})"),
-                    ));
-                }
-            }
-            label(f)?;
-        }
-        Ok(())
+        badpix_extensions(f, m, &BAD_PIXELS, None)
     })
+}
+
+/// Bad pixels of the observation itself (hot pixels flagged by the pipeline for the whole
+/// observation), written into the event file's BADPIX extensions and `nu<obsid><M>_bp.fits`.
+pub const OBSERVATION_BAD_PIXELS: [(u8, i64, i64); 6] = [
+    (0, 14, 21),
+    (1, 3, 27),
+    (1, 25, 10),
+    (2, 29, 4),
+    (3, 12, 12),
+    (3, 6, 30),
+];
+
+/// Append four BADPIX extensions (DET0..DET3) listing `pixels` (detector, RAWX, RAWY).
+/// With `span` = (TSTART, TSTOP) every pixel is bad over the whole span (the layout of an
+/// observation's lists, TIME and TIME_STOP columns); without, the CALDB layout (TIME only).
+pub fn badpix_extensions(
+    f: &mut Fits,
+    m: Module,
+    pixels: &[(u8, i64, i64)],
+    span: Option<(f64, f64)>,
+) -> Result<()> {
+    for det in 0..4u8 {
+        let mine: Vec<_> = pixels.iter().filter(|r| r.0 == det).collect();
+        let mut cols = vec![
+            ("RAWX", "1B", "pixel"),
+            ("RAWY", "1B", "pixel"),
+            ("TIME", "1D", "s"),
+        ];
+        if span.is_some() {
+            cols.push(("TIME_STOP", "1D", "s"));
+        }
+        cols.push(("BADFLAG", "16X", ""));
+        f.create_table("BADPIX", &cols, mine.len())?;
+        f.set_key_str("TELESCOP", "NuSTAR", "")?;
+        f.set_key_str("INSTRUME", &instrume(m), "")?;
+        f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
+        if let Some((t0, t1)) = span {
+            f.set_key_f64("TSTART", t0, "")?;
+            f.set_key_f64("TSTOP", t1, "")?;
+        }
+        f.write_col_i64(1, &mine.iter().map(|r| r.1).collect::<Vec<_>>())?;
+        f.write_col_i64(2, &mine.iter().map(|r| r.2).collect::<Vec<_>>())?;
+        f.write_col_f64(3, &vec![span.map_or(0.0, |s| s.0); mine.len()])?;
+        if let Some((_, t1)) = span {
+            f.write_col_f64(4, &vec![t1; mine.len()])?;
+        }
+        let flag_col = cols.len() as i32;
+        for i in 0..mine.len() {
+            // BADFLAG 0000000000000001: "bad in the list"
+            let mut bits: Vec<i8> = (0..16).map(|k| (k == 15) as i8).collect();
+            let mut status = 0;
+            unsafe {
+                fitsio::sys::ffpclx(
+                    f.raw(),
+                    flag_col,
+                    i as i64 + 1,
+                    1,
+                    16,
+                    bits.as_mut_ptr() as *mut _,
+                    &mut status,
+                );
+            }
+            if status != 0 {
+                return Err(crate::error::Error::msg(format!(
+                    "cannot write BADFLAG (status {status})"
+                )));
+            }
+        }
+        label(f)?;
+    }
+    Ok(())
 }
 
 fn write_detabs(path: &Path, m: Module) -> Result<()> {

@@ -152,6 +152,9 @@ pub struct ModuleFiles {
     pub det1: PathBuf,
     /// `nu<obsid><M>01_gti.fits`.
     pub gti: PathBuf,
+    /// `nu<obsid><M>_bp.fits`: the observation's bad pixels (also in the event file's
+    /// BADPIX extensions).
+    pub bp: PathBuf,
     /// `bgd1<M>.reg`, `bgd2<M>.reg`, `bgd3<M>.reg`.
     pub bgd_regions: Vec<PathBuf>,
     /// `src<M>.reg`.
@@ -694,7 +697,9 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         observation::write_det1(&out(det1.clone()), &p, m, &track)?;
         let gti = outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
         observation::write_gti(&out(gti.clone()), &p, m)?;
-        written.extend([det1.clone(), gti.clone()]);
+        let bp = outdir.join(format!("nu{}{l}_bp.fits", p.obsid));
+        observation::write_bp(&out(bp.clone()), &p, m)?;
+        written.extend([det1.clone(), gti.clone(), bp.clone()]);
 
         // geometry, by the project's own tasks on the written files
         let stub = geo.join(format!("header{l}.evt"));
@@ -791,6 +796,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
             events: evt,
             det1,
             gti,
+            bp,
             bgd_regions: Vec::new(),
             src_region: PathBuf::new(),
             n_events: events.len(),

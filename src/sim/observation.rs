@@ -7,7 +7,7 @@ use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::io::wcs::Wcs;
 use crate::obs::module::Module;
-use crate::sim::instrument::SYNTHETIC_LABEL;
+use crate::sim::instrument::{badpix_extensions, OBSERVATION_BAD_PIXELS, SYNTHETIC_LABEL};
 use crate::sky::refimg::SKY_PIXEL_DEG;
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
@@ -428,7 +428,17 @@ pub fn write_events(
             let v: Vec<i64> = ev.iter().map(get).collect();
             f.write_col_i64(k + 2, &v)?;
         }
-        gti_table(f, p, m)
+        gti_table(f, p, m)?;
+        badpix_extensions(f, m, &OBSERVATION_BAD_PIXELS, Some((p.tstart, p.tstop)))
+    })
+}
+
+/// `nu<obsid><M>_bp.fits`: the observation's bad pixels on their own, as the pipeline
+/// writes them beside the event files.
+pub fn write_bp(out: &Output, p: &Pointing, m: Module) -> Result<()> {
+    out.write_fits(|f| {
+        primary(f, p, m)?;
+        badpix_extensions(f, m, &OBSERVATION_BAD_PIXELS, Some((p.tstart, p.tstop)))
     })
 }
 
