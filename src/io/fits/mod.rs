@@ -454,6 +454,14 @@ fn gunzip_if_compressed(path: &Path) -> Result<Option<Vec<u8>>> {
     // ISIZE (uncompressed size mod 2^32) closes the gzip stream: a capacity hint.
     let n = raw.len();
     let hint = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]) as usize;
+    // one-shot libdeflate inflates about twice as fast as streaming zlib; it needs the exact
+    // size, which ISIZE gives for the usual single-member file under 4 GiB
+    let mut out = vec![0u8; hint];
+    if let Ok(k) = libdeflater::Decompressor::new().gzip_decompress(&raw, &mut out) {
+        if k == hint {
+            return Ok(Some(out));
+        }
+    }
     let mut out = Vec::with_capacity(hint.max(n));
     flate2::read::MultiGzDecoder::new(&raw[..])
         .read_to_end(&mut out)
