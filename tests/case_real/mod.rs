@@ -41,8 +41,9 @@ pub fn write_pha(path: &Path, instrume: &str, level: i64) {
 /// Scratch directory with three FPMA background spectra, bgdinfo.json, a CALDB and the
 /// auxil directory: (dir, bgdinfo, caldb, auxil); None when the shared data are absent.
 pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
-    let root = testing::root()?;
+    // shared() first: it prints the SKIPPED line when the data are missing
     let case = testing::shared(name, "reference/sky/case_real")?;
+    let root = testing::root()?;
     let dir = testing::scratch(name);
     std::fs::copy(root.join("auxil/diag.rmf"), dir.join("diag.rmf")).unwrap();
     let caldb = dir.join("caldb");
