@@ -24,7 +24,17 @@ fn main() {
     }
     let total = r.total_seconds();
     let mem = peak_rss_mb();
-    println!("{:<22}{:>10.3}   target 10 s: {:.2} of it", "total", total, total / 10.0);
-    println!("{:<22}{:>10.0}   target 500 MB: {:.2} of it", "peak memory MB", mem, mem / 500.0);
+    println!(
+        "{:<22}{:>10.3}   target 10 s: {:.2} of it",
+        "total",
+        total,
+        total / 10.0
+    );
+    println!(
+        "{:<22}{:>10.0}   target 500 MB: {:.2} of it",
+        "peak memory MB",
+        mem,
+        mem / 500.0
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

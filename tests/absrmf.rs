@@ -5,8 +5,8 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::testing;
@@ -137,7 +137,12 @@ fn index(root: &Path, rows: &[(&str, &str, &str, i64)]) {
                 .boundary("DEPTHCUT(NOMINAL)")
         })
         .collect();
-    write_index(&Output::new(p.to_str().unwrap(), true), &entries, |_| Ok(())).unwrap();
+    write_index(
+        &Output::new(p.to_str().unwrap(), true),
+        &entries,
+        |_| Ok(()),
+    )
+    .unwrap();
 }
 
 #[test]

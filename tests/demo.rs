@@ -26,10 +26,26 @@ fn demo_runs_every_task_on_a_fresh_machine() {
     let dir = root.join("d");
     let o = demo(&dir, &["seed=3"]);
     let text = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(o.status.success(), "{text}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     for step in [
-        "simulate", "mkimgs A", "mkinstrmap B", "aspecthist A", "projbgd B", "getspec bgd3B",
-        "getspec srcA", "fit", "spec", "simplify", "image", "bgdspec srcB", "absrmf A", "refspec",
+        "simulate",
+        "mkimgs A",
+        "mkinstrmap B",
+        "aspecthist A",
+        "projbgd B",
+        "getspec bgd3B",
+        "getspec srcA",
+        "fit",
+        "spec",
+        "simplify",
+        "image",
+        "bgdspec srcB",
+        "absrmf A",
+        "refspec",
     ] {
         assert!(
             text.lines().any(|l| l.starts_with(step)),
@@ -55,13 +71,27 @@ fn demo_runs_every_task_on_a_fresh_machine() {
     ] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
-    for f in ["bgdparams_fit.xcm", "bgd_only_srcA.xcm", "srcB_sr_g30_bgd.pha", "img3to20_bgd_intn_A.fits"] {
-        assert!(text.contains(&format!("/{f}")), "report does not name {f}:\n{text}");
+    for f in [
+        "bgdparams_fit.xcm",
+        "bgd_only_srcA.xcm",
+        "srcB_sr_g30_bgd.pha",
+        "img3to20_bgd_intn_A.fits",
+    ] {
+        assert!(
+            text.contains(&format!("/{f}")),
+            "report does not name {f}:\n{text}"
+        );
     }
     // the products load in the engine: the fitted model with 6 spectra, the source-only file
     // with 2, and the source spectrum now names its background
-    assert_eq!(load(&a.join("bgdparams_fit.xcm"), true).unwrap().data.len(), 6);
-    assert_eq!(load(&a.join("bgd_only_srcA.xcm"), true).unwrap().data.len(), 2);
+    assert_eq!(
+        load(&a.join("bgdparams_fit.xcm"), true).unwrap().data.len(),
+        6
+    );
+    assert_eq!(
+        load(&a.join("bgd_only_srcA.xcm"), true).unwrap().data.len(),
+        2
+    );
     let src = Spectrum::read_at(&a.join("srcA_sr_g30.pha"), None).unwrap();
     assert_eq!(src.backfile.as_deref(), Some("srcA_sr_g30_bgd.pha"));
     // the recovery table has the 12 free normalisations
@@ -93,7 +123,13 @@ fn demo_rejects_bad_arguments() {
     ] {
         let o = demo(&root.join("x"), &args);
         assert!(!o.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(what), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(what),
+            "{args:?}"
+        );
     }
-    assert!(!root.join("x").exists(), "nothing may be written for bad arguments");
+    assert!(
+        !root.join("x").exists(),
+        "nothing may be written for bad arguments"
+    );
 }

@@ -110,14 +110,19 @@ fn fit_task_bad_input() {
         5e4,
     );
     empty.respfile = Some("diag.rmf".into());
-    empty.keys.push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
+    empty
+        .keys
+        .push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
     nuskybgd::spectral::write::write_pha(
         &Output::new(dir.join("bgd2A_sr_g30.pha").to_str().unwrap(), true),
         &empty,
     )
     .unwrap();
     let e = run(&info, "b.xcm").unwrap_err().to_string();
-    assert!(e.contains("bgd2A_sr_g30.pha") && e.contains("no counts in 3-150 keV"), "{e}");
+    assert!(
+        e.contains("bgd2A_sr_g30.pha") && e.contains("no counts in 3-150 keV"),
+        "{e}"
+    );
     // unequal lists
     v["regfiles"] = serde_json::json!([far]);
     std::fs::write(&bad, v.to_string()).unwrap();

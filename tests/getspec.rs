@@ -5,8 +5,8 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::sky::mkimgs::mkimgs;
 use nuskybgd::sky::regmask::region_mask;
 use nuskybgd::spectral::grouping::group_min;
@@ -105,9 +105,15 @@ fn standin_caldb(root: &Path, rmf_names: &[&str; 4]) {
     let dir = "data/nustar/fpm/cpf/rmf";
     let rows: Vec<IndexEntry> = (0..4)
         .map(|d| {
-            IndexEntry::new("FPMA", "GRPRMF", &format!("DET{d}"), dir, "nuAgrprmf20100101v001.fits")
-                .ext(d + 1)
-                .boundary("DEPTHCUT(NOMINAL)")
+            IndexEntry::new(
+                "FPMA",
+                "GRPRMF",
+                &format!("DET{d}"),
+                dir,
+                "nuAgrprmf20100101v001.fits",
+            )
+            .ext(d + 1)
+            .boundary("DEPTHCUT(NOMINAL)")
         })
         // a later entry of another depth cut, which must not be chosen
         .chain(std::iter::once(
@@ -667,10 +673,17 @@ fn grprmf_boundary_filter_reads_vector_cal_cbd() {
         std::fs::write(bcf.join(n), "").unwrap();
     }
     let idx = dir.join("data/nustar/fpm/caldb.indx");
-    let cbd: Vec<String> = ["GRADE(0-4)", "DEPTHCUT(NOMINAL)", "", "DEPTHCUT(SHALLOW)", "GRADE(0-4)", ""]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let cbd: Vec<String> = [
+        "GRADE(0-4)",
+        "DEPTHCUT(NOMINAL)",
+        "",
+        "DEPTHCUT(SHALLOW)",
+        "GRADE(0-4)",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     Output::new(idx.to_str().unwrap(), false)
         .write_fits(|f| {
             f.write_image(&Image::zeros(0, 0), 8)?;
@@ -704,14 +717,25 @@ fn grprmf_boundary_filter_reads_vector_cal_cbd() {
     f.goto_hdu(2).unwrap();
     assert_eq!(
         f.read_col_str_joined("CAL_CBD").unwrap(),
-        vec!["GRADE(0-4) DEPTHCUT(NOMINAL)", "DEPTHCUT(SHALLOW) GRADE(0-4)"]
+        vec![
+            "GRADE(0-4) DEPTHCUT(NOMINAL)",
+            "DEPTHCUT(SHALLOW) GRADE(0-4)"
+        ]
     );
     let c = Caldb { root: dir.clone() };
     let date = "2016-02-12T19:06:40";
-    let nominal = c.lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(NOMINAL)").unwrap();
+    let nominal = c
+        .lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(NOMINAL)")
+        .unwrap();
     assert!(nominal.path.ends_with("nominal.fits") && nominal.ext == 3);
     // without the filter the later (shallow) entry wins, as before
-    assert!(c.lookup("GRPRMF", "FPMB", Some("DET2"), date).unwrap().path.ends_with("shallow.fits"));
-    let e = c.lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(DEEP)").unwrap_err();
+    assert!(c
+        .lookup("GRPRMF", "FPMB", Some("DET2"), date)
+        .unwrap()
+        .path
+        .ends_with("shallow.fits"));
+    let e = c
+        .lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(DEEP)")
+        .unwrap_err();
     assert!(e.to_string().contains("CAL_CBD DEPTHCUT(DEEP)"), "{e}");
 }

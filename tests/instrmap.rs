@@ -76,12 +76,19 @@ fn write_index(root: &Path, instrume: &str, rows: &[IndexRow]) {
     let entries: Vec<IndexEntry> = rows
         .iter()
         .map(|r| {
-            let mut e = IndexEntry::new(instrume, r.0, r.1, r.2, r.3).ext(r.4).from_date(r.5);
+            let mut e = IndexEntry::new(instrume, r.0, r.1, r.2, r.3)
+                .ext(r.4)
+                .from_date(r.5);
             e.qual = r.6;
             e
         })
         .collect();
-    caldb_index::write_index(&Output::new(p.to_str().unwrap(), true), &entries, |_| Ok(())).unwrap();
+    caldb_index::write_index(
+        &Output::new(p.to_str().unwrap(), true),
+        &entries,
+        |_| Ok(()),
+    )
+    .unwrap();
 }
 
 /// BADPIX file in the event-file layout: rows (det, rawx, rawy, t0, t1, flag value).

@@ -291,7 +291,10 @@ fn intn_reference_norm_matches_the_idl_whole_detector_norms() {
     };
     let presets = Presets::read(&p).unwrap();
     let root = p.parent().unwrap();
-    for (m, file) in [(Module::A, "idl_ratiosA.dat"), (Module::B, "idl_ratiosB.dat")] {
+    for (m, file) in [
+        (Module::A, "idl_ratiosA.dat"),
+        (Module::B, "idl_ratiosB.dat"),
+    ] {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         let last: Vec<f64> = text
             .lines()
@@ -307,7 +310,11 @@ fn intn_reference_norm_matches_the_idl_whole_detector_norms() {
             let mut area = [0.0; 4];
             area[d] = total[d];
             let v = intn_reference_norm(&area, &total, &f, false);
-            assert!((v / idl[d] - 1.0).abs() < 1e-5, "{m:?} DET{d}: {v} vs IDL {}", idl[d]);
+            assert!(
+                (v / idl[d] - 1.0).abs() < 1e-5,
+                "{m:?} DET{d}: {v} vs IDL {}",
+                idl[d]
+            );
             area[d] = total[d] / 2.0;
             let h = intn_reference_norm(&area, &total, &f, false);
             assert!((h / v - 0.5).abs() < 1e-12);
@@ -315,6 +322,10 @@ fn intn_reference_norm_matches_the_idl_whole_detector_norms() {
         let all = intn_reference_norm(&total, &total, &f, false);
         assert!((all / idl.iter().sum::<f64>() - 1.0).abs() < 1e-5);
         let port = intn_reference_norm(&total, &total, &f, true);
-        assert!((port / all - 1.78).abs() < 0.05, "port/idl = {}", port / all);
+        assert!(
+            (port / all - 1.78).abs() < 0.05,
+            "port/idl = {}",
+            port / all
+        );
     }
 }

@@ -41,7 +41,8 @@ fn pha_round_trip() {
     pha.quality = Some(vec![0; 4096]);
     pha.respfile = Some("x.rmf".into());
     pha.backscal = 0.0123;
-    pha.keys.push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
+    pha.keys
+        .push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
     write_pha(&Output::new(p.to_str().unwrap(), false), &pha).unwrap();
     let s = Spectrum::read_at(&p, None).unwrap();
     assert_eq!(s.len(), 4096);
@@ -67,7 +68,13 @@ fn rmf_round_trip_small() {
     let dir = testing::scratch("rmf_round_trip_small");
     let p = dir.join("x.rmf");
     let r = small_rmf();
-    write_rmf(&Output::new(p.to_str().unwrap(), false), &r, "FPMA", &["test".into()]).unwrap();
+    write_rmf(
+        &Output::new(p.to_str().unwrap(), false),
+        &r,
+        "FPMA",
+        &["test".into()],
+    )
+    .unwrap();
     let b = Rmf::read(&p).unwrap();
     assert_eq!(b.rows, r.rows);
     assert_eq!(b.nchan, 10);
@@ -80,7 +87,8 @@ fn rmf_round_trip_small() {
 
 #[test]
 fn rmf_round_trip_real() {
-    let Some(src) = testing::shared("rmf_round_trip_real", "caldb/nuAdet3_20100101v002.rmf.gz") else {
+    let Some(src) = testing::shared("rmf_round_trip_real", "caldb/nuAdet3_20100101v002.rmf.gz")
+    else {
         return;
     };
     let dir = testing::scratch("rmf_round_trip_real");

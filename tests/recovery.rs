@@ -41,7 +41,10 @@ fn twenty_simulations_cover_the_truth_as_their_errors_promise() {
     let _ = std::fs::remove_dir_all(&dir);
     let all: Vec<Recovered> = runs.iter().flatten().cloned().collect();
     assert_eq!(all.len(), 20 * 12, "12 free normalisations per observation");
-    let mut report = format!("{:<14}{:>6}{:>10}{:>10}{:>12}\n", "component", "n", "in 1σ", "in 2σ", "mean pull");
+    let mut report = format!(
+        "{:<14}{:>6}{:>10}{:>10}{:>12}\n",
+        "component", "n", "in 1σ", "in 2σ", "mean pull"
+    );
     let mut names: Vec<&str> = all.iter().map(component).collect();
     names.dedup();
     names.sort();
@@ -67,8 +70,15 @@ fn twenty_simulations_cover_the_truth_as_their_errors_promise() {
     assert!((0.90..=0.99).contains(&two), "2σ coverage {two}\n{report}");
     // no component may be biased: its mean pull within 3 standard errors of 0
     for name in names {
-        let p: Vec<f64> = all.iter().filter(|r| component(r) == name).map(|r| r.pull()).collect();
+        let p: Vec<f64> = all
+            .iter()
+            .filter(|r| component(r) == name)
+            .map(|r| r.pull())
+            .collect();
         let mean = p.iter().sum::<f64>() / p.len() as f64;
-        assert!(mean.abs() < 3.0 / (p.len() as f64).sqrt() * 1.5, "{name}: mean pull {mean}\n{report}");
+        assert!(
+            mean.abs() < 3.0 / (p.len() as f64).sqrt() * 1.5,
+            "{name}: mean pull {mean}\n{report}"
+        );
     }
 }

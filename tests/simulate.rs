@@ -743,8 +743,15 @@ fn observation_bad_pixels_reach_the_instrument_map() {
         let r = mkinstrmap(&InstrmapRequest {
             evt: f.events.clone(),
             usrbpix: Vec::new(),
-            out: Output::new(dir.join(format!("map{}.fits", m.letter())).to_str().unwrap(), false),
-            caldb: Some(Caldb { root: s.caldb.clone() }),
+            out: Output::new(
+                dir.join(format!("map{}.fits", m.letter()))
+                    .to_str()
+                    .unwrap(),
+                false,
+            ),
+            caldb: Some(Caldb {
+                root: s.caldb.clone(),
+            }),
             auxil: Some(s.auxil.clone()),
         })
         .unwrap();

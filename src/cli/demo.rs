@@ -48,7 +48,12 @@ pub fn peak_rss_mb() -> f64 {
 }
 
 fn run(a: &Args) -> Result<()> {
-    let outdir = PathBuf::from(a.positional.first().map(String::as_str).unwrap_or("nuskybgd_demo"));
+    let outdir = PathBuf::from(
+        a.positional
+            .first()
+            .map(String::as_str)
+            .unwrap_or("nuskybgd_demo"),
+    );
     let seed = match a.number("seed")? {
         Some(v) if v >= 0.0 && v.fract() == 0.0 => v as u64,
         Some(v) => return Err(Error::msg(format!("seed={v}: use a whole number >= 0"))),
@@ -56,7 +61,9 @@ fn run(a: &Args) -> Result<()> {
     };
     let exposure = a.number("exposure")?.unwrap_or(50000.0);
     if !(exposure > 0.0) {
-        return Err(Error::msg(format!("exposure={exposure}: must be positive (s)")));
+        return Err(Error::msg(format!(
+            "exposure={exposure}: must be positive (s)"
+        )));
     }
     let statistic = match a.get("statistic").unwrap_or("cstat") {
         s @ ("chi" | "cstat") => s.to_string(),

@@ -6,11 +6,11 @@
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
 //! region-averaged responses, so identical detectors keep the recovery of a simulation exact.
 
-use crate::obs::caldb_index::{write_index, IndexEntry};
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
+use crate::obs::caldb_index::{write_index, IndexEntry};
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
 use crate::spectral::response::Rmf;
@@ -385,7 +385,6 @@ pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-
 /// Bad raw pixels of the synthetic CALDB list: (detector, RAWX, RAWY).
 pub const BAD_PIXELS: [(u8, i64, i64); 8] = [
     (0, 5, 7),
@@ -566,14 +565,28 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
             label(f)
         })?;
         written.push(p);
-        rows.push(IndexEntry::new(&ins, "INSTRMAP", "-", &rel("instrmap"), &file).ext(1).boundary("NONE"));
+        rows.push(
+            IndexEntry::new(&ins, "INSTRMAP", "-", &rel("instrmap"), &file)
+                .ext(1)
+                .boundary("NONE"),
+        );
 
         let file = format!("nu{l}badpix20100101v900.fits");
         let p = bcf.join("badpix").join(&file);
         write_badpix(&p, m)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexEntry::new(&ins.clone(), "BADPIX", &format!("DET{d}"), &rel("badpix"), &file.clone()).ext(d + 1 as i64).boundary("NONE"));
+            rows.push(
+                IndexEntry::new(
+                    &ins.clone(),
+                    "BADPIX",
+                    &format!("DET{d}"),
+                    &rel("badpix"),
+                    &file.clone(),
+                )
+                .ext(d + 1 as i64)
+                .boundary("NONE"),
+            );
         }
 
         let file = format!("nu{l}detabs20100101v900.fits");
@@ -581,7 +594,17 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         write_detabs(&p, m)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexEntry::new(&ins.clone(), "DETABS", &format!("DET{d}"), &rel("detabs"), &file.clone()).ext(d + 1 as i64).boundary("NONE"));
+            rows.push(
+                IndexEntry::new(
+                    &ins.clone(),
+                    "DETABS",
+                    &format!("DET{d}"),
+                    &rel("detabs"),
+                    &file.clone(),
+                )
+                .ext(d + 1 as i64)
+                .boundary("NONE"),
+            );
         }
 
         let names: [String; 4] = std::array::from_fn(|d| format!("nu{l}det{d}_20100101v900.rmf"));
@@ -608,7 +631,17 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         write_grprmf(&p, m, &names)?;
         written.push(p);
         for d in 0..4 {
-            rows.push(IndexEntry::new(&ins.clone(), "GRPRMF", &format!("DET{d}"), &rel("rmf"), &file.clone()).ext(d + 1 as i64).boundary("DEPTHCUT(NOMINAL)"));
+            rows.push(
+                IndexEntry::new(
+                    &ins.clone(),
+                    "GRPRMF",
+                    &format!("DET{d}"),
+                    &rel("rmf"),
+                    &file.clone(),
+                )
+                .ext(d + 1 as i64)
+                .boundary("DEPTHCUT(NOMINAL)"),
+            );
         }
     }
     let p = root.join("data/nustar/fpm/caldb.indx");
@@ -616,4 +649,3 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
     written.push(p);
     Ok(written)
 }
-

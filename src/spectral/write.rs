@@ -123,7 +123,13 @@ pub fn write_pha(out: &Output, pha: &PhaOut) -> Result<()> {
         }
         f.write_col_i64(1, &(0..n as i64).collect::<Vec<_>>())?;
         if pha.integer_counts {
-            f.write_col_i64(2, &pha.counts.iter().map(|c| c.round() as i64).collect::<Vec<_>>())?;
+            f.write_col_i64(
+                2,
+                &pha.counts
+                    .iter()
+                    .map(|c| c.round() as i64)
+                    .collect::<Vec<_>>(),
+            )?;
         } else {
             f.write_col_f64(2, &pha.counts)?;
         }
@@ -186,7 +192,10 @@ pub fn write_rmf(out: &Output, rmf: &Rmf, instrume: &str, history: &[String]) ->
         f.set_key_f64("LO_THRES", 0.0, "lower threshold of stored values")?;
         f.write_col_f64(1, &rmf.energy_lo)?;
         f.write_col_f64(2, &rmf.energy_hi)?;
-        f.write_col_i64(3, &rmf.rows.iter().map(|r| r.len() as i64).collect::<Vec<_>>())?;
+        f.write_col_i64(
+            3,
+            &rmf.rows.iter().map(|r| r.len() as i64).collect::<Vec<_>>(),
+        )?;
         for (r, runs) in rmf.rows.iter().enumerate() {
             if runs.is_empty() {
                 continue;

@@ -133,9 +133,17 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     };
     let calibration = format!(
         "{} auxil {}, {} CALDB {}",
-        if sim.auxil_synthetic { "synthetic" } else { "real" },
+        if sim.auxil_synthetic {
+            "synthetic"
+        } else {
+            "real"
+        },
         sim.auxil.display(),
-        if sim.caldb_synthetic { "synthetic" } else { "real" },
+        if sim.caldb_synthetic {
+            "synthetic"
+        } else {
+            "real"
+        },
         sim.caldb.display()
     );
     let auxil = sim.auxil.clone();
@@ -150,7 +158,13 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         let l = m.letter();
         let o = sim.module(m);
         let im = t.run(&format!("mkimgs {l}"), || {
-            let r = mkimgs(&o.events, &s(&dir.join(format!("im{l}3to20keV"))), 3.0, 20.0, clobber)?;
+            let r = mkimgs(
+                &o.events,
+                &s(&dir.join(format!("im{l}3to20keV"))),
+                3.0,
+                20.0,
+                clobber,
+            )?;
             let d = format!("{} events in 3-20 keV", r.sky_counts);
             Ok((r.sky_path, d))
         })?;
@@ -214,7 +228,13 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     let info_path = dir.join("bgdinfo.json");
     let det_files = |l: &str| -> Vec<String> {
         (0..4)
-            .map(|d| s(&det_image_path(&dir.join(format!("bgdap{l}.fits")), d, if l == "A" { Module::A } else { Module::B })))
+            .map(|d| {
+                s(&det_image_path(
+                    &dir.join(format!("bgdap{l}.fits")),
+                    d,
+                    if l == "A" { Module::A } else { Module::B },
+                ))
+            })
             .collect()
     };
     let info = serde_json::json!({
@@ -225,7 +245,8 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         "bgddetfiles": {"A": det_files("A"), "B": det_files("B")},
         "intbgd_fix_line_ratios": true,
     });
-    out("bgdinfo.json").write_text(&(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"))?;
+    out("bgdinfo.json")
+        .write_text(&(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"))?;
 
     // 4. the fit
     let fitted: FitSummary = t.run("fit", || {
@@ -269,11 +290,23 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         .unwrap_or((f64::NAN, 0));
     let mut products = vec![
         ("background model".to_string(), dir.join("bgdparams.xcm")),
-        ("fitted background model".to_string(), dir.join("bgdparams_fit.xcm")),
+        (
+            "fitted background model".to_string(),
+            dir.join("bgdparams_fit.xcm"),
+        ),
         ("fit results".to_string(), dir.join("bgdparams_fit.txt")),
     ];
     if !req.fit_only {
-        later_steps(&mut t, &dir, &info_path, &src, &caldb, &auxil, clobber, &mut products)?;
+        later_steps(
+            &mut t,
+            &dir,
+            &info_path,
+            &src,
+            &caldb,
+            &auxil,
+            clobber,
+            &mut products,
+        )?;
     }
     Ok(DemoReport {
         steps: t.steps,
@@ -384,10 +417,19 @@ fn later_steps(
         let d = format!("{} images", w.len());
         Ok((w, d))
     })?;
-    for (p, _) in imgs.iter().filter(|(p, _)| s(p).ends_with("_A.fits") || s(p).ends_with("_B.fits")) {
+    for (p, _) in imgs
+        .iter()
+        .filter(|(p, _)| s(p).ends_with("_A.fits") || s(p).ends_with("_B.fits"))
+    {
         products.push(("background image 3-20 keV".into(), p.clone()));
     }
-    for SourceFiles { region: reg, pha, rmf, .. } in src {
+    for SourceFiles {
+        region: reg,
+        pha,
+        rmf,
+        ..
+    } in src
+    {
         let name = format!("bgdspec {}", file_stem(reg));
         let r = t.run(&name, || {
             let r = crate::workflow::bgdspec::bgdspec(&crate::workflow::bgdspec::BgdspecRequest {
@@ -435,7 +477,10 @@ fn later_steps(
             auxil: auxil.to_path_buf(),
             clobber,
         })?;
-        Ok(((), format!("{} pairs of reference spectra", r.written.len())))
+        Ok((
+            (),
+            format!("{} pairs of reference spectra", r.written.len()),
+        ))
     })?;
     products.push(("reference spectra".into(), rdir));
     let _ = out;

@@ -28,7 +28,12 @@ pub const INTN_IFACTOR_SCALE: f64 = 25.0;
 /// original's nuskybgd_spec predicts for a region. `port_scale` gives nuskybgd-py's
 /// `Σ_d I_d·area_d / 599.75` instead (about 1.8× larger for a NuSTAR detector of ~26,700
 /// sub-pixels: it treats a detector as 25 arcmin² instead of ~45).
-pub fn intn_reference_norm(area: &[f64; 4], det_total: &[f64; 4], ifactors: &[f64; 4], port_scale: bool) -> f64 {
+pub fn intn_reference_norm(
+    area: &[f64; 4],
+    det_total: &[f64; 4],
+    ifactors: &[f64; 4],
+    port_scale: bool,
+) -> f64 {
     if port_scale {
         return weighted(area, ifactors) / INTN_PIXELS;
     }

@@ -5,8 +5,8 @@
 
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,12 @@ pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
         "data/nustar/fpm/bcf/detabs",
         "nuAdetabs20100101v002.fits.gz",
     );
-    write_index(&Output::new(idx.to_str().unwrap(), false), &[detabs], |_| Ok(())).unwrap();
+    write_index(
+        &Output::new(idx.to_str().unwrap(), false),
+        &[detabs],
+        |_| Ok(()),
+    )
+    .unwrap();
     let e = case.join("expected");
     let mut bg = Vec::new();
     for k in 1..=3 {

@@ -174,7 +174,14 @@ impl Fits {
         let (mut typecode, mut repeat, mut width): (c_int, c_long, c_long) = (0, 0, 0);
         let mut status = 0;
         unsafe {
-            sys::ffgtcl(self.ptr, col as c_int, &mut typecode, &mut repeat, &mut width, &mut status)
+            sys::ffgtcl(
+                self.ptr,
+                col as c_int,
+                &mut typecode,
+                &mut repeat,
+                &mut width,
+                &mut status,
+            )
         };
         self.check("cannot read column type", status)?;
         if width <= 0 || width >= repeat {
@@ -182,7 +189,9 @@ impl Fits {
         }
         let per_row = (repeat / width) as usize;
         let total = n * per_row;
-        let mut bufs: Vec<Vec<c_char>> = (0..total).map(|_| vec![0 as c_char; width as usize + 2]).collect();
+        let mut bufs: Vec<Vec<c_char>> = (0..total)
+            .map(|_| vec![0 as c_char; width as usize + 2])
+            .collect();
         let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
         if total > 0 {
             let mut nul = [0 as c_char; 1];
@@ -204,11 +213,22 @@ impl Fits {
         }
         let strs: Vec<String> = bufs
             .iter()
-            .map(|b| unsafe { CStr::from_ptr(b.as_ptr()) }.to_string_lossy().trim().to_string())
+            .map(|b| {
+                unsafe { CStr::from_ptr(b.as_ptr()) }
+                    .to_string_lossy()
+                    .trim()
+                    .to_string()
+            })
             .collect();
         Ok(strs
             .chunks(per_row.max(1))
-            .map(|c| c.iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" "))
+            .map(|c| {
+                c.iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect())
     }
 
