@@ -82,3 +82,43 @@ fn twenty_simulations_cover_the_truth_as_their_errors_promise() {
         );
     }
 }
+
+/// The truth must be as likely as the best fit allows: with the free normalisations set to
+/// their true values the statistic rises by about χ²(number free), never below the minimum
+/// (events, geometry and responses of the simulation are those the fit model assumes).
+#[test]
+fn the_truth_is_as_likely_as_the_fit_allows() {
+    let dir = testing::scratch("recovery_likelihood");
+    let r = demo(&DemoRequest {
+        outdir: dir.clone(),
+        seed: 21,
+        exposure: 5e4,
+        statistic: "cstat".into(),
+        clobber: false,
+        fit_only: true,
+        env_calibration: false,
+    })
+    .unwrap();
+    let mut sess =
+        nuskybgd::spectral::run::load(&dir.join("analysis/bgdparams_fit.xcm"), true).unwrap();
+    let c_fit = sess.statistic_value().unwrap();
+    let nfree = sess.free().len();
+    assert_eq!(
+        nfree,
+        r.recovery.len(),
+        "every free parameter is a compared norm"
+    );
+    for row in &r.recovery {
+        sess.params[row.addr.0][row.addr.1].value = row.truth;
+    }
+    sess.resolve().unwrap();
+    let delta = sess.statistic_value().unwrap() - c_fit;
+    let spread = (2.0 * nfree as f64).sqrt();
+    eprintln!("cstat at the truth - at the best fit: {delta:.2} for {nfree} free (expected {nfree} ± {spread:.0})");
+    assert!(delta > -0.5, "the fit missed the minimum by {delta}");
+    assert!(
+        delta < nfree as f64 + 6.0 * spread,
+        "the truth is too unlikely: {delta}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -32,6 +32,8 @@ pub struct Recovered {
     pub fitted: f64,
     /// 1σ from the covariance matrix.
     pub sigma: f64,
+    /// The parameter in the session (source index, 0-based parameter index).
+    pub addr: crate::spectral::params::Addr,
 }
 
 impl Recovered {
@@ -85,6 +87,7 @@ pub fn recovered(
             truth: t,
             fitted: sess.params[s][gi].value,
             sigma: fit.covariance[i][i].max(0.0).sqrt(),
+            addr: (s, gi),
         });
     }
     out
