@@ -252,17 +252,7 @@ fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
         return;
     };
     let model = dir.join("model.xcm");
-    fit_task(&FitRequest {
-        bgdinfo: info.clone(),
-        savefile: Output::new(model.to_str().unwrap(), false),
-        fit: false,
-        statistic: "chi".into(),
-        solar_off: true,
-        intn_port_scale: false,
-        caldb: caldb.clone(),
-        auxil: auxil.clone(),
-    })
-    .unwrap();
+    case_real::preset_model(&info, &caldb, &auxil, &model);
     let case = testing::shared("spec_task_regions", "reference/sky/case_real").unwrap();
     let src_pha = dir.join("src_sr_g30.pha");
     write_pha(&src_pha, "FPMA", 30);

@@ -86,3 +86,19 @@ pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
     std::fs::write(&path, serde_json::to_string_pretty(&info).unwrap()).unwrap();
     Some((dir, path, Caldb { root: caldb }, root.join("auxil")))
 }
+
+/// The background model with its preset values (`fit fit=no`, chi, solar off) written to
+/// `out`: what spec, image and bgdspec start from in these tests.
+pub fn preset_model(info: &Path, caldb: &Caldb, auxil: &Path, out: &Path) {
+    nuskybgd::workflow::fit_task::fit_task(&nuskybgd::workflow::fit_task::FitRequest {
+        bgdinfo: info.to_path_buf(),
+        savefile: Output::new(out.to_str().unwrap(), false),
+        fit: false,
+        statistic: "chi".into(),
+        solar_off: true,
+        intn_port_scale: false,
+        caldb: caldb.clone(),
+        auxil: auxil.to_path_buf(),
+    })
+    .unwrap();
+}
