@@ -3,7 +3,6 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::obs::caldb::caldb_from_env;
 use crate::workflow::absrmf::{absrmf, AbsrmfRequest};
 use crate::workflow::detrmf::{DetabsSource, RmfSource};
 use std::path::PathBuf;
@@ -33,23 +32,11 @@ pub fn task() -> Task {
     }
 }
 
-fn caldb_or<T>(
-    v: Option<&str>,
-    caldb: fn(crate::obs::caldb::Caldb) -> T,
-    file: fn(PathBuf) -> T,
-) -> Result<T> {
-    Ok(match v {
-        None => caldb(caldb_from_env()?),
-        Some(s) if s.eq_ignore_ascii_case("caldb") => caldb(caldb_from_env()?),
-        Some(s) => file(PathBuf::from(s)),
-    })
-}
-
 fn run(a: &Args) -> Result<()> {
     let evt = PathBuf::from(a.pos(0, "EVTFILE")?);
     let outprefix = a.pos(1, "OUTPREFIX")?.to_string();
-    let rmf = caldb_or(a.get("rmffile"), RmfSource::Caldb, RmfSource::File)?;
-    let detabs = caldb_or(a.get("detabsfile"), DetabsSource::Caldb, DetabsSource::File)?;
+    let rmf = Args::caldb_or(a.get("rmffile"), RmfSource::Caldb, RmfSource::File)?;
+    let detabs = Args::caldb_or(a.get("detabsfile"), DetabsSource::Caldb, DetabsSource::File)?;
     let clobber = a.flag("clobber", false)?;
     a.finish(2)?;
     let s = absrmf(&AbsrmfRequest {

@@ -98,6 +98,22 @@ impl Args {
         }
     }
 
+    /// A calibration-file argument (`rmffile=`, `detabsfile=`): absent or `CALDB` means the
+    /// `$CALDB` lookup, anything else names a file.
+    pub fn caldb_or<T>(
+        v: Option<&str>,
+        caldb: fn(crate::obs::caldb::Caldb) -> T,
+        file: fn(std::path::PathBuf) -> T,
+    ) -> Result<T> {
+        Ok(match v {
+            None => caldb(crate::obs::caldb::caldb_from_env()?),
+            Some(s) if s.eq_ignore_ascii_case("caldb") => {
+                caldb(crate::obs::caldb::caldb_from_env()?)
+            }
+            Some(s) => file(std::path::PathBuf::from(s)),
+        })
+    }
+
     /// Positional argument `i` (0-based) named `what` in the error when missing.
     pub fn pos(&self, i: usize, what: &str) -> Result<&str> {
         self.positional

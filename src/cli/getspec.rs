@@ -3,7 +3,6 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::obs::caldb::caldb_from_env;
 use crate::workflow::detrmf::RmfSource;
 use crate::workflow::getspec::{getspec, GetspecRequest, Grouping};
 use std::path::PathBuf;
@@ -47,11 +46,7 @@ fn run(a: &Args) -> Result<()> {
     let outdir = PathBuf::from(a.get("outdir").unwrap_or("."));
     let outprefix = a.get("outprefix").map(String::from);
     let group = Grouping::parse(a.get("group").unwrap_or("30"))?;
-    let rmf = match a.get("rmffile") {
-        None => RmfSource::Caldb(caldb_from_env()?),
-        Some(v) if v.eq_ignore_ascii_case("caldb") => RmfSource::Caldb(caldb_from_env()?),
-        Some(v) => RmfSource::File(PathBuf::from(v)),
-    };
+    let rmf = Args::caldb_or(a.get("rmffile"), RmfSource::Caldb, RmfSource::File)?;
     let clobber = a.flag("clobber", false)?;
     a.finish(1)?;
     let s = getspec(&GetspecRequest {
