@@ -191,7 +191,6 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             let d = format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny);
             Ok((p.path, d))
         })?;
-        let ap = dir.join(format!("bgdap{l}.fits"));
         t.run(&format!("projbgd {l}"), || {
             let r = projbgd(&ProjbgdRequest {
                 refimg: refimg.clone(),
@@ -205,7 +204,6 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             let d = format!("aperture sum {:.1}", r.aperture_sum);
             Ok(((), d))
         })?;
-        let _ = ap;
         for reg in &o.bgd_regions {
             let (pha, _) = t.run(&format!("getspec {}", file_stem(reg)), || {
                 getspec_one(&o.events, reg, &dir, &caldb, clobber)
@@ -379,7 +377,6 @@ fn later_steps(
     clobber: bool,
     products: &mut Vec<(String, PathBuf)>,
 ) -> Result<()> {
-    let out = |name: &str| Output::new(&s(&dir.join(name)), clobber);
     let fitted = dir.join("bgdparams_fit.xcm");
     let bg = crate::workflow::config::BgdInfo::read(info)?;
     let spec_xcm = dir.join(crate::workflow::spec::default_name(&src[0].region));
@@ -483,6 +480,5 @@ fn later_steps(
         ))
     })?;
     products.push(("reference spectra".into(), rdir));
-    let _ = out;
     Ok(())
 }
