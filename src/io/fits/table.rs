@@ -133,9 +133,21 @@ impl Fits {
         let col = self.col(name)?;
         let n = self.nrows()?;
         let width = self.col_repeat(col)?.max(1) + 1;
-        let mut bufs: Vec<Vec<c_char>> = (0..n).map(|_| vec![0 as c_char; width + 1]).collect();
+        self.read_strings(col, name, n, width)
+    }
+
+    /// `count` strings of at most `width` characters from column `col`, from row 1 on (a
+    /// row of a `rAw` column holds r/w of them), each trimmed.
+    fn read_strings(
+        &mut self,
+        col: usize,
+        name: &str,
+        count: usize,
+        width: usize,
+    ) -> Result<Vec<String>> {
+        let mut bufs: Vec<Vec<c_char>> = (0..count).map(|_| vec![0 as c_char; width + 1]).collect();
         let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-        if n > 0 {
+        if count > 0 {
             let mut nul = [0 as c_char; 1];
             let mut anynul = 0;
             let mut status = 0;
@@ -145,7 +157,7 @@ impl Fits {
                     col as c_int,
                     1,
                     1,
-                    n as i64,
+                    count as i64,
                     nul.as_mut_ptr(),
                     ptrs.as_mut_ptr(),
                     &mut anynul,
@@ -188,38 +200,7 @@ impl Fits {
             return self.read_col_str(name);
         }
         let per_row = (repeat / width) as usize;
-        let total = n * per_row;
-        let mut bufs: Vec<Vec<c_char>> = (0..total)
-            .map(|_| vec![0 as c_char; width as usize + 2])
-            .collect();
-        let mut ptrs: Vec<*mut c_char> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-        if total > 0 {
-            let mut nul = [0 as c_char; 1];
-            let mut anynul = 0;
-            unsafe {
-                sys::ffgcvs(
-                    self.ptr,
-                    col as c_int,
-                    1,
-                    1,
-                    total as i64,
-                    nul.as_mut_ptr(),
-                    ptrs.as_mut_ptr(),
-                    &mut anynul,
-                    &mut status,
-                )
-            };
-            self.check(&format!("cannot read column {name}"), status)?;
-        }
-        let strs: Vec<String> = bufs
-            .iter()
-            .map(|b| {
-                unsafe { CStr::from_ptr(b.as_ptr()) }
-                    .to_string_lossy()
-                    .trim()
-                    .to_string()
-            })
-            .collect();
+        let strs = self.read_strings(col, name, n * per_row, width as usize + 1)?;
         Ok(strs
             .chunks(per_row.max(1))
             .map(|c| {
