@@ -12,7 +12,7 @@ fn main() {
         outdir: dir.clone(),
         seed: 1,
         exposure: 5e4,
-        statistic: "cstat".into(),
+        statistic: nuskybgd::spectral::stat::Statistic::Cstat,
         clobber: false,
         fit_only: false,
         env_calibration: false,

@@ -2,6 +2,7 @@
 //! `--key=value` or a bare `--flag` (meaning `flag=yes`). Everything else is positional.
 
 use crate::error::{Error, Result};
+use crate::spectral::stat::Statistic;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,6 +84,15 @@ impl Args {
             Some(v) => {
                 parse_bool(v).ok_or_else(|| Error::msg(format!("{key}={v}: expected yes or no")))
             }
+        }
+    }
+
+    /// The `statistic=` argument (chi or cstat), `default` when absent.
+    pub fn statistic(&self, default: Statistic) -> Result<Statistic> {
+        match self.get("statistic") {
+            None => Ok(default),
+            Some(s) => Statistic::parse(s)
+                .ok_or_else(|| Error::msg(format!("statistic={s}: use chi or cstat"))),
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
+use crate::spectral::stat::Statistic;
 use crate::workflow::demo::{demo, DemoReport, DemoRequest};
 use crate::workflow::recovery::table;
 use std::path::PathBuf;
@@ -65,10 +66,7 @@ fn run(a: &Args) -> Result<()> {
             "exposure={exposure}: must be positive (s)"
         )));
     }
-    let statistic = match a.get("statistic").unwrap_or("cstat") {
-        s @ ("chi" | "cstat") => s.to_string(),
-        s => return Err(Error::msg(format!("statistic={s}: use chi or cstat"))),
-    };
+    let statistic = a.statistic(Statistic::Cstat)?;
     let clobber = a.flag("clobber", false)?;
     a.finish(1)?;
     let r = demo(&DemoRequest {
@@ -80,7 +78,7 @@ fn run(a: &Args) -> Result<()> {
         fit_only: false,
         env_calibration: true,
     })?;
-    print_report(&r, &outdir, &statistic);
+    print_report(&r, &outdir, statistic.name());
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::output::Output;
 use crate::obs::auxil::auxil_dir;
 use crate::obs::caldb::caldb_from_env;
+use crate::spectral::stat::Statistic;
 use crate::workflow::fit_task::{fit_task, FitRequest};
 use std::path::PathBuf;
 
@@ -58,10 +59,7 @@ fn run(a: &Args) -> Result<()> {
     }
     let clobber = a.flag("clobber", false)?;
     let do_fit = a.flag("fit", true)?;
-    let statistic = match a.get("statistic").unwrap_or("chi") {
-        s @ ("chi" | "cstat") => s.to_string(),
-        s => return Err(Error::msg(format!("statistic={s}: use chi or cstat"))),
-    };
+    let statistic = a.statistic(Statistic::Chi)?;
     let solar_off = !a.flag("solar", true)?;
     let intn_port_scale = match a.get("intnscale").unwrap_or("idl") {
         "idl" => false,

@@ -2,9 +2,10 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::io::output::Output;
 use crate::spectral::run::{table, xcm_fit};
+use crate::spectral::stat::Statistic;
 use std::path::Path;
 
 const USAGE: &str = "\
@@ -35,20 +36,13 @@ fn run(a: &Args) -> Result<()> {
     let input = a.pos(0, "IN.xcm")?.to_string();
     let clobber = a.flag("clobber", false)?;
     let out = a.get("out").map(|o| Output::new(o, clobber));
-    let stat = match a.get("statistic") {
-        None => None,
-        Some(s @ ("chi" | "cstat")) => Some(s.to_string()),
-        Some(s) => return Err(Error::msg(format!("statistic={s}: use chi or cstat"))),
-    };
+    let stat = a
+        .get("statistic")
+        .map(|_| a.statistic(Statistic::Chi))
+        .transpose()?;
     let with_errors = a.flag("errors", false)?;
     a.finish(1)?;
-    let r = xcm_fit(
-        Path::new(&input),
-        out.as_ref(),
-        stat.as_deref(),
-        with_errors,
-        false,
-    )?;
+    let r = xcm_fit(Path::new(&input), out.as_ref(), stat, with_errors, false)?;
     print!(
         "{}",
         table(&r.session, r.errors.as_deref().map(|e| (&r.fit, e)))

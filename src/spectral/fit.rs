@@ -72,8 +72,8 @@ fn curvature(
     sess: &mut Session,
     free: &[Addr],
     theta: &[f64],
-    d: &[f64],
-    v: &[f64],
+    _d: &[f64],
+    _v: &[f64],
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>, Vec<f64>)> {
     let m0 = sess.model_counts()?;
     let n = free.len();
@@ -128,26 +128,16 @@ fn curvature(
         );
         set(sess, free, theta)?;
     }
-    let cstat = sess.statistic.starts_with("cstat") || sess.statistic.starts_with("cash");
-    // per bin: d(stat)/dM and the curvature weight
-    let (dsdm, w): (Vec<f64>, Vec<f64>) = (0..d.len())
-        .map(|b| {
-            if cstat {
-                let m = m0[b].max(1e-5);
-                (2.0 * (1.0 - d[b] / m), 2.0 / m)
-            } else {
-                let var = if v[b] > 0.0 { v[b] } else { 1.0 };
-                (-2.0 * (d[b] - m0[b]) / var, 2.0 / var)
-            }
-        })
-        .unzip();
+    let terms = sess.stat_terms(&m0);
+    let (dsdm, w) = (terms.grad, terms.curv);
+    let nb = m0.len();
     let g: Vec<f64> = (0..n)
-        .map(|k| (0..d.len()).map(|b| dsdm[b] * jac[k][b]).sum())
+        .map(|k| (0..nb).map(|b| dsdm[b] * jac[k][b]).sum())
         .collect();
     let h: Vec<Vec<f64>> = (0..n)
         .map(|i| {
             (0..n)
-                .map(|j| (0..d.len()).map(|b| w[b] * jac[i][b] * jac[j][b]).sum())
+                .map(|j| (0..nb).map(|b| w[b] * jac[i][b] * jac[j][b]).sum())
                 .collect()
         })
         .collect();

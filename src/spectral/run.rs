@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::io::output::Output;
 use crate::spectral::fit::{errors, fit, FitResult};
 use crate::spectral::session::Session;
+use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::XcmFile;
 use std::fmt::Write;
 use std::path::Path;
@@ -78,7 +79,7 @@ pub struct XcmFitReport {
 pub fn xcm_fit(
     input: &Path,
     out: Option<&Output>,
-    statistic: Option<&str>,
+    statistic: Option<Statistic>,
     with_errors: bool,
     force: bool,
 ) -> Result<XcmFitReport> {
@@ -87,7 +88,7 @@ pub fn xcm_fit(
     }
     let mut sess = load(input, true)?;
     if let Some(s) = statistic {
-        sess.statistic = s.to_string();
+        sess.statistic = s;
     }
     let r = fit(&mut sess, 1000, 1e-6).map_err(|e| e.in_file(input))?;
     if !r.converged && !force {
@@ -111,7 +112,7 @@ pub fn xcm_fit(
             for it in x.items.iter_mut() {
                 if let crate::spectral::xcm::file::Item::Cmd { name, args, .. } = it {
                     if name == "statistic" {
-                        *args = s.to_string();
+                        *args = s.name().to_string();
                     }
                 }
             }

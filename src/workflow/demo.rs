@@ -17,6 +17,7 @@ use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
 use crate::sky::mkimgs::mkimgs;
 use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
+use crate::spectral::stat::Statistic;
 use crate::workflow::fit_task::{fit_task, FitRequest, FitSummary};
 use crate::workflow::recovery::{coverage, recovered, Recovered, TrueNorms};
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ pub struct DemoRequest {
     /// Exposure of the simulated observation (s).
     pub exposure: f64,
     /// Fit statistic ("cstat" recovers normalisations without chi²'s low bias).
-    pub statistic: String,
+    pub statistic: Statistic,
     pub clobber: bool,
     /// Stop after the fit (recovery runs need nothing more).
     pub fit_only: bool,
@@ -252,7 +253,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             bgdinfo: info_path.clone(),
             savefile: out("bgdparams.xcm"),
             fit: true,
-            statistic: req.statistic.clone(),
+            statistic: req.statistic,
             solar_off: true,
             intn_port_scale: false,
             caldb: caldb.clone(),

@@ -13,6 +13,7 @@ use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
 use crate::spectral::run::table;
 use crate::spectral::session::Session;
+use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::XcmFile;
 use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
 use crate::workflow::config::BgdInfo;
@@ -29,7 +30,7 @@ pub struct FitRequest {
     /// Fit natively after writing the model.
     pub fit: bool,
     /// Statistic for the native fit ("chi" or "cstat").
-    pub statistic: String,
+    pub statistic: Statistic,
     pub solar_off: bool,
     /// Start the intn norms at nuskybgd-py's (1.8× too large) value.
     pub intn_port_scale: bool,
@@ -222,7 +223,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
     if req.fit {
         let x = XcmFile::parse(&req.savefile.path, &text)?;
         let mut sess = Session::from_xcm(&x, &req.savefile.path, Path::new("."), true)?;
-        sess.statistic = req.statistic.clone();
+        sess.statistic = req.statistic;
         let r = fit(&mut sess, 1000, 1e-4)?;
         if !r.converged {
             return Err(Error::file(
@@ -240,7 +241,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         for it in fx.items.iter_mut() {
             if let crate::spectral::xcm::file::Item::Cmd { name, args, .. } = it {
                 if name == "statistic" {
-                    *args = req.statistic.clone();
+                    *args = req.statistic.name().to_string();
                 }
             }
         }

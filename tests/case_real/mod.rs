@@ -94,7 +94,7 @@ pub fn preset_model(info: &Path, caldb: &Caldb, auxil: &Path, out: &Path) {
         bgdinfo: info.to_path_buf(),
         savefile: Output::new(out.to_str().unwrap(), false),
         fit: false,
-        statistic: "chi".into(),
+        statistic: nuskybgd::spectral::stat::Statistic::Chi,
         solar_off: true,
         intn_port_scale: false,
         caldb: caldb.clone(),

@@ -8,6 +8,7 @@ use crate::spectral::grouping::{apply, parse_selection, Bins, Selection};
 use crate::spectral::params::{Addr, Param};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::{Arf, Rmf};
+use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use crate::spectral::xcm::link::{Expr, ParRef};
 use std::collections::BTreeMap;
@@ -84,7 +85,7 @@ impl Session {
     /// from (the save file's). With `load` false no data or response file is read.
     pub fn from_xcm(xcm: &XcmFile, path: &Path, base: &Path, load: bool) -> Result<Session> {
         let mut cwd = base.to_path_buf();
-        let mut statistic = "chi".to_string();
+        let mut statistic = Statistic::Chi;
         let mut specs: BTreeMap<usize, DataSpec> = BTreeMap::new();
         let mut selections: Vec<(bool, Selection)> = Vec::new();
         let mut sources: Vec<Source> = Vec::new();
@@ -102,7 +103,9 @@ impl Session {
                     let w: Vec<&str> = args.split_whitespace().collect();
                     if let Some(s) = w.first() {
                         if w.len() == 1 || w[1].parse::<usize>().is_err() {
-                            statistic = s.to_ascii_lowercase();
+                            statistic = Statistic::parse(s).ok_or_else(|| {
+                                err(format!("statistic {s} is not available (chi, cstat)"))
+                            })?;
                         }
                     }
                 }

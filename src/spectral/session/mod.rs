@@ -8,7 +8,7 @@ use crate::spectral::grouping::Bins;
 use crate::spectral::params::{resolve_links, Addr, Param};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::{Arf, Rmf};
-use crate::spectral::stat;
+use crate::spectral::stat::{self, StatTerms, Statistic};
 use crate::spectral::xcm::file::XcmFile;
 use crate::spectral::xcm::link::ParRef;
 use std::collections::BTreeMap;
@@ -78,8 +78,8 @@ pub struct DataSet {
 /// The session.
 #[derive(Debug)]
 pub struct Session {
-    /// Fit statistic: "chi" or "cstat".
-    pub statistic: String,
+    /// Fit statistic.
+    pub statistic: Statistic,
     pub sources: Vec<Source>,
     /// Parameters of each source.
     pub params: Vec<Vec<Param>>,
@@ -387,9 +387,8 @@ impl Session {
     /// Refuse a C-statistic on background-subtracted data (XSPEC would switch to W-stat,
     /// which is not implemented).
     pub fn check_statistic(&self) -> Result<()> {
-        let cstat = self.statistic.starts_with("cstat") || self.statistic.starts_with("cash");
         match self.data.iter().find(|d| d.background.is_some()) {
-            Some(ds) if cstat => Err(Error::msg(format!(
+            Some(ds) if self.statistic == Statistic::Cstat => Err(Error::msg(format!(
                 "spectrum {} ({}) has a background file ({}): statistic cstat would need W-stat, which is not implemented; use statistic chi, or the spec task's background model instead of a BACKFILE",
                 ds.number,
                 ds.file,
@@ -409,10 +408,19 @@ impl Session {
 
     /// Statistic of given data, model and variance vectors.
     pub fn stat_of(&self, d: &[f64], m: &[f64], v: &[f64]) -> f64 {
-        if self.statistic.starts_with("cstat") || self.statistic.starts_with("cash") {
-            stat::cstat(d, m, &vec![1e-5; d.len()])
-        } else {
-            stat::chi(d, m, v)
+        match self.statistic {
+            Statistic::Cstat => stat::cstat(d, m, &vec![1e-5; d.len()]),
+            Statistic::Chi => stat::chi(d, m, v),
+        }
+    }
+
+    /// The statistic at predicted counts `m` (noticed bins, in the order of
+    /// `model_counts`) with its derivatives per bin, for the fitter.
+    pub fn stat_terms(&self, m: &[f64]) -> StatTerms {
+        let (d, v) = self.data_counts();
+        match self.statistic {
+            Statistic::Cstat => stat::cstat_terms(&d, m, &vec![1e-5; d.len()]),
+            Statistic::Chi => stat::chi_terms(&d, m, &v),
         }
     }
 
