@@ -2,7 +2,7 @@
 //! relative with the same dof, each free parameter within 1e-3, and 90% intervals close to
 //! Sherpa's.
 
-use nuskybgd::spectral::fit::{errors, fit};
+use nuskybgd::spectral::fit::{errors, fit, FitOptions};
 use nuskybgd::spectral::run::load;
 use nuskybgd::testing;
 use serde_json::Value;
@@ -28,7 +28,7 @@ fn fits_reach_sherpas_minimum() {
             (start - want_start).abs() <= 1e-5 * want_start,
             "{case} start {start} vs {want_start}"
         );
-        let r = fit(&mut sess, 1000, 1e-6).unwrap();
+        let r = fit(&mut sess, &FitOptions::default()).unwrap();
         assert!(r.converged);
         let want = j["best_statistic"].as_f64().unwrap();
         let dof = sess.n_bins() - r.free.len();
@@ -44,7 +44,7 @@ fn fits_reach_sherpas_minimum() {
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        let errs = errors(&mut sess, &r, 2.706).unwrap();
+        let errs = errors(&mut sess, &r, 2.706, &FitOptions::default()).unwrap();
         let mut worst_p = 0.0f64;
         let mut worst_e = 0.0f64;
         for (k, a) in r.free.iter().enumerate() {
@@ -55,8 +55,8 @@ fn fits_reach_sherpas_minimum() {
             let c = &j["conf90_offsets"][key];
             let (lo, hi) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
             worst_e = worst_e
-                .max(((errs[k].0 - lo) / lo).abs())
-                .max(((errs[k].1 - hi) / hi).abs());
+                .max(((errs.intervals[k].lower - lo) / lo).abs())
+                .max(((errs.intervals[k].upper - hi) / hi).abs());
         }
         eprintln!("fit {case}: statistic {:.8} vs Sherpa {want:.8} (rel {:.1e}), worst parameter rel diff {worst_p:.1e}, worst 90% bound rel diff {worst_e:.1e}, {} iterations", r.statistic, (r.statistic - want).abs() / want, r.iterations);
         assert!(worst_p <= 1e-3, "{case}: parameters off by {worst_p}");
@@ -101,7 +101,7 @@ fn xcm_fit_command_prints_the_statistic_line_and_saves() {
     let mut again = load(&out, true).unwrap();
     let s = again.statistic_value().unwrap();
     assert!((s - 341.4058831358406).abs() < 0.01, "{s}");
-    assert!(fit(&mut again, 100, 1e-6).unwrap().statistic > s - 0.01);
+    assert!(fit(&mut again, &FitOptions::default()).unwrap().statistic > s - 0.01);
     // refuses to overwrite
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
         .args([

@@ -24,6 +24,7 @@ fn fit_task_writes_model_arfs_and_fits() {
         fit,
         statistic: nuskybgd::spectral::stat::Statistic::Cstat,
         solar_off: true,
+        force: false,
         intn_port_scale: false,
         caldb: caldb.clone(),
         auxil: auxil.clone(),
@@ -62,7 +63,8 @@ fn fit_task_writes_model_arfs_and_fits() {
         .to_string()
         .contains("exists"));
     let s = fit_task(&req(true, &dir.join("run2.xcm"), true)).unwrap();
-    let (stat, dof, _) = s.fit.unwrap();
+    let f = s.fit.unwrap();
+    let (stat, dof) = (f.statistic, f.dof);
     assert!(stat.is_finite() && dof > 3000, "{stat} {dof}");
     assert!(dir.join("run2_fit.xcm").exists() && dir.join("run2_fit.txt").exists());
     let refit = load(&dir.join("run2_fit.xcm"), true).unwrap();
@@ -81,6 +83,7 @@ fn fit_task_bad_input() {
             fit: false,
             statistic: nuskybgd::spectral::stat::Statistic::Chi,
             solar_off: false,
+            force: false,
             intn_port_scale: false,
             caldb: caldb.clone(),
             auxil: auxil.clone(),
@@ -150,6 +153,7 @@ fn image_task_images_integrate_to_the_predicted_counts() {
         fit: false,
         statistic: nuskybgd::spectral::stat::Statistic::Chi,
         solar_off: false,
+        force: false,
         intn_port_scale: false,
         caldb,
         auxil: auxil.clone(),

@@ -10,13 +10,15 @@ use crate::spectral::stat::Statistic;
 use crate::workflow::fit_task::{fit_task, FitRequest};
 use std::path::PathBuf;
 
-const USAGE_HEAD: &str = "nuskybgd fit bgdinfo.json [savefile=bgdparams] [fit=yes|no] [statistic=chi|cstat] [solar=on|off] [intnscale=idl|port] [clobber=yes]
+const USAGE_HEAD: &str = "nuskybgd fit bgdinfo.json [savefile=bgdparams] [fit=yes|no] [statistic=chi|cstat] [solar=on|off] [intnscale=idl|port] [force=yes] [clobber=yes]
 
 Builds the background model for the background spectra listed in bgdinfo.json: sources
 2 apbgd, 3 intbgd, 4 fcxb and 5 intn for every spectrum, each module's first spectrum the
 reference and the others linked with the regions' geometric ratios (as nuskybgd-py), the
 apbgd ARFs <spectrum>_nsb.arf beside the spectra, and the save file SAVEFILE.xcm. With
-fit=yes (default) it then fits natively and writes SAVEFILE_fit.xcm and SAVEFILE_fit.txt.
+fit=yes (default) it then fits natively and writes SAVEFILE_fit.xcm and SAVEFILE_fit.txt
+(the fit's outcome and any parameter held at a hard limit noted on top of both); a fit that
+does not converge is an error and writes no fitted files, unless force=yes.
 solar=off zeroes and freezes the apec and the three soft lines. The intn reference
 norms start at the IDL original's value, sum over detectors of the whole-detector norm
 (25 x ratios.json) times the fraction of the detector image in the region;
@@ -61,6 +63,7 @@ fn run(a: &Args) -> Result<()> {
     let do_fit = a.flag("fit", true)?;
     let statistic = a.statistic(Statistic::Chi)?;
     let solar_off = !a.flag("solar", true)?;
+    let force = a.flag("force", false)?;
     let intn_port_scale = match a.get("intnscale").unwrap_or("idl") {
         "idl" => false,
         "port" => true,
@@ -73,6 +76,7 @@ fn run(a: &Args) -> Result<()> {
         fit: do_fit,
         statistic,
         solar_off,
+        force,
         intn_port_scale,
         caldb: caldb_from_env()?,
         auxil: auxil_dir()?,
@@ -94,9 +98,20 @@ fn run(a: &Args) -> Result<()> {
             w.apw
         );
     }
-    if let Some((stat, dof, tab)) = &s.fit {
-        print!("{tab}");
-        println!("statistic: {} {stat:.6} dof {dof}", req.statistic);
+    if let Some(f) = &s.fit {
+        print!("{}", f.table);
+        for n in &f.notes {
+            println!("{}", n.trim_start_matches("# "));
+        }
+        if !f.summary.starts_with("converged") {
+            println!(
+                "fit: WARNING: fitted files written although the fit did not converge (force=yes)"
+            );
+        }
+        println!(
+            "statistic: {} {:.6} dof {}",
+            req.statistic, f.statistic, f.dof
+        );
     }
     for p in &s.written {
         println!("fit: wrote {}", p.display());

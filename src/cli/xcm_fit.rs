@@ -1,22 +1,27 @@
-//! `nuskybgd xcm-fit IN.xcm out=OUT.xcm [statistic=chi|cstat] [errors=yes]`
+//! `nuskybgd xcm-fit IN.xcm out=OUT.xcm [statistic=chi|cstat] [errors=yes] [fit=no] [force=yes]`
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::spectral::run::{table, xcm_fit};
+use crate::spectral::run::{table, xcm_fit, TableErrors, XcmFitRequest};
 use crate::spectral::stat::Statistic;
 use std::path::Path;
 
 const USAGE: &str = "\
-nuskybgd xcm-fit IN.xcm [out=OUT.xcm] [statistic=chi|cstat] [errors=yes] [force=yes] [clobber=yes]
+nuskybgd xcm-fit IN.xcm [out=OUT.xcm] [statistic=chi|cstat] [errors=yes] [fit=no] [force=yes]
+                 [niter=N] [clobber=yes]
 
-Loads an XSPEC save file (data, responses, ignore ranges, models, links), fits the free
-parameters by Levenberg-Marquardt, prints the parameter table and, last, the line
-`statistic: NAME VALUE dof N`. With errors=yes also 90% confidence intervals
-(delta-statistic 2.706, the other free parameters re-fitted). out= writes the fitted state
-in XSPEC's layout (relative file names are kept as written, so put OUT.xcm beside IN.xcm).
-A fit that does not converge is an error and writes nothing, unless force=yes.
+Loads an XSPEC save file (data, responses, ignore ranges, models, links), prints the
+statistic at the file's values, fits the free parameters (Levenberg-Marquardt with the hard
+limits as an active set; the file's `method leven N crit` and `xset delta` are followed,
+niter= replaces N), prints how the fit ended, the parameter table (1-sigma errors, or with
+errors=yes 90% confidence intervals: delta-statistic 2.706, the other free parameters
+re-fitted; parameters held at a hard limit are marked) and, last, the line
+`statistic: NAME VALUE dof N`. out= writes the fitted state in XSPEC's layout with the fit's
+outcome in `#` lines on top (relative file names are kept as written, so put OUT.xcm beside
+IN.xcm). A fit that does not converge is an error and writes nothing, unless force=yes,
+which writes it and says so. fit=no only prints the statistic at the file's values.
 
 Example:
   nuskybgd xcm-fit bgdparams.xcm out=bgdfit.xcm statistic=cstat errors=yes
@@ -40,19 +45,74 @@ fn run(a: &Args) -> Result<()> {
         .get("statistic")
         .map(|_| a.statistic(Statistic::Chi))
         .transpose()?;
-    let with_errors = a.flag("errors", false)?;
+    let max_iter = match a.number("niter")? {
+        Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 1e7 => Some(n as usize),
+        Some(n) => {
+            return Err(Error::msg(format!(
+                "niter={n}: a whole number from 1 to 1e7"
+            )))
+        }
+        None => None,
+    };
+    let req = XcmFitRequest {
+        input: Path::new(&input),
+        out: out.as_ref(),
+        statistic: stat,
+        fit: a.flag("fit", true)?,
+        errors: a.flag("errors", false)?,
+        force: a.flag("force", false)?,
+        max_iter,
+    };
     a.finish(1)?;
-    let r = xcm_fit(Path::new(&input), out.as_ref(), stat, with_errors, false)?;
-    print!(
-        "{}",
-        table(&r.session, r.errors.as_deref().map(|e| (&r.fit, e)))
+    let r = xcm_fit(&req)?;
+    println!(
+        "statistic at the file's values: {} {:.10}",
+        r.session.statistic, r.start_statistic
     );
+    let Some(f) = &r.fit else {
+        print!("{}", table(&r.session, TableErrors::None));
+        println!(
+            "statistic: {} {:.10} dof {}",
+            r.session.statistic, r.start_statistic, r.dof
+        );
+        return Ok(());
+    };
+    println!("fit: {}", f.summary(&r.options));
+    let errs = match &r.errors {
+        Some(e) => {
+            if e.new_minima > 0 {
+                println!(
+                    "errors: a lower statistic was found while profiling ({} new minimum/minima); the fit was redone from there",
+                    e.new_minima
+                );
+            }
+            TableErrors::Intervals(e)
+        }
+        None => TableErrors::Sigma(f),
+    };
+    print!("{}", table(&r.session, errs));
+    for l in f
+        .at_limit
+        .iter()
+        .zip(&f.free)
+        .filter_map(|(l, a)| l.map(|l| (l, a)))
+    {
+        println!(
+            "fit: source {} parameter {} is at its {} limit",
+            r.session.sources[l.1 .0].number,
+            l.1 .1 + 1,
+            l.0.name()
+        );
+    }
     if let Some(o) = &out {
+        if !f.converged {
+            println!("fit: WARNING: written although the fit did not converge (force=yes)");
+        }
         println!("wrote {}", o.path.display());
     }
     println!(
         "statistic: {} {:.10} dof {}",
-        r.session.statistic, r.fit.statistic, r.dof
+        r.session.statistic, f.statistic, r.dof
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
+use crate::spectral::run::TableErrors;
 use crate::spectral::run::{load, table};
 use crate::spectral::xcm::file::XcmFile;
 use std::path::Path;
@@ -40,7 +41,7 @@ fn run(a: &Args) -> Result<()> {
     let sess = load(path, false)?;
     println!("statistic: {}", sess.statistic);
     println!("data groups: {}", sess.ngroups);
-    print!("{}", table(&sess, None));
+    print!("{}", table(&sess, TableErrors::None));
     for (f, why) in &sess.missing {
         println!("missing: {f} ({why})");
     }

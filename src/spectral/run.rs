@@ -2,10 +2,11 @@
 
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::spectral::fit::{errors, fit, FitResult};
+use crate::spectral::fit::{errors, fit, ErrorReport, FitOptions, FitResult};
+use crate::spectral::params::Addr;
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;
-use crate::spectral::xcm::file::XcmFile;
+use crate::spectral::xcm::file::{Item, XcmFile};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -19,8 +20,47 @@ pub fn load(path: &Path, load: bool) -> Result<Session> {
     Session::from_xcm(&x, path, base, load)
 }
 
+/// What a parameter table says of the free parameters beyond their values.
+#[derive(Clone, Copy)]
+pub enum TableErrors<'a> {
+    /// Values only.
+    None,
+    /// ±1σ from the fit's covariance matrix; parameters at a limit marked.
+    Sigma(&'a FitResult),
+    /// Confidence intervals; parameters at a limit and bounds cut by a limit marked.
+    Intervals(&'a ErrorReport),
+}
+
+/// The error column of free parameter `a`.
+fn error_text(errs: TableErrors, a: Addr) -> String {
+    let (fit, iv) = match errs {
+        TableErrors::None => return String::new(),
+        TableErrors::Sigma(f) => (f, None),
+        TableErrors::Intervals(r) => (&r.best, Some(r)),
+    };
+    let Some(k) = fit.free.iter().position(|f| *f == a) else {
+        return String::new();
+    };
+    if let Some(l) = fit.at_limit[k] {
+        return format!("at {} limit", l.name());
+    }
+    match iv.map(|r| r.intervals[k]) {
+        Some(i) => format!(
+            "{:+.4e}{} {:+.4e}{}",
+            i.lower,
+            if i.lower_at_limit { " (limit)" } else { "" },
+            i.upper,
+            if i.upper_at_limit { " (limit)" } else { "" }
+        ),
+        None => {
+            let v = fit.covariance[k][k].max(0.0).sqrt();
+            format!("{:+.4e} {:+.4e}", -v, v)
+        }
+    }
+}
+
 /// Parameter table: one line per parameter of every source and data group.
-pub fn table(sess: &Session, errs: Option<(&FitResult, &[(f64, f64)])>) -> String {
+pub fn table(sess: &Session, errs: TableErrors) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -36,19 +76,7 @@ pub fn table(sess: &Session, errs: Option<(&FitResult, &[(f64, f64)])>) -> Strin
         for (i, p) in sess.params[si].iter().enumerate() {
             let (status, extra) = match &p.link {
                 Some(e) => ("linked", format!("= {}", e.to_text())),
-                None if p.is_free() => {
-                    let e = errs.and_then(|(r, e)| {
-                        r.free
-                            .iter()
-                            .position(|a| *a == (si, i))
-                            .and_then(|k| e.get(k))
-                    });
-                    (
-                        "free",
-                        e.map(|(lo, hi)| format!("{lo:+.4e} {hi:+.4e}"))
-                            .unwrap_or_default(),
-                    )
-                }
+                None if p.is_free() => ("free", error_text(errs, (si, i))),
                 None => ("frozen", String::new()),
             };
             let _ = writeln!(
@@ -66,63 +94,133 @@ pub fn table(sess: &Session, errs: Option<(&FitResult, &[(f64, f64)])>) -> Strin
     s
 }
 
+/// The lines a fitted save file and results table carry about the fit: how it ended and
+/// which parameters are held at a limit (XSPEC ignores `#` lines when loading).
+pub fn fit_notes(sess: &Session, r: &FitResult, opts: &FitOptions) -> Vec<String> {
+    let mut v = vec![format!(
+        "# fit: {} {:.6} dof {}; {}",
+        sess.statistic,
+        r.statistic,
+        sess.n_bins().saturating_sub(r.free.len()),
+        r.summary(opts)
+    )];
+    for (a, l) in r.free.iter().zip(&r.at_limit) {
+        if let Some(l) = l {
+            let src = &sess.sources[a.0];
+            v.push(format!(
+                "# fit: source {} parameter {} ({}) is at its {} limit {}",
+                src.number,
+                a.1 + 1,
+                sess.params[a.0][a.1].name,
+                l.name(),
+                sess.params[a.0][a.1].value
+            ));
+        }
+    }
+    v
+}
+
+/// A save file of the session's state with `notes` on top and the statistic as fitted.
+pub fn fitted_xcm(sess: &Session, notes: &[String]) -> XcmFile {
+    let mut x = sess.to_xcm();
+    for it in x.items.iter_mut() {
+        if let Item::Cmd { name, args, .. } = it {
+            if name == "statistic" {
+                *args = sess.statistic.name().to_string();
+            }
+        }
+    }
+    let n = notes.len();
+    x.items
+        .splice(0..0, notes.iter().map(|c| Item::Comment(c.clone())));
+    x.lines.splice(0..0, std::iter::repeat(0).take(n));
+    x
+}
+
+/// What `xcm-fit` is asked to do.
+pub struct XcmFitRequest<'a> {
+    pub input: &'a Path,
+    /// Where to write the fitted state (None: nowhere).
+    pub out: Option<&'a Output>,
+    /// Statistic replacing the file's.
+    pub statistic: Option<Statistic>,
+    /// Fit (false: only evaluate the statistic at the file's values, as XSPEC does on
+    /// loading).
+    pub fit: bool,
+    /// 90% confidence intervals.
+    pub errors: bool,
+    /// Write the result even when the fit did not converge.
+    pub force: bool,
+    /// Iteration limit replacing the file's `method leven N`.
+    pub max_iter: Option<usize>,
+}
+
 /// What `xcm-fit` did.
 pub struct XcmFitReport {
     pub session: Session,
-    pub fit: FitResult,
-    pub errors: Option<Vec<(f64, f64)>>,
+    /// The options the fit ran with (the file's `method`, `xset delta`).
+    pub options: FitOptions,
+    /// The statistic at the file's values.
+    pub start_statistic: f64,
+    pub fit: Option<FitResult>,
+    pub errors: Option<ErrorReport>,
     pub dof: usize,
 }
 
 /// Load, fit (optionally with another statistic), optionally compute 90% errors, and write
 /// the fitted state to `out`. A fit that does not converge is an error unless `force`.
-pub fn xcm_fit(
-    input: &Path,
-    out: Option<&Output>,
-    statistic: Option<Statistic>,
-    with_errors: bool,
-    force: bool,
-) -> Result<XcmFitReport> {
-    if let Some(o) = out {
+pub fn xcm_fit(req: &XcmFitRequest) -> Result<XcmFitReport> {
+    if let Some(o) = req.out {
         o.check()?;
     }
-    let mut sess = load(input, true)?;
-    if let Some(s) = statistic {
+    let mut sess = load(req.input, true)?;
+    if let Some(s) = req.statistic {
         sess.statistic = s;
     }
-    let r = fit(&mut sess, 1000, 1e-6).map_err(|e| e.in_file(input))?;
-    if !r.converged && !force {
+    let mut options = FitOptions::from_xcm(&sess.xcm);
+    if let Some(n) = req.max_iter {
+        options.max_iter = n;
+    }
+    let start_statistic = sess.statistic_value().map_err(|e| e.in_file(req.input))?;
+    let mut report = XcmFitReport {
+        dof: sess.n_bins().saturating_sub(sess.free().len()),
+        session: sess,
+        options,
+        start_statistic,
+        fit: None,
+        errors: None,
+    };
+    if req.fit {
+        fit_and_write(req, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn fit_and_write(req: &XcmFitRequest, rep: &mut XcmFitReport) -> Result<()> {
+    let sess = &mut rep.session;
+    let r = fit(sess, &rep.options).map_err(|e| e.in_file(req.input))?;
+    if !r.converged && !req.force {
         return Err(Error::file(
-            input,
+            req.input,
             format!(
-                "fit did not converge in {} iterations (statistic {}); nothing written",
-                r.iterations, r.statistic
+                "fit {} (statistic {}); nothing written (force=yes writes it anyway)",
+                r.summary(&rep.options),
+                r.statistic
             ),
         ));
     }
-    let errs = if with_errors {
-        Some(errors(&mut sess, &r, 2.706)?)
+    let r = if req.errors {
+        let e = errors(sess, &r, 2.706, &rep.options)?;
+        let best = e.best.clone();
+        rep.errors = Some(e);
+        best
     } else {
-        None
+        r
     };
-    let dof = sess.n_bins().saturating_sub(r.free.len());
-    if let Some(o) = out {
-        let mut x = sess.to_xcm();
-        if let Some(s) = statistic {
-            for it in x.items.iter_mut() {
-                if let crate::spectral::xcm::file::Item::Cmd { name, args, .. } = it {
-                    if name == "statistic" {
-                        *args = s.name().to_string();
-                    }
-                }
-            }
-        }
-        o.write_text(&x.to_text())?;
+    if let Some(o) = req.out {
+        let notes = fit_notes(sess, &r, &rep.options);
+        o.write_text(&fitted_xcm(sess, &notes).to_text())?;
     }
-    Ok(XcmFitReport {
-        session: sess,
-        fit: r,
-        errors: errs,
-        dof,
-    })
+    rep.fit = Some(r);
+    Ok(())
 }

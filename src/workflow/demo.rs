@@ -255,12 +255,13 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             fit: true,
             statistic: req.statistic,
             solar_off: true,
+            force: false,
             intn_port_scale: false,
             caldb: caldb.clone(),
             auxil: auxil.clone(),
         })?;
         let d = match &r.fit {
-            Some((st, dof, _)) => format!("{} {st:.2} for {dof} dof", req.statistic),
+            Some(f) => format!("{} {:.2} for {} dof", req.statistic, f.statistic, f.dof),
             None => String::new(),
         };
         Ok((r, d))
@@ -285,7 +286,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     let statistic = fitted
         .fit
         .as_ref()
-        .map(|(st, dof, _)| (*st, *dof))
+        .map(|f| (f.statistic, f.dof))
         .unwrap_or((f64::NAN, 0));
     let mut products = vec![
         ("background model".to_string(), dir.join("bgdparams.xcm")),

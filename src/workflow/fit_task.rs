@@ -7,11 +7,11 @@ use crate::io::output::{check_all, Output};
 use crate::obs::caldb::Caldb;
 use crate::obs::presets::Presets;
 use crate::sky::regmask::Grid;
-use crate::spectral::fit::fit;
+use crate::spectral::fit::{fit, FitOptions, FitResult};
 use crate::spectral::grouping::{apply, Bins, Range};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
-use crate::spectral::run::table;
+use crate::spectral::run::{fit_notes, fitted_xcm, table, TableErrors};
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::XcmFile;
@@ -32,10 +32,25 @@ pub struct FitRequest {
     /// Statistic for the native fit ("chi" or "cstat").
     pub statistic: Statistic,
     pub solar_off: bool,
+    /// Write the fitted files even when the fit did not converge.
+    pub force: bool,
     /// Start the intn norms at nuskybgd-py's (1.8× too large) value.
     pub intn_port_scale: bool,
     pub caldb: Caldb,
     pub auxil: PathBuf,
+}
+
+/// How the native fit ended, for printing.
+#[derive(Debug, Clone)]
+pub struct FitOutcome {
+    pub statistic: f64,
+    pub dof: usize,
+    /// One line: converged or not, by which test, iterations.
+    pub summary: String,
+    /// The `#` notes written into the fitted files (outcome, parameters at a limit).
+    pub notes: Vec<String>,
+    /// Parameter table with 1σ errors.
+    pub table: String,
 }
 
 /// What the task did.
@@ -45,8 +60,8 @@ pub struct FitSummary {
     pub apec_off: bool,
     pub written: Vec<PathBuf>,
     pub weights: Vec<RegionWeights>,
-    /// (statistic, dof, parameter table) of the native fit.
-    pub fit: Option<(f64, usize, String)>,
+    /// The native fit's outcome: statistic, dof, how it ended, parameter table.
+    pub fit: Option<FitOutcome>,
     /// The fitted session and the fit (free parameters, covariance), for callers that
     /// need the numbers rather than the table.
     pub fitted: Option<(Session, crate::spectral::fit::FitResult)>,
@@ -218,53 +233,13 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
     }
     req.savefile.write_text(&text)?;
     outputs.push(req.savefile.path.clone());
-    let mut fitted = None;
-    let mut state = None;
-    if req.fit {
-        let x = XcmFile::parse(&req.savefile.path, &text)?;
-        let mut sess = Session::from_xcm(&x, &req.savefile.path, Path::new("."), true)?;
-        sess.statistic = req.statistic;
-        let r = fit(&mut sess, 1000, 1e-4)?;
-        if !r.converged {
-            return Err(Error::file(
-                &req.savefile.path,
-                format!(
-                    "the native fit did not converge in {} iterations; the model save file is written, the fitted files are not (fit it with xcm-fit force=yes, or rerun with fit=no)",
-                    r.iterations
-                ),
-            ));
-        }
-        let stem = req.savefile.path.with_extension("");
-        let out_xcm = req.savefile.sibling(format!("{}_fit.xcm", stem.display()));
-        let out_txt = req.savefile.sibling(format!("{}_fit.txt", stem.display()));
-        let mut fx = sess.to_xcm();
-        for it in fx.items.iter_mut() {
-            if let crate::spectral::xcm::file::Item::Cmd { name, args, .. } = it {
-                if name == "statistic" {
-                    *args = req.statistic.name().to_string();
-                }
-            }
-        }
-        let dof = sess.n_bins().saturating_sub(r.free.len());
-        let sig: Vec<(f64, f64)> = (0..r.free.len())
-            .map(|i| {
-                let v = r.covariance[i][i].max(0.0).sqrt();
-                (-v, v)
-            })
-            .collect();
-        let tab = format!(
-            "# errors of free parameters: 1 sigma from the covariance matrix (xcm-fit errors=yes gives 90% intervals)\n{}",
-            table(&sess, Some((&r, &sig)))
-        );
-        out_xcm.write_text(&fx.to_text())?;
-        out_txt.write_text(&format!(
-            "{tab}statistic: {} {:.6} dof {dof}\n",
-            req.statistic, r.statistic
-        ))?;
-        outputs.extend([out_xcm.path.clone(), out_txt.path.clone()]);
-        fitted = Some((r.statistic, dof, tab));
-        state = Some((sess, r));
-    }
+    let (fitted, state) = if req.fit {
+        let (f, st, mut written) = fit_and_write(req, &text)?;
+        outputs.append(&mut written);
+        (Some(f), Some(st))
+    } else {
+        (None, None)
+    };
     Ok(FitSummary {
         apec_off: opt.apec_off,
         written: outputs,
@@ -272,4 +247,49 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         fit: fitted,
         fitted: state,
     })
+}
+
+/// Fit the model save file `text` natively and write `<save>_fit.xcm` and `<save>_fit.txt`.
+fn fit_and_write(
+    req: &FitRequest,
+    text: &str,
+) -> Result<(FitOutcome, (Session, FitResult), Vec<PathBuf>)> {
+    let x = XcmFile::parse(&req.savefile.path, text)?;
+    let mut sess = Session::from_xcm(&x, &req.savefile.path, Path::new("."), true)?;
+    sess.statistic = req.statistic;
+    let opts = FitOptions::from_xcm(&x);
+    let r = fit(&mut sess, &opts)?;
+    if !r.converged && !req.force {
+        return Err(Error::file(
+            &req.savefile.path,
+            format!(
+                "the native fit did not converge ({}); the model save file is written, the fitted files are not (rerun with force=yes to write them anyway, or fit it with xcm-fit)",
+                r.summary(&opts)
+            ),
+        ));
+    }
+    let stem = req.savefile.path.with_extension("");
+    let out_xcm = req.savefile.sibling(format!("{}_fit.xcm", stem.display()));
+    let out_txt = req.savefile.sibling(format!("{}_fit.txt", stem.display()));
+    let notes = fit_notes(&sess, &r, &opts);
+    let dof = sess.n_bins().saturating_sub(r.free.len());
+    let tab = format!(
+        "# errors of free parameters: 1 sigma from the covariance matrix (xcm-fit errors=yes gives 90% intervals)\n{}",
+        table(&sess, TableErrors::Sigma(&r))
+    );
+    out_xcm.write_text(&fitted_xcm(&sess, &notes).to_text())?;
+    out_txt.write_text(&format!(
+        "{}\n{tab}statistic: {} {:.6} dof {dof}\n",
+        notes.join("\n"),
+        req.statistic,
+        r.statistic
+    ))?;
+    let outcome = FitOutcome {
+        statistic: r.statistic,
+        dof,
+        summary: r.summary(&opts),
+        notes,
+        table: tab,
+    };
+    Ok((outcome, (sess, r), vec![out_xcm.path, out_txt.path]))
 }

@@ -96,6 +96,7 @@ pub fn preset_model(info: &Path, caldb: &Caldb, auxil: &Path, out: &Path) {
         fit: false,
         statistic: nuskybgd::spectral::stat::Statistic::Chi,
         solar_off: true,
+        force: false,
         intn_port_scale: false,
         caldb: caldb.clone(),
         auxil: auxil.to_path_buf(),

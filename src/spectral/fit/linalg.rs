@@ -1,0 +1,95 @@
+//! Small dense linear algebra for the fitter (a few tens of parameters at most).
+
+/// Solve A x = b by Gaussian elimination with partial pivoting; None when A is singular.
+pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if !(a[p][c].abs() > 1e-300) {
+            return None;
+        }
+        a.swap(c, p);
+        b.swap(c, p);
+        for r in c + 1..n {
+            let f = a[r][c] / a[c][c];
+            for k in c..n {
+                a[r][k] -= f * a[c][k];
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
+        x[r] = (b[r] - s) / a[r][r];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Solve H x = b for a symmetric positive semi-definite H, equilibrated by its diagonal so
+/// that parameters of very different scales (norms of 1e-9 beside indices of 1) pivot
+/// alike; None when H is singular on the given columns.
+pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    let n = b.len();
+    let s: Vec<f64> = (0..n)
+        .map(|i| {
+            if h[i][i] > 0.0 {
+                1.0 / h[i][i].sqrt()
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let a: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| h[i][j] * s[i] * s[j]).collect())
+        .collect();
+    let y = solve(a, (0..n).map(|i| b[i] * s[i]).collect())?;
+    Some((0..n).map(|i| y[i] * s[i]).collect())
+}
+
+/// Inverse of a symmetric positive definite matrix (equilibrated as `solve_spd`).
+pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = a.len();
+    let mut cols = Vec::with_capacity(n);
+    for j in 0..n {
+        let mut e = vec![0.0; n];
+        e[j] = 1.0;
+        cols.push(solve_spd(a, &e)?);
+    }
+    Some(
+        (0..n)
+            .map(|i| (0..n).map(|j| cols[j][i]).collect())
+            .collect(),
+    )
+}
+
+/// The rows and columns `keep` of a square matrix.
+pub fn sub_matrix(a: &[Vec<f64>], keep: &[usize]) -> Vec<Vec<f64>> {
+    keep.iter()
+        .map(|&i| keep.iter().map(|&j| a[i][j]).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_badly_scaled_systems() {
+        // a norm of order 1e-9 beside an index of order 1
+        let h = vec![vec![4e18, 2e9], vec![2e9, 3.0]];
+        let x = solve_spd(&h, &[2e9 * 1.0 + 4e18 * 1e-9, 3.0 * 1.0 + 2e9 * 1e-9]).unwrap();
+        assert!(
+            (x[0] - 1e-9).abs() < 1e-20 && (x[1] - 1.0).abs() < 1e-12,
+            "{x:?}"
+        );
+        assert!(solve_spd(&[vec![1.0, 1.0], vec![1.0, 1.0]], &[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn inverts() {
+        let a = vec![vec![2.0, 1.0], vec![1.0, 3.0]];
+        let i = invert_spd(&a).unwrap();
+        assert!((i[0][0] - 0.6).abs() < 1e-15 && (i[0][1] + 0.2).abs() < 1e-15);
+    }
+}
