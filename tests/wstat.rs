@@ -45,6 +45,21 @@ fn set_best(sess: &mut Session, j: &Value) {
     sess.resolve().unwrap();
 }
 
+/// Largest relative difference of the session's parameters from Sherpa's `best_fit`.
+fn worst_param(sess: &Session, j: &Value) -> f64 {
+    let order = j["param_order"].as_array().unwrap();
+    j["best_fit"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let i = order.iter().position(|o| o.as_str() == Some(k)).unwrap();
+            let w = v.as_f64().unwrap();
+            (sess.params[0][i].value - w).abs() / w.abs()
+        })
+        .fold(0.0, f64::max)
+}
+
 #[test]
 fn wstat_matches_sherpa_at_start_and_best() {
     let Some(dir) = testing::shared("wstat_matches_sherpa", "reference/wstat") else {
@@ -69,5 +84,37 @@ fn wstat_matches_sherpa_at_start_and_best() {
             rel(best, want)
         );
         assert!(rel(best, want) <= TOL, "{name} best {best} vs {want}");
+    }
+}
+
+#[test]
+fn the_fitter_reaches_sherpas_wstat_minimum() {
+    let Some(dir) = testing::shared("wstat_fit", "reference/wstat") else {
+        return;
+    };
+    for name in CASES {
+        let (j, mut sess) = case(&dir, name);
+        let r = fit(&mut sess, 1000, 1e-6).unwrap();
+        let want = j["best_statistic"].as_f64().unwrap();
+        let dof = sess.n_bins() - r.free.len();
+        assert_eq!(dof as u64, j["dof"].as_u64().unwrap(), "{name} dof");
+        eprintln!(
+            "{name}: fit {} in {} iterations vs Sherpa {want}: {:+.2e}",
+            r.statistic,
+            r.iterations,
+            r.statistic - want
+        );
+        assert!(
+            r.statistic <= want + 1e-3,
+            "{name}: {} vs {want}",
+            r.statistic
+        );
+        assert!(
+            (sess.statistic_value().unwrap() - r.statistic).abs() <= 1e-9 * want,
+            "{name}: the fit's statistic is the session's"
+        );
+        let worst = worst_param(&sess, &j);
+        eprintln!("{name}: parameters within {worst:.2e} of Sherpa's");
+        assert!(worst <= 1e-3, "{name}: parameters off by {worst}");
     }
 }

@@ -289,3 +289,166 @@ pub fn poisson_terms(stat: Statistic, bins: &[PoissonBin], model: &[f64]) -> Sta
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks `f`'s gradient against central differences of its value and its curvature
+    /// against central differences of its gradient, at `m`.
+    fn check_derivatives(f: impl Fn(f64) -> BinTerms, m: f64, what: &str) {
+        let h = 1e-4 * m;
+        let (lo, mid, hi) = (f(m - h), f(m), f(m + h));
+        let grad = (hi.value - lo.value) / (2.0 * h);
+        let curv = (hi.grad - lo.grad) / (2.0 * h);
+        let scale = mid.grad.abs().max(1e-3);
+        assert!(
+            (grad - mid.grad).abs() <= 1e-6 * scale,
+            "{what}: grad {} vs {grad}",
+            mid.grad
+        );
+        let cs = mid.curv.abs().max(1e-6);
+        assert!(
+            (curv - mid.curv).abs() <= 1e-5 * cs,
+            "{what}: curv {} vs {curv}",
+            mid.curv
+        );
+        assert!(mid.curv >= 0.0, "{what}");
+    }
+
+    #[test]
+    fn wstat_derivatives_are_exact() {
+        for (s, b, ratio) in [
+            (7.0, 3.0, 4.0),
+            (1.0, 1.0, 0.1),
+            (250.0, 40.0, 2.5),
+            (3.0, 120.0, 30.0),
+        ] {
+            for m in [0.01, 0.3, 2.0, 9.0, 400.0] {
+                check_derivatives(
+                    |m| wstat_bin(s, b, ratio, m),
+                    m,
+                    &format!("W {s} {b} {ratio} {m}"),
+                );
+            }
+        }
+        // the zero-count branches (away from the B = 0 kink at M = S/(1+α))
+        for m in [0.01, 0.5, 3.0, 50.0] {
+            check_derivatives(|m| wstat_bin(0.0, 5.0, 3.0, m), m, "S = 0");
+            check_derivatives(|m| wstat_bin(0.0, 0.0, 3.0, m), m, "S = B = 0");
+            check_derivatives(|m| wstat_bin(8.0, 0.0, 3.0, m), m, "B = 0");
+        }
+    }
+
+    #[test]
+    fn pgstat_derivatives_are_exact() {
+        for (s, b, var, ratio) in [
+            (7.0, 3.0, 3.0, 4.0),
+            (2.0, 9.0, 20.0, 0.5),
+            (300.0, 50.0, 50.0, 1.0),
+        ] {
+            for m in [0.01, 0.3, 2.0, 9.0, 400.0] {
+                check_derivatives(
+                    |m| pgstat_bin(s, b, var, ratio, m),
+                    m,
+                    &format!("PG {s} {b} {m}"),
+                );
+            }
+        }
+        for m in [0.01, 0.5, 3.0, 50.0] {
+            check_derivatives(|m| pgstat_bin(0.0, 5.0, 5.0, 3.0, m), m, "S = 0");
+            check_derivatives(|m| pgstat_bin(6.0, 0.0, 0.0, 3.0, m), m, "σ = 0");
+        }
+    }
+
+    /// The W-stat of one bin minimised over u by brute force (golden section), to check the
+    /// closed-form profile.
+    fn wstat_brute(s: f64, b: f64, ratio: f64, m: f64) -> f64 {
+        let nll = |u: f64| {
+            let mut v = m + (1.0 + ratio) * u;
+            if s > 0.0 {
+                v += s * (s.ln() - (m + u).ln() - 1.0);
+            }
+            if b > 0.0 {
+                v += b * (b.ln() - (ratio * u).ln() - 1.0);
+            }
+            2.0 * v
+        };
+        let (mut lo, mut hi) = (0.0, 10.0 * (s + b + 1.0));
+        for _ in 0..200 {
+            let (a, c) = (lo + 0.382 * (hi - lo), lo + 0.618 * (hi - lo));
+            if nll(a) < nll(c) {
+                hi = c
+            } else {
+                lo = a
+            }
+        }
+        nll(0.5 * (lo + hi))
+    }
+
+    #[test]
+    fn wstat_is_the_profiled_likelihood_in_every_branch() {
+        for (s, b) in [(0.0, 0.0), (0.0, 4.0), (5.0, 0.0), (5.0, 4.0), (1.0, 30.0)] {
+            for m in [0.2, 1.0, 6.0] {
+                let w = wstat_bin(s, b, 2.0, m).value;
+                let want = wstat_brute(s, b, 2.0, m);
+                assert!(
+                    (w - want).abs() <= 1e-7 * want.abs().max(1.0),
+                    "S {s} B {b} M {m}: {w} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zero_count_branches() {
+        // S = 0: 2M − 2B ln(α/(1+α)); with B = 0 too, Cash's 2M
+        let w = wstat_bin(0.0, 6.0, 3.0, 2.0);
+        assert!((w.value - (4.0 - 12.0 * (0.75f64).ln())).abs() < 1e-12);
+        assert_eq!((w.grad, w.curv), (2.0, 0.0));
+        assert_eq!(
+            wstat_bin(0.0, 0.0, 3.0, 2.0).value,
+            cash_bin(0.0, 2.0).value
+        );
+        // B = 0, M ≤ S/(1+α): the background takes up the rest; beyond, Cash
+        let w = wstat_bin(8.0, 0.0, 3.0, 1.0);
+        assert!((w.value - 2.0 * (8.0 * 4f64.ln() - 3.0)).abs() < 1e-12);
+        assert_eq!((w.grad, w.curv), (-6.0, 0.0));
+        assert_eq!(wstat_bin(8.0, 0.0, 3.0, 5.0), cash_bin(8.0, 5.0));
+        // continuous at the switch M = S/(1+α)
+        let (a, b) = (
+            wstat_bin(8.0, 0.0, 3.0, 2.0 - 1e-9),
+            wstat_bin(8.0, 0.0, 3.0, 2.0 + 1e-9),
+        );
+        assert!((a.value - b.value).abs() < 1e-6);
+        // the floor: M below 1e-5 counts is taken as 1e-5
+        assert_eq!(
+            wstat_bin(0.0, 2.0, 1.0, 0.0),
+            wstat_bin(0.0, 2.0, 1.0, MODEL_FLOOR)
+        );
+        // pgstat: S = 0 as XSPEC has it; σ = 0 is Cash on M + B/α
+        let p = pgstat_bin(0.0, 6.0, 6.0, 3.0, 2.0);
+        assert!((p.value - 2.0 * (2.0 + 2.0 - 0.5 * 6.0 / 9.0)).abs() < 1e-12);
+        assert_eq!(pgstat_bin(4.0, 0.0, 0.0, 2.0, 1.5), cash_bin(4.0, 1.5));
+        assert_eq!(pgstat_bin(4.0, 6.0, 0.0, 2.0, 1.5), cash_bin(4.0, 4.5));
+    }
+
+    #[test]
+    fn a_bin_without_background_is_cash_whatever_the_statistic() {
+        let bin = PoissonBin {
+            counts: 4.0,
+            background: None,
+        };
+        for st in [Statistic::Cstat, Statistic::Pgstat] {
+            assert_eq!(poisson_bin(st, &bin, 3.0), cash_bin(4.0, 3.0));
+        }
+        let t = cstat_terms(&[4.0], &[3.0], &[MODEL_FLOOR]);
+        assert_eq!(t.value, cash_bin(4.0, 3.0).value);
+    }
+
+    #[test]
+    fn pgstat_parses() {
+        assert_eq!(Statistic::parse("PGSTAT"), Some(Statistic::Pgstat));
+        assert_eq!(Statistic::Pgstat.name(), "pgstat");
+    }
+}
