@@ -1,7 +1,8 @@
 //! The engine subtracts a spectrum's BACKFILE as XSPEC does (scaled by exposure, area and
-//! BACKSCAL, its variance added), `backgrnd n none` switches it off, cstat is refused.
+//! BACKSCAL, its variance added), `backgrnd n none` switches it off, and cstat on it is XSPEC's W-statistic.
 
 use nuskybgd::spectral::run::load;
+use nuskybgd::spectral::stat;
 use nuskybgd::workflow::bgdspec::bgdspec;
 
 mod bgdspec_case;
@@ -44,16 +45,37 @@ fn the_engine_subtracts_the_background_file_like_xspec() {
     let gross: f64 = noticed.iter().map(|&k| raw[k]).sum();
     eprintln!("3-79 keV: gross {gross} counts, net {net:.1}");
     assert!(net < gross && sess.statistic_value().unwrap().is_finite());
-    // switched off by command; cstat on subtracted data refused
+    // switched off by command
     let off = model("backgrnd 1 none\n", "chi");
     assert!(off.data[0].background.is_none());
     assert_eq!(
         off.data_counts().0,
         noticed.iter().map(|&k| raw[k]).collect::<Vec<_>>()
     );
-    let e = model("", "cstat")
-        .statistic_value()
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("W-stat"), "{e}");
+    // cstat with the BACKFILE: W-stat on the raw source and background counts, the
+    // background spectrum collecting EXPFACTOR times the source's exposure·area·BACKSCAL
+    let w = model("", "cstat");
+    let bins = w.poisson_bins();
+    assert_eq!(bins.len(), noticed.len());
+    for (bin, &k) in bins.iter().zip(&noticed) {
+        let bb = bin.background.expect("background per bin");
+        assert_eq!((bin.counts, bb.counts), (raw[k], bg[k]));
+        assert!(close(bb.ratio, EXPFACTOR, 1e-12), "{}", bb.ratio);
+    }
+    let m = w.model_counts().unwrap();
+    let want: f64 = bins
+        .iter()
+        .zip(&m)
+        .map(|(b, m)| stat::wstat_bin(b.counts, b.background.unwrap().counts, EXPFACTOR, *m).value)
+        .sum();
+    let got = w.statistic_value().unwrap();
+    assert!(close(got, want, 1e-9), "{got} vs {want}");
+    // without it, plain Cash on the raw counts
+    let cash = model("backgrnd 1 none\n", "cstat");
+    let want: f64 = noticed
+        .iter()
+        .zip(&m)
+        .map(|(&k, m)| stat::cash_bin(raw[k], *m).value)
+        .sum();
+    assert!(close(cash.statistic_value().unwrap(), want, 1e-9));
 }

@@ -455,9 +455,15 @@ impl Session {
                             format!("background scale {scale}: check EXPOSURE, AREASCAL, BACKSCAL"),
                         ));
                     }
+                    // pgstat's σ²: STAT_ERR² when the file has errors, else Poisson
+                    let variance = match &bs.stat_err {
+                        Some(e) => e.iter().map(|x| x * x).collect(),
+                        None => bs.counts.iter().map(|c| c.max(0.0)).collect(),
+                    };
                     Some(Background {
                         file: b,
                         counts: bs.counts,
+                        variance,
                         scale,
                     })
                 }

@@ -8,7 +8,7 @@ use crate::spectral::grouping::Bins;
 use crate::spectral::params::{resolve_links, Addr, Param};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::{Arf, Rmf};
-use crate::spectral::stat::{self, StatTerms, Statistic};
+use crate::spectral::stat::{self, BackgroundBin, PoissonBin, StatTerms, Statistic};
 use crate::spectral::xcm::file::XcmFile;
 use crate::spectral::xcm::link::ParRef;
 use std::collections::BTreeMap;
@@ -52,6 +52,9 @@ pub struct Background {
     pub file: String,
     /// Background counts per channel.
     pub counts: Vec<f64>,
+    /// Variance of those counts per channel (STAT_ERR², or the counts when Poisson): the
+    /// Gaussian background width of pgstat.
+    pub variance: Vec<f64>,
     /// Factor turning background counts into counts of the data set:
     /// (EXPOSURE·AREASCAL·BACKSCAL) of the data over the same of the background.
     pub scale: f64,
@@ -384,18 +387,53 @@ impl Session {
         (d, v)
     }
 
-    /// Refuse a C-statistic on background-subtracted data (XSPEC would switch to W-stat,
-    /// which is not implemented).
-    pub fn check_statistic(&self) -> Result<()> {
-        match self.data.iter().find(|d| d.background.is_some()) {
-            Some(ds) if self.statistic == Statistic::Cstat => Err(Error::msg(format!(
-                "spectrum {} ({}) has a background file ({}): statistic cstat would need W-stat, which is not implemented; use statistic chi, or the spec task's background model instead of a BACKFILE",
-                ds.number,
-                ds.file,
-                ds.background.as_ref().unwrap().file
-            ))),
-            _ => Ok(()),
+    /// Source and background counts of the noticed bins (in the order of `model_counts`),
+    /// each summed over the bin's channels as XSPEC groups both spectra: what the Poisson
+    /// statistics (cstat/W-stat, pgstat) see.
+    pub fn poisson_bins(&self) -> Vec<PoissonBin> {
+        let mut out = Vec::new();
+        for ds in &self.data {
+            let counts = ds.bins.sum(&ds.spectrum.counts);
+            let bg = ds.background.as_ref().map(|b| {
+                let ratio = 1.0 / b.scale;
+                (ds.bins.sum(&b.counts), ds.bins.sum(&b.variance), ratio)
+            });
+            for k in (0..ds.bins.len()).filter(|&k| ds.noticed[k]) {
+                out.push(PoissonBin {
+                    counts: counts[k],
+                    background: bg.as_ref().map(|(c, v, ratio)| BackgroundBin {
+                        counts: c[k],
+                        variance: v[k],
+                        ratio: *ratio,
+                    }),
+                });
+            }
         }
+        out
+    }
+
+    /// Refuse a statistic that is undefined on the loaded data: the W-statistic (cstat
+    /// with a background) takes the logarithm of the background counts, so a noticed
+    /// background bin with negative counts (a RATE background file) has no W-stat.
+    pub fn check_statistic(&self) -> Result<()> {
+        if self.statistic != Statistic::Cstat {
+            return Ok(());
+        }
+        for ds in &self.data {
+            let Some(b) = &ds.background else { continue };
+            let c = ds.bins.sum(&b.counts);
+            if let Some(k) = (0..c.len()).find(|&k| ds.noticed[k] && c[k] < 0.0) {
+                return Err(Error::msg(format!(
+                    "spectrum {} ({}): background {} has {} counts in bin {}: the W-statistic (cstat with a background) needs Poisson counts; use statistic pgstat or chi",
+                    ds.number,
+                    ds.file,
+                    b.file,
+                    c[k],
+                    k + 1
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The statistic for the current parameters.
@@ -406,21 +444,41 @@ impl Session {
         Ok(self.stat_of(&d, &m, &v))
     }
 
-    /// Statistic of given data, model and variance vectors.
+    /// Statistic of data `d` and variances `v` (as `data_counts` gives them) at predicted
+    /// counts `m`. Under cstat/pgstat a bin with a background is evaluated on the
+    /// session's own source and background counts (the W-stat and pgstat likelihoods need
+    /// both, not their difference in `d`); bins without one use `d`.
     pub fn stat_of(&self, d: &[f64], m: &[f64], v: &[f64]) -> f64 {
         match self.statistic {
-            Statistic::Cstat => stat::cstat(d, m, &vec![1e-5; d.len()]),
             Statistic::Chi => stat::chi(d, m, v),
+            _ => {
+                let bins = self.poisson_bins_with(d);
+                stat::poisson_terms(self.statistic, &bins, m).value
+            }
         }
+    }
+
+    /// [`Session::poisson_bins`] with the source counts of background-free bins taken
+    /// from `d`.
+    fn poisson_bins_with(&self, d: &[f64]) -> Vec<PoissonBin> {
+        let mut bins = self.poisson_bins();
+        for (b, d) in bins.iter_mut().zip(d) {
+            if b.background.is_none() {
+                b.counts = *d;
+            }
+        }
+        bins
     }
 
     /// The statistic at predicted counts `m` (noticed bins, in the order of
     /// `model_counts`) with its derivatives per bin, for the fitter.
     pub fn stat_terms(&self, m: &[f64]) -> StatTerms {
-        let (d, v) = self.data_counts();
         match self.statistic {
-            Statistic::Cstat => stat::cstat_terms(&d, m, &vec![1e-5; d.len()]),
-            Statistic::Chi => stat::chi_terms(&d, m, &v),
+            Statistic::Chi => {
+                let (d, v) = self.data_counts();
+                stat::chi_terms(&d, m, &v)
+            }
+            _ => stat::poisson_terms(self.statistic, &self.poisson_bins(), m),
         }
     }
 
