@@ -2,7 +2,7 @@
 //! Sherpa's `wstat` at the start values and at Sherpa's minimum, the fitter reaches that
 //! minimum, and pgstat matches the per-bin formula written out by hand.
 
-use nuskybgd::spectral::fit::fit;
+use nuskybgd::spectral::fit::{fit, FitOptions};
 use nuskybgd::spectral::run::load;
 use nuskybgd::spectral::session::Session;
 use nuskybgd::testing;
@@ -94,7 +94,7 @@ fn the_fitter_reaches_sherpas_wstat_minimum() {
     };
     for name in CASES {
         let (j, mut sess) = case(&dir, name);
-        let r = fit(&mut sess, 1000, 1e-6).unwrap();
+        let r = fit(&mut sess, &FitOptions::default()).unwrap();
         let want = j["best_statistic"].as_f64().unwrap();
         let dof = sess.n_bins() - r.free.len();
         assert_eq!(dof as u64, j["dof"].as_u64().unwrap(), "{name} dof");
