@@ -47,7 +47,7 @@ fn a_bare_pn_in_a_named_source_is_source_one() {
     let p = write("links_rule_p3", &TWO_SOURCES.replace("= p2*4", "= p3*4"));
     let e = load(&p, false).map(|_| ()).unwrap_err().to_string();
     assert!(
-        e.contains("t.xcm:7:") && e.contains("source 1 has no parameter 3"),
+        e.contains("t.xcm:7:") && e.contains("p3 does not exist (source 1 has 2 parameters)"),
         "{e}"
     );
 }

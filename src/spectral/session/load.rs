@@ -521,15 +521,20 @@ impl Session {
         };
         let text = e.to_text();
         let unnamed = self.sources.iter().any(|s| s.name.is_none());
+        let n = r.index;
         Err(match &r.model {
             None if !unnamed => format!(
-                "link '= {text}': a bare p{n} is parameter {n} of the unnamed model (source 1), \
-                 and this file has none; write name:p{n} for a named source's parameter \
-                 (XSPEC refuses it too: no matching parameter for parameter reference p{n})",
-                n = r.index
+                "link '= {text}': p{n} does not exist: a bare p{n} is parameter {n} of the \
+                 unnamed model (source 1), and this file has none; write name:p{n} for a named \
+                 source's parameter (XSPEC refuses it too: no matching parameter for parameter \
+                 reference p{n})"
             ),
-            None => format!("link '= {text}': source 1 has no parameter {}", r.index),
-            Some(m) => format!("link '= {text}': there is no parameter {m}:p{}", r.index),
+            None => {
+                let have = self.sources.iter().position(|s| s.name.is_none());
+                let len = have.map_or(0, |i| self.params[i].len());
+                format!("link '= {text}': p{n} does not exist (source 1 has {len} parameters)")
+            }
+            Some(m) => format!("link '= {text}': {m}:p{n} does not exist"),
         })
     }
 
