@@ -329,3 +329,23 @@ fn a_value_set_in_the_idl_file_is_written_back_with_the_links() {
     assert_eq!(s2.params[0][13].value, 0.0025 * 2.39092);
     assert_eq!(s2.params[2][5].value, s.params[2][5].value);
 }
+
+#[test]
+fn a_named_source_s_later_groups_default_to_its_own_first_group() {
+    let text = "\
+data 1:1 a.pha 2:2 b.pha
+model  powerlaw
+            1.7       0.01         -3         -2          9         10
+            0.5       0.01          0          0      1e+20      1e+24
+model  2:bg powerlaw
+            2.2       0.01         -3         -2          9         10
+            0.1       0.01          0          0      1e+20      1e+24
+";
+    let p = write("links_groups", text);
+    let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.ngroups, 2);
+    let bg: Vec<f64> = s.params[1].iter().map(|q| q.value).collect();
+    assert_eq!(bg, [2.2, 0.1, 2.2, 0.1]);
+    let out = s.to_xcm().to_text();
+    assert!(out.ends_with("\n= bg:p1\n= bg:p2\n"), "{out}");
+}
