@@ -55,7 +55,7 @@ fn find(cwd: &Path, spec_dir: &Path, name: &str) -> String {
 }
 
 /// A parameter of an unknown component, from its line alone.
-fn written_param(k: usize, line: &ParamLine) -> Param {
+pub(super) fn written_param(k: usize, line: &ParamLine) -> Param {
     let mut p = Param {
         name: format!("par{}", k + 1),
         value: f64::NAN,
@@ -259,8 +259,9 @@ impl Session {
                 let spec = &specs_p[k % p];
                 let mut prm = default_param(spec, &comps[k % p]);
                 if k >= p {
+                    // a bare pN would name the unnamed model's parameter (XSPEC's rule)
                     prm.link = Some(Expr::Ref(ParRef {
-                        model: None,
+                        model: s.name.clone(),
                         index: k % p + 1,
                     }));
                 }
@@ -324,6 +325,7 @@ impl Session {
             xcm: xcm.clone(),
             cache: Default::default(),
         };
+        sess.check_links(path)?;
         let opaque = sess.sources.iter().any(|s| s.per_group.is_none());
         for (line, args) in newpars {
             if let Err(e) = sess.apply_newpar(&args) {
@@ -499,6 +501,49 @@ impl Session {
         Ok(sess)
     }
 
+    /// Every link in a model's parameter lines names a parameter that exists; otherwise an
+    /// error at that line, since XSPEC refuses such a link as it reads it.
+    fn check_links(&self, path: &Path) -> Result<()> {
+        for s in &self.sources {
+            let Item::Cmd { params: lines, .. } = &self.xcm.items[s.item] else {
+                continue;
+            };
+            for (k, l) in lines.iter().enumerate() {
+                if let ParamLine::Link(e) = l {
+                    // parameter lines follow their model line one per line
+                    let line = self.xcm.lines[s.item] + 1 + k;
+                    self.check_refs(e)
+                        .map_err(|m| Error::at_line(path, line, m))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Each reference of `e` names an existing parameter (XSPEC's rule, see `Names`).
+    fn check_refs(&self, e: &Expr) -> std::result::Result<(), String> {
+        let Some(r) = e.refs().into_iter().find(|r| self.addr(r).is_none()) else {
+            return Ok(());
+        };
+        let text = e.to_text();
+        let unnamed = self.sources.iter().any(|s| s.name.is_none());
+        let n = r.index;
+        Err(match &r.model {
+            None if !unnamed => format!(
+                "link '= {text}': p{n} does not exist: a bare p{n} is parameter {n} of the \
+                 unnamed model (source 1), and this file has none; write name:p{n} for a named \
+                 source's parameter (XSPEC refuses it too: no matching parameter for parameter \
+                 reference p{n})"
+            ),
+            None => {
+                let have = self.sources.iter().position(|s| s.name.is_none());
+                let len = have.map_or(0, |i| self.params[i].len());
+                format!("link '= {text}': p{n} does not exist (source 1 has {len} parameters)")
+            }
+            Some(m) => format!("link '= {text}': {m}:p{n} does not exist"),
+        })
+    }
+
     /// `[model:]idx` → address.
     fn parse_addr(&self, tok: &str) -> Option<Addr> {
         let tok = tok.trim();
@@ -510,13 +555,10 @@ impl Session {
             None => (None, tok),
         };
         let idx: usize = i.trim_start_matches(['p', 'P']).parse().ok()?;
-        self.addr(
-            None,
-            &ParRef {
-                model: m,
-                index: idx,
-            },
-        )
+        self.addr(&ParRef {
+            model: m,
+            index: idx,
+        })
     }
 
     /// Apply `newpar [model:]idx = expr` or `newpar [model:]idx value [delta …]`.
@@ -532,7 +574,11 @@ impl Session {
             .parse_addr(target.split_whitespace().next().unwrap_or(""))
             .ok_or_else(|| Error::msg(format!("newpar: no parameter '{target}'")))?;
         match rest {
-            Some(e) => self.params[a.0][a.1].link = Some(Expr::parse(&e)?),
+            Some(e) => {
+                let e = Expr::parse(&e)?;
+                self.check_refs(&e).map_err(Error::msg)?;
+                self.params[a.0][a.1].link = Some(e);
+            }
             None => {
                 let vals = args
                     .trim()

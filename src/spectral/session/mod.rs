@@ -98,39 +98,58 @@ pub struct Session {
     cache: std::sync::Mutex<BTreeMap<(usize, usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
 }
 
+/// The sources a reference can name: each source's name and number.
+///
+/// XSPEC's rule (HEASoft 6.20, Xspec/src/XSModel/Parameter/ParameterLink.cxx,
+/// `ParameterLink::wordToParam` and `addPointer`): `name:pN` (or `name:N`) is parameter N of
+/// the source called `name`; a bare `pN` (or `N`) carries XSPEC's default model name
+/// `_DEFAULT`, which is the unnamed model (source 1), wherever the link is written, inside a
+/// named source too. `addPointer` looks in the link's own model only when the names match,
+/// then asks the model container; when no model has that name it finds no parameter and
+/// `wordToParam` throws "No matching parameter for parameter reference pN in link
+/// expression". So a bare pN with no unnamed model is an error, here as in XSPEC.
+#[derive(Debug, Clone)]
+pub(crate) struct Names(Vec<(Option<String>, usize)>);
+
+impl Names {
+    pub(crate) fn of(sources: &[Source]) -> Names {
+        Names(sources.iter().map(|s| (s.name.clone(), s.number)).collect())
+    }
+
+    /// Index (into the sources) of the source `r` names; None when there is none. A
+    /// number as model (`1:p2`, as rnewpar writes) names the source of that number.
+    pub(crate) fn source(&self, r: &ParRef) -> Option<usize> {
+        match &r.model {
+            None => self.0.iter().position(|(n, _)| n.is_none()),
+            Some(m) => self
+                .0
+                .iter()
+                .position(|(n, num)| n.as_deref() == Some(m.as_str()) || num.to_string() == *m),
+        }
+    }
+
+    /// Address of `r` among parameter lists of lengths `lens`.
+    fn addr(&self, lens: &[usize], r: &ParRef) -> Option<Addr> {
+        let s = self.source(r)?;
+        (r.index >= 1 && r.index <= *lens.get(s)?).then_some((s, r.index - 1))
+    }
+}
+
 impl Session {
-    /// Address of a reference seen in source `from` (None: the source 1 model).
-    pub fn addr(&self, from: Option<usize>, r: &ParRef) -> Option<Addr> {
-        let s = match &r.model {
-            None => {
-                from.unwrap_or_else(|| self.sources.iter().position(|s| s.number == 1).unwrap_or(0))
-            }
-            Some(m) => self.sources.iter().position(|s| {
-                s.name.as_deref() == Some(m.as_str()) || s.number.to_string() == *m
-            })?,
-        };
-        (r.index >= 1 && r.index <= self.params.get(s)?.len()).then_some((s, r.index - 1))
+    /// Address of a parameter reference, by XSPEC's rule (see [`Names`]): `name:pN` in
+    /// source `name`, a bare `pN` in the unnamed model (source 1), wherever it is written.
+    /// None when that source or parameter does not exist.
+    pub fn addr(&self, r: &ParRef) -> Option<Addr> {
+        let lens: Vec<usize> = self.params.iter().map(Vec::len).collect();
+        Names::of(&self.sources).addr(&lens, r)
     }
 
     /// Recompute every linked parameter.
     pub fn resolve(&mut self) -> Result<()> {
-        let names: Vec<(Option<String>, usize, usize)> = self
-            .sources
-            .iter()
-            .map(|s| (s.name.clone(), s.number, 0))
-            .collect();
+        let names = Names::of(&self.sources);
         let lens: Vec<usize> = self.params.iter().map(Vec::len).collect();
-        let src1 = self.sources.iter().position(|s| s.number == 1);
-        let resolve = move |from: usize, r: &ParRef| -> Option<Addr> {
-            let s = match &r.model {
-                None => from,
-                Some(m) => names.iter().position(|(n, num, _)| {
-                    n.as_deref() == Some(m.as_str()) || num.to_string() == *m
-                })?,
-            };
-            let _ = src1;
-            (r.index >= 1 && r.index <= lens[s]).then_some((s, r.index - 1))
-        };
+        // the source a link sits in does not change what it names (XSPEC's rule, above)
+        let resolve = move |_from: usize, r: &ParRef| names.addr(&lens, r);
         resolve_links(&mut self.params, &resolve)
     }
 

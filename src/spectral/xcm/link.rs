@@ -52,6 +52,57 @@ fn ref_index(c: &[char], i: &mut usize, model: &str) -> std::result::Result<usiz
     Ok(c[ds..*i].iter().collect::<String>().parse().unwrap_or(0))
 }
 
+/// A number starting at `c[*i]`, returned without spaces. An exponent may be written with
+/// spaces around its sign (`1.49632e + 12`): XSPEC's expression tokenizer splits `#.#e+#`
+/// into `#.#e`, `+`, `#` and its writer then spaces the `+` (older XSPEC wrote such save
+/// files); ParameterLink's constructor (HEASoft 6.20, Xspec/src/XSModel/Parameter/
+/// ParameterLink.cxx) joins the three tokens back into one number, and so do we. Only a
+/// mantissa followed by `e` is read this way; `p3 + e…` cannot arise since references are pN.
+fn number(c: &[char], i: &mut usize) -> String {
+    let st = *i;
+    while *i < c.len() && (c[*i].is_ascii_digit() || c[*i] == '.') {
+        *i += 1;
+    }
+    let mut text: String = c[st..*i].iter().collect();
+    if *i < c.len() && (c[*i] == 'e' || c[*i] == 'E') {
+        if let Some((exp, end)) = exponent(c, *i + 1) {
+            text.push(c[*i]);
+            text.push_str(&exp);
+            *i = end;
+        }
+    }
+    text
+}
+
+/// The exponent after `e` starting at `c[j]`: `12`, `+12`, `-3`, or with spaces around the
+/// sign (`+ 12`); the text without spaces and the index after it. None when no digits follow.
+fn exponent(c: &[char], mut j: usize) -> Option<(String, usize)> {
+    let skip = |j: &mut usize| {
+        while *j < c.len() && c[*j].is_whitespace() {
+            *j += 1;
+        }
+    };
+    let mut out = String::new();
+    if j < c.len() && !c[j].is_ascii_digit() {
+        skip(&mut j);
+        if j >= c.len() || !(c[j] == '+' || c[j] == '-') {
+            return None;
+        }
+        out.push(c[j]);
+        j += 1;
+        skip(&mut j);
+    }
+    let ds = j;
+    while j < c.len() && c[j].is_ascii_digit() {
+        j += 1;
+    }
+    if ds == j {
+        return None;
+    }
+    out.extend(&c[ds..j]);
+    Some((out, j))
+}
+
 fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
     let c: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -70,23 +121,7 @@ fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
             out.push(Tok::Close);
             i += 1;
         } else if ch.is_ascii_digit() || ch == '.' {
-            let st = i;
-            while i < c.len() && (c[i].is_ascii_digit() || c[i] == '.') {
-                i += 1;
-            }
-            if i < c.len() && (c[i] == 'e' || c[i] == 'E') {
-                let mut j = i + 1;
-                if j < c.len() && (c[j] == '+' || c[j] == '-') {
-                    j += 1;
-                }
-                if j < c.len() && c[j].is_ascii_digit() {
-                    i = j;
-                    while i < c.len() && c[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            }
-            let text: String = c[st..i].iter().collect();
+            let text = number(&c, &mut i);
             if i < c.len() && c[i] == ':' && text.chars().all(|d| d.is_ascii_digit()) {
                 // `1:p2`: a parameter of source (or response) number 1, as in rnewpar
                 i += 1;
@@ -369,6 +404,16 @@ mod tests {
             assert_eq!(n(s), *s, "idempotent");
         }
         assert!(Expr::parse("p3 +").is_err());
+        // XSPEC's old writer spaced the exponent's sign; 6.20 reads one number, writes e12
+        assert_eq!(n("intbgd:34*1.49632e + 12"), "intbgd:p34*1.49632e12");
+        assert_eq!(n("p34*1.5e - 3"), "p34*1.5e-3");
+        assert_eq!(n("p34*1.5E  +  3 + p2"), "p34*1.5E3 + p2");
+        assert_eq!(n("2e5*p1"), "2e5*p1");
+        let v = Expr::parse("p1*1.49632e + 12").unwrap().eval(&|_| 2.0);
+        assert_eq!(v, 2.0 * 1.49632e12);
+        // an `e` not followed by an exponent is not part of the number
+        assert!(Expr::parse("2e*p1").is_err());
+        assert!(Expr::parse("2e + p1").is_err());
         assert!(Expr::parse("foo(p3)").is_err());
         let e = Expr::parse("2*p3 + icm:p1").unwrap();
         assert_eq!(
