@@ -10,12 +10,12 @@ use std::path::Path;
 
 const USAGE: &str = "\
 nuskybgd xcm-fit IN.xcm [out=OUT.xcm] [statistic=chi|cstat] [errors=yes] [fit=no] [force=yes]
-                 [niter=N] [clobber=yes]
+                 [niter=N] [chatter=yes] [clobber=yes]
 
 Loads an XSPEC save file (data, responses, ignore ranges, models, links), prints the
 statistic at the file's values, fits the free parameters (Levenberg-Marquardt with the hard
 limits as an active set; the file's `method leven N crit` and `xset delta` are followed,
-niter= replaces N), prints how the fit ended, the parameter table (1-sigma errors, or with
+niter= replaces N; chatter=yes prints each iteration on stderr), prints how the fit ended, the parameter table (1-sigma errors, or with
 errors=yes 90% confidence intervals: delta-statistic 2.706, the other free parameters
 re-fitted; parameters held at a hard limit are marked) and, last, the line
 `statistic: NAME VALUE dof N`. out= writes the fitted state in XSPEC's layout with the fit's
@@ -62,6 +62,7 @@ fn run(a: &Args) -> Result<()> {
         errors: a.flag("errors", false)?,
         force: a.flag("force", false)?,
         max_iter,
+        chatter: a.flag("chatter", false)?,
     };
     a.finish(1)?;
     let r = xcm_fit(&req)?;

@@ -153,6 +153,8 @@ pub struct XcmFitRequest<'a> {
     pub force: bool,
     /// Iteration limit replacing the file's `method leven N`.
     pub max_iter: Option<usize>,
+    /// Print each iteration on stderr.
+    pub chatter: bool,
 }
 
 /// What `xcm-fit` did.
@@ -181,6 +183,7 @@ pub fn xcm_fit(req: &XcmFitRequest) -> Result<XcmFitReport> {
     if let Some(n) = req.max_iter {
         options.max_iter = n;
     }
+    options.chatter = req.chatter;
     let start_statistic = sess.statistic_value().map_err(|e| e.in_file(req.input))?;
     let mut report = XcmFitReport {
         dof: sess.n_bins().saturating_sub(sess.free().len()),

@@ -18,6 +18,8 @@ pub struct FitOptions {
     /// XSPEC's `xset delta`: when positive, each parameter's derivative step is this
     /// fraction of its value instead of its own delta.
     pub proportional_delta: Option<f64>,
+    /// Print one line per iteration on stderr (XSPEC's `chatter` at a high level).
+    pub chatter: bool,
 }
 
 impl Default for FitOptions {
@@ -29,6 +31,7 @@ impl Default for FitOptions {
             crit: 0.01,
             pred_tol: 1e-10,
             proportional_delta: None,
+            chatter: false,
         }
     }
 }
