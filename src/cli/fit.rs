@@ -83,9 +83,9 @@ fn run(a: &Args) -> Result<()> {
     }
     for (k, w) in s.weights.iter().enumerate() {
         println!(
-            "fit: spectrum {} (FPM{}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",
+            "fit: spectrum {} ({}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",
             k + 1,
-            w.module.letter(),
+            w.module.instrume(),
             w.pixels,
             w.area[0],
             w.area[1],

@@ -127,7 +127,7 @@ pub fn caldb_complete(root: &Path) -> Result<()> {
         root: root.to_path_buf(),
     };
     let date = observation::met_to_iso(4.0e8);
-    for m in ["FPMA", "FPMB"] {
+    for m in Module::ALL.map(Module::instrume) {
         c.lookup("INSTRMAP", m, None, &date)?;
         for d in 0..4 {
             let det = format!("DET{d}");
@@ -325,7 +325,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let mut truths = Vec::new();
     let mut region_cell = (0.0, 0.0);
     let mut all_maps = Vec::new();
-    for (mi, m) in [Module::A, Module::B].into_iter().enumerate() {
+    for (mi, m) in Module::ALL.into_iter().enumerate() {
         let l = m.letter();
         let aim = if m == Module::A {
             (-6.0, 4.0)
@@ -401,7 +401,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         // RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS
         let pm = PixelMap::from_auxil(&auxil, m).or_else(|e| {
             caldb
-                .lookup("PIXPOS", &format!("FPM{l}"), Some("DET0"), &p.date_obs())
+                .lookup("PIXPOS", m.instrume(), Some("DET0"), &p.date_obs())
                 .and_then(|f| PixelMap::from_pixpos(&f.path))
                 .map_err(|_| e)
         })?;

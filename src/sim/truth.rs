@@ -297,7 +297,7 @@ impl Truth {
         let flag = |k: &str| cal.get(k).and_then(Value::as_bool).ok_or_else(|| bad(k));
         let mods = v.get("modules").ok_or_else(|| bad("modules"))?;
         let mut modules = Vec::new();
-        for m in [Module::A, Module::B] {
+        for m in Module::ALL {
             if let Some(mv) = mods.get(m.letter()) {
                 modules.push(
                     ModuleTruth::from_json(m, mv)

@@ -115,7 +115,7 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
                     .collect::<Vec<_>>()
                     .join(" "),
         ];
-        write_rmf(&outs[d], &out, &format!("FPM{}", m.letter()), &hist)?;
+        write_rmf(&outs[d], &out, m.instrume(), &hist)?;
     }
     Ok(AbsrmfSummary {
         outputs: std::array::from_fn(|d| outs[d].path.clone()),

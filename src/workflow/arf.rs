@@ -35,7 +35,7 @@ fn col(path: &Path, hdu: usize, name: &str) -> Result<Vec<f64>> {
 impl ArfInputs {
     /// Gather the curves for module `m` observed on `date_obs`.
     pub fn load(caldb: &Caldb, auxil: &Path, m: Module, date_obs: &str) -> Result<ArfInputs> {
-        let ins = format!("FPM{}", m.letter());
+        let ins = m.instrume();
         let template = auxil.join("template.arf");
         let energy_lo = col(&template, 2, "ENERG_LO")?;
         let energy_hi = col(&template, 2, "ENERG_HI")?;
@@ -43,7 +43,7 @@ impl ArfInputs {
         let mut sources = Vec::new();
         let be = match caldb
             .lookup("BEABSPAR", "FPM", None, date_obs)
-            .or_else(|_| caldb.lookup("BEABSPAR", &ins, None, date_obs))
+            .or_else(|_| caldb.lookup("BEABSPAR", ins, None, date_obs))
         {
             Ok(f) => {
                 sources.push(format!("Be transmission: {}", f.path.display()));
@@ -58,7 +58,7 @@ impl ArfInputs {
                 col(&p, 2, "SPECRESP")?
             }
         };
-        let da = caldb.lookup("DETABS", &ins, Some("DET0"), date_obs)?;
+        let da = caldb.lookup("DETABS", ins, Some("DET0"), date_obs)?;
         sources.push(format!("detector absorption: {}", da.path.display()));
         let detabs = [
             col(&da.path, 2, "DETABS")?,
@@ -128,7 +128,7 @@ pub fn write_arf(
         )?;
         for (k, v) in [
             ("TELESCOP", "NuSTAR"),
-            ("INSTRUME", if m == Module::A { "FPMA" } else { "FPMB" }),
+            ("INSTRUME", m.instrume()),
             ("HDUCLASS", "OGIP"),
             ("HDUCLAS1", "RESPONSE"),
             ("HDUCLAS2", "SPECRESP"),

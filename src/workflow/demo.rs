@@ -148,7 +148,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         sim.caldb.display()
     );
     let auxil = sim.auxil.clone();
-    let modules = [Module::A, Module::B];
+    let modules = Module::ALL;
 
     // 2. observation products per module
     let mut refimg = PathBuf::new();
@@ -231,7 +231,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
                 s(&det_image_path(
                     &dir.join(format!("bgdap{l}.fits")),
                     d,
-                    if l == "A" { Module::A } else { Module::B },
+                    Module::from_letter(l.chars().next().unwrap_or('A')).unwrap_or(Module::A),
                 ))
             })
             .collect()
@@ -453,7 +453,7 @@ fn later_steps(
         products.push(("background spectrum for the source".into(), r.output));
     }
     let rdir = dir.join("refspec");
-    for (m, f) in [Module::A, Module::B].iter().zip(src) {
+    for (m, f) in Module::ALL.iter().zip(src) {
         let l = m.letter();
         let evt = f.events.clone();
         t.run(&format!("absrmf {l}"), || {
@@ -470,7 +470,7 @@ fn later_steps(
     t.run("refspec", || {
         let r = crate::workflow::refspec::refspec(&crate::workflow::refspec::RefspecRequest {
             dir: rdir.clone(),
-            mods: vec![Module::A, Module::B],
+            mods: Module::ALL.to_vec(),
             dets: vec![0, 1, 2, 3],
             auxil: auxil.to_path_buf(),
             clobber,

@@ -179,7 +179,7 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     check_all(&[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
 
     let mut ev = EventFile::open(&req.evt)?;
-    let instrume = format!("FPM{}", ev.module.letter());
+    let instrume = ev.module.instrume();
     let exposure = ev
         .key_f64("EXPOSURE")?
         .ok_or_else(|| Error::file(&req.evt, "EVENTS has no EXPOSURE keyword"))?;

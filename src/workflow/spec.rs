@@ -255,8 +255,8 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
             Error::file(
                 pha,
                 format!(
-                    "is FPM{} but no background spectrum of that module was fitted",
-                    m.letter()
+                    "is {} but no background spectrum of that module was fitted",
+                    m.instrume()
                 ),
             )
         })?;
