@@ -3,10 +3,12 @@
 //! observation's files, CALDB/auxil), `sky` (images on the sky and detector), `spectral`
 //! (the XSPEC-like engine), `workflow`, and the thin `cli` on top.
 
+pub mod bgmodel;
 pub mod cli;
 pub mod error;
 pub mod io;
 pub mod obs;
+pub mod pipeline;
 pub mod sim;
 pub mod sky;
 pub mod spectral;

@@ -3,9 +3,9 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::sky::mkimgs::{band_channels, mkimgs};
 use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::testing;
+use nuskybgd::workflow::mkimgs::{band_channels, mkimgs};
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -36,7 +36,7 @@ fn usage() -> &'static str {
     U.get_or_init(|| {
         format!(
             "{USAGE_HEAD}{}\n",
-            crate::workflow::config::BGDINFO_TEMPLATE
+            crate::bgmodel::bgdinfo::BGDINFO_TEMPLATE
         )
     })
 }

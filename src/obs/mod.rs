@@ -8,5 +8,4 @@ pub mod gti;
 pub mod module;
 pub mod phafix;
 pub mod pixpos;
-pub mod presets;
 pub mod refpoint;

@@ -1,6 +1,6 @@
 //! The built-in synthetic instrument: an auxiliary directory and a CALDB tree in the formats
-//! the readers expect (`obs::presets`, `sky::aperture`, `obs::pixpos`, `obs::caldb`,
-//! `obs::badpix`, `sky::instrmap`, `workflow::arf`, `spectral::response`), written when the
+//! the readers expect (`bgmodel::presets`, `sky::aperture`, `obs::pixpos`, `obs::caldb`,
+//! `obs::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::response`), written when the
 //! user has no real calibration. Every file says it is synthetic ([`SYNTHETIC_LABEL`]).
 //!
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses

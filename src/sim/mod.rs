@@ -24,6 +24,8 @@ pub mod instrument;
 pub mod observation;
 pub mod truth;
 
+use crate::bgmodel::geometry::{region_weights, ModuleMaps};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
@@ -32,7 +34,6 @@ use crate::obs::caldb::Caldb;
 use crate::obs::gti::Gti;
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
-use crate::obs::presets::Presets;
 use crate::obs::refpoint::read_refpoints;
 use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
@@ -43,7 +44,6 @@ use crate::sky::projbgd_task::{
 };
 use crate::sky::refimg::RefImage;
 use crate::sky::regmask::Grid;
-use crate::workflow::geometry::{region_weights, ModuleMaps};
 use observation::{Pointing, Shape, Wander};
 use rand::SeedableRng;
 use rand_pcg::Pcg64;

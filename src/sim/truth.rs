@@ -7,9 +7,9 @@
 //! normalisations apbgd `D_ap·apw`, line c `Σ_d area[d]·D_c[d]`, fcxb `D_f·Σ_d area[d]`,
 //! intn `Σ_d area[d]·D_n[d]` — the quantities nuskybgd's fit estimates.
 
+use crate::bgmodel::geometry::RegionWeights;
 use crate::error::{Error, Result};
 use crate::obs::module::Module;
-use crate::workflow::geometry::RegionWeights;
 use serde_json::{json, Value};
 use std::path::Path;
 

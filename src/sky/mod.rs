@@ -2,7 +2,6 @@
 pub mod aperture;
 pub mod aspecthist;
 pub mod instrmap;
-pub mod mkimgs;
 pub mod projbgd;
 pub mod projbgd_task;
 pub mod refimg;

@@ -1,11 +1,15 @@
 //! The `fit` task: from bgdinfo.json to the background model's save file (and, unless
 //! fit=no, a native fit of it with the fitted save file and a table of results).
 
+use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
+use crate::bgmodel::bgdinfo::BgdInfo;
+use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
+use crate::bgmodel::model_build::{build_xcm, BuildOptions, SpectrumGeom};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::output::{check_all, Output};
 use crate::obs::caldb::Caldb;
-use crate::obs::presets::Presets;
 use crate::sky::regmask::Grid;
 use crate::spectral::fit::fit;
 use crate::spectral::grouping::{apply, Bins, Range};
@@ -15,10 +19,6 @@ use crate::spectral::run::table;
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::XcmFile;
-use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
-use crate::workflow::config::BgdInfo;
-use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
-use crate::workflow::model_build::{build_xcm, BuildOptions, SpectrumGeom};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

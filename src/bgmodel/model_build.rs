@@ -4,9 +4,9 @@
 //! background spectrum; each module's first spectrum is its reference and the others are
 //! linked to it with geometric ratios, exactly as nuskybgd-py builds them (SPEC §4.9).
 
+use crate::bgmodel::presets::{ComponentPreset, Presets};
 use crate::error::{Error, Result};
 use crate::obs::module::Module;
-use crate::obs::presets::{ComponentPreset, Presets};
 use crate::spectral::xcm::format::param_line;
 use std::fmt::Write;
 

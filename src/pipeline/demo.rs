@@ -13,13 +13,13 @@ use crate::obs::caldb::Caldb;
 use crate::obs::gti::Gti;
 use crate::obs::module::Module;
 use crate::obs::refpoint::read_refpoints;
+use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::mkimgs::mkimgs;
 use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
 use crate::spectral::stat::Statistic;
 use crate::workflow::fit_task::{fit_task, FitRequest, FitSummary};
-use crate::workflow::recovery::{coverage, recovered, Recovered, TrueNorms};
+use crate::workflow::mkimgs::mkimgs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -345,7 +345,7 @@ fn getspec_one(
         outdir: dir.to_path_buf(),
         outprefix: None,
         group: crate::workflow::getspec::Grouping::Min(30),
-        rmf: crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
+        rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
         clobber,
     })?;
     let d = format!("{} events, {} groups", r.events, r.groups);
@@ -379,7 +379,7 @@ fn later_steps(
     products: &mut Vec<(String, PathBuf)>,
 ) -> Result<()> {
     let fitted = dir.join("bgdparams_fit.xcm");
-    let bg = crate::workflow::config::BgdInfo::read(info)?;
+    let bg = crate::bgmodel::bgdinfo::BgdInfo::read(info)?;
     let spec_xcm = dir.join(crate::workflow::spec::default_name(&src[0].region));
     t.run("spec", || {
         let w = crate::workflow::spec::spec_task(&crate::workflow::spec::SpecRequest {
@@ -460,8 +460,8 @@ fn later_steps(
             let r = crate::workflow::absrmf::absrmf(&crate::workflow::absrmf::AbsrmfRequest {
                 evt,
                 outprefix: s(&rdir.join("det")),
-                rmf: crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
-                detabs: crate::workflow::detrmf::DetabsSource::Caldb(caldb.clone()),
+                rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
+                detabs: crate::bgmodel::detrmf::DetabsSource::Caldb(caldb.clone()),
                 clobber,
             })?;
             Ok(((), format!("{} RMFs", r.outputs.len())))
