@@ -4,6 +4,7 @@
 //! model written as an XSPEC save file. Uses `io`, `obs`, `sky` and `spectral`; the tasks
 //! (`workflow`), `sim` and `pipeline` build on it.
 pub mod arf;
+pub mod bands;
 pub mod bgdinfo;
 pub mod detrmf;
 pub mod geometry;

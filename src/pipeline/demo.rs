@@ -356,7 +356,7 @@ fn getspec_one(
 fn counts_3_20(pha: &Path, rmf: &Path) -> Result<f64> {
     let sp = crate::spectral::pha::Spectrum::read_at(pha, None)?;
     let r = crate::spectral::response::Rmf::read(rmf)?;
-    let band = crate::workflow::bgdspec::band_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
+    let band = crate::bgmodel::bands::noticed_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
     Ok(sp
         .counts
         .iter()

@@ -9,12 +9,14 @@
 //! switched off (`backgrnd n none`) so the background is not subtracted twice.
 
 use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
+use crate::bgmodel::bands::ignored_ranges;
 use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
 use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps};
 use crate::bgmodel::model_build::{linked_lines, SpectrumGeom};
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
+use crate::obs::caldb::date_obs;
 use crate::obs::caldb::Caldb;
 use crate::obs::module::Module;
 use crate::sky::regmask::Grid;
@@ -23,7 +25,6 @@ use crate::spectral::response::Rmf;
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use crate::spectral::xcm::format::param_line;
-use crate::workflow::fit_task::{date_obs, ignored_ranges};
 use std::path::{Path, PathBuf};
 
 /// Inputs of the spec task.
