@@ -7,6 +7,7 @@
 //! would have them; all paths handed between the steps are absolute, so the save files
 //! work from any directory.
 
+use crate::bgmodel::bgdinfo::{BgdInfo, ModuleImages};
 use crate::error::{Error, Result};
 use crate::io::output::Output;
 use crate::obs::caldb::Caldb;
@@ -225,27 +226,21 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
 
     // 3. bgdinfo.json
     let info_path = dir.join("bgdinfo.json");
-    let det_files = |l: &str| -> Vec<String> {
-        (0..4)
-            .map(|d| {
-                s(&det_image_path(
-                    &dir.join(format!("bgdap{l}.fits")),
-                    d,
-                    Module::from_letter(l.chars().next().unwrap_or('A')).unwrap_or(Module::A),
-                ))
-            })
-            .collect()
+    let images = |m: Module| {
+        let bgdap = dir.join(format!("bgdap{}.fits", m.letter()));
+        let det = [0, 1, 2, 3].map(|d| det_image_path(&bgdap, d, m));
+        Some(ModuleImages { bgdap, det })
     };
-    let info = serde_json::json!({
-        "bgfiles": bgfiles.iter().map(|p| s(p)).collect::<Vec<_>>(),
-        "regfiles": regfiles.iter().map(|p| s(p)).collect::<Vec<_>>(),
-        "refimgf": s(&refimg),
-        "bgdapfiles": {"A": s(&dir.join("bgdapA.fits")), "B": s(&dir.join("bgdapB.fits"))},
-        "bgddetfiles": {"A": det_files("A"), "B": det_files("B")},
-        "intbgd_fix_line_ratios": true,
-    });
-    out("bgdinfo.json")
-        .write_text(&(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"))?;
+    BgdInfo {
+        bgfiles,
+        regfiles,
+        refimg,
+        a: images(Module::A),
+        b: images(Module::B),
+        fcxb_links: Vec::new(),
+        fix_line_ratios: true,
+    }
+    .write(&out("bgdinfo.json"))?;
 
     // 4. the fit
     let fitted: FitSummary = t.run("fit", || {
@@ -379,7 +374,7 @@ fn later_steps(
     products: &mut Vec<(String, PathBuf)>,
 ) -> Result<()> {
     let fitted = dir.join("bgdparams_fit.xcm");
-    let bg = crate::bgmodel::bgdinfo::BgdInfo::read(info)?;
+    let bg = BgdInfo::read(info)?;
     let spec_xcm = dir.join(crate::workflow::spec::default_name(&src[0].region));
     t.run("spec", || {
         let w = crate::workflow::spec::spec_task(&crate::workflow::spec::SpecRequest {
