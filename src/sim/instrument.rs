@@ -14,7 +14,7 @@ use crate::obs::caldb_index::{write_index, IndexEntry};
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
 use crate::spectral::response::Rmf;
-use crate::spectral::write::write_rmf;
+use crate::spectral::write::{write_rmf, write_specresp};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -199,30 +199,7 @@ fn write_arf_file(path: &Path, m: Option<Module>, area: &[f64]) -> Result<()> {
     let e = energy_edges();
     out(path).write_fits(|f| {
         empty_primary(f, m)?;
-        f.create_table(
-            "SPECRESP",
-            &[
-                ("ENERG_LO", "1E", "keV"),
-                ("ENERG_HI", "1E", "keV"),
-                ("SPECRESP", "1E", "cm**2"),
-            ],
-            NBINS,
-        )?;
-        f.set_key_str("TELESCOP", "NuSTAR", "")?;
-        if let Some(m) = m {
-            f.set_key_str("INSTRUME", m.instrume(), "")?;
-        }
-        for (k, v) in [
-            ("HDUCLASS", "OGIP"),
-            ("HDUCLAS1", "RESPONSE"),
-            ("HDUCLAS2", "SPECRESP"),
-            ("HDUVERS", "1.1.0"),
-        ] {
-            f.set_key_str(k, v, "")?;
-        }
-        f.write_col_f64(1, &e[..NBINS])?;
-        f.write_col_f64(2, &e[1..])?;
-        f.write_col_f64(3, area)?;
+        write_specresp(f, &e[..NBINS], &e[1..], area, m.map(Module::instrume))?;
         label(f)
     })
 }
