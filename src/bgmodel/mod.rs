@@ -6,6 +6,7 @@
 pub mod arf;
 pub mod bands;
 pub mod bgdinfo;
+pub mod constants;
 pub mod detrmf;
 pub mod geometry;
 pub mod model_build;

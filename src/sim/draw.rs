@@ -4,10 +4,12 @@
 
 use super::observation::{Event, Pointing};
 use super::truth::{ComponentCounts, ModuleTruth, NLINES};
-use super::{SimRequest, PIXELS_PER_DETECTOR};
+use super::SimRequest;
 use crate::bgmodel::arf::ArfInputs;
+use crate::bgmodel::constants::{
+    APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, PIXELS_PER_DETECTOR,
+};
 use crate::bgmodel::geometry::ModuleMaps;
-use crate::bgmodel::model_build::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE};
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::obs::caldb::Caldb;

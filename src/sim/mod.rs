@@ -51,10 +51,6 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use truth::Truth;
 
-/// Sub-pixels per detector: the ifactors of the line presets are norms for a whole
-/// detector (180 × 180 DET1 pixels).
-pub const PIXELS_PER_DETECTOR: f64 = 32400.0;
-
 /// What to simulate.
 #[derive(Debug, Clone)]
 pub struct SimRequest {
