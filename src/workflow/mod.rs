@@ -1,4 +1,5 @@
-//! The background workflow built on the sky layer and the spectral engine.
+//! The tasks, one file per command, built on the background model (`bgmodel`), the sky
+//! layer and the spectral engine. No task imports `sim` or `pipeline`.
 pub mod absrmf;
 pub mod bgdspec;
 pub mod fit_task;
