@@ -3,7 +3,7 @@
 //! (≤ 10 s and ≤ 500 MB on a 2-core machine). Run: `cargo bench --bench demo`.
 
 use nuskybgd::cli::demo::peak_rss_mb;
-use nuskybgd::workflow::demo::{demo, DemoRequest};
+use nuskybgd::pipeline::demo::{demo, DemoRequest};
 
 fn main() {
     let dir = std::env::temp_dir().join(format!("nuskybgd-bench-demo-{}", std::process::id()));

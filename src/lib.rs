@@ -1,12 +1,17 @@
 //! nuskybgd: NuSTAR sky-background modelling, a native reimplementation of the IDL tool and
-//! its Python port. Layers, bottom up: `io` (FITS, images, outputs), `obs` (one
-//! observation's files, CALDB/auxil), `sky` (images on the sky and detector), `spectral`
-//! (the XSPEC-like engine), `workflow`, and the thin `cli` on top.
+//! its Python port. Layers, bottom up; each uses only those below it:
+//! `io` (FITS, images, outputs) → `obs` (one observation's files, CALDB/auxil, `Module`) →
+//! `sky` (images on the sky and detector) and `spectral` (the XSPEC-like engine) →
+//! `bgmodel` (the background model: presets, bgdinfo, region weights, ARF, detector RMFs,
+//! bands, constants, the save-file builder) → `workflow` (the tasks) → `sim` (synthetic
+//! observations) → `pipeline` (demo, recovery) → the thin `cli` on top.
 
+pub mod bgmodel;
 pub mod cli;
 pub mod error;
 pub mod io;
 pub mod obs;
+pub mod pipeline;
 pub mod sim;
 pub mod sky;
 pub mod spectral;

@@ -2,6 +2,7 @@
 //! energy (real DETABS file; real DET3 RMF), from files or a stand-in CALDB; the general
 //! weighted routine normalises its weights; bad input writes nothing.
 
+use nuskybgd::bgmodel::detrmf::{Detabs, DetabsSource, RmfSource};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
@@ -11,7 +12,6 @@ use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::testing;
 use nuskybgd::workflow::absrmf::{absorbed_rmf, absrmf, AbsrmfRequest};
-use nuskybgd::workflow::detrmf::{Detabs, DetabsSource, RmfSource};
 use std::path::{Path, PathBuf};
 
 fn write_evt(path: &Path, instrume: &str) {

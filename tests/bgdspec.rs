@@ -175,7 +175,7 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         apply(&rg, &ds0.bins, &r.e_min, &r.e_max, &mut ds0.noticed, false);
     }
     let band: Vec<usize> = (0..4096).filter(|&i| ds0.noticed[i]).collect();
-    let mine = nuskybgd::workflow::bgdspec::band_channels(&src, &r.e_min, &r.e_max, 3.0, 20.0);
+    let mine = nuskybgd::bgmodel::bands::noticed_channels(&src, &r.e_min, &r.e_max, 3.0, 20.0);
     assert_eq!(
         band,
         (0..4096).filter(|&i| mine[i]).collect::<Vec<_>>(),

@@ -6,12 +6,12 @@
 
 use nuskybgd::io::output::Output;
 use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::pipeline::demo::{demo, DemoRequest};
 use nuskybgd::spectral::fit::{fit, FitOptions};
 use nuskybgd::spectral::params::Addr;
 use nuskybgd::spectral::session::Session;
 use nuskybgd::spectral::stat::Statistic;
 use nuskybgd::testing;
-use nuskybgd::workflow::demo::{demo, DemoRequest};
 use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};

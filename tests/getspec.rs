@@ -2,10 +2,10 @@
 //! read back, the RMF is the event-weighted sum of the CALDB detector RMFs (a stand-in
 //! CALDB: the real DET3 RMF and three modified copies), and bad input writes nothing.
 
+use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::obs::caldb::Caldb;
-use nuskybgd::sky::mkimgs::mkimgs;
 use nuskybgd::sky::regmask::region_mask;
 use nuskybgd::spectral::grouping::group_min;
 use nuskybgd::spectral::pha::Spectrum;
@@ -13,8 +13,8 @@ use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::spectral::write::write_rmf;
 use nuskybgd::testing;
-use nuskybgd::workflow::detrmf::RmfSource;
 use nuskybgd::workflow::getspec::{getspec, Grouping};
+use nuskybgd::workflow::mkimgs::mkimgs;
 use std::path::Path;
 
 mod getspec_fixture;

@@ -1,11 +1,12 @@
 //! mkimgs: counts equal an independent count of the events, headers usable downstream.
 
+use nuskybgd::bgmodel::bands::pi_channels as band_channels;
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::sky::mkimgs::{band_channels, mkimgs};
 use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::testing;
+use nuskybgd::workflow::mkimgs::mkimgs;
 use std::collections::HashMap;
 use std::path::Path;
 

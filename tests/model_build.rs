@@ -1,10 +1,10 @@
 //! The background model save file against the worked example of SPEC §6.3 (two FPMA
 //! spectra, the port's own arithmetic on the shipped ratios.json).
 
+use nuskybgd::bgmodel::model_build::{build_xcm, intn_reference_norm, BuildOptions, SpectrumGeom};
+use nuskybgd::bgmodel::presets::Presets;
 use nuskybgd::obs::module::Module;
-use nuskybgd::obs::presets::Presets;
 use nuskybgd::testing;
-use nuskybgd::workflow::model_build::{build_xcm, intn_reference_norm, BuildOptions, SpectrumGeom};
 
 /// Equal lines, except that link coefficients (`= c*name:pN`) may differ by 2e-6: the
 /// example's areas are printed with two decimals, the example used more.

@@ -1,13 +1,13 @@
 //! Kaastra & Bleeker (2016) optimal binning: bins from the RMF's resolution and the counts,
 //! by formula and through getspec group=optimal.
 
+use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::optimal::{fwhm_per_channel, group_optimal};
 use nuskybgd::spectral::pha::Spectrum;
 use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::write::write_rmf;
 use nuskybgd::testing;
-use nuskybgd::workflow::detrmf::RmfSource;
 use nuskybgd::workflow::getspec::{getspec, Grouping};
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! The original's `ratios.json` reads with every component in order.
 
-use nuskybgd::obs::presets::{Module, Presets};
+use nuskybgd::bgmodel::presets::{Module, Presets};
 use nuskybgd::testing;
 
 #[test]

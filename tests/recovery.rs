@@ -3,9 +3,9 @@
 //! projbgd, getspec and the native cstat fit; the free background normalisations must
 //! cover their truths at the rates 1σ and 2σ intervals promise (68% and 95%).
 
+use nuskybgd::pipeline::demo::{demo, DemoRequest};
+use nuskybgd::pipeline::recovery::{coverage, Recovered};
 use nuskybgd::testing;
-use nuskybgd::workflow::demo::{demo, DemoRequest};
-use nuskybgd::workflow::recovery::{coverage, Recovered};
 use rayon::prelude::*;
 
 fn component(r: &Recovered) -> &str {

@@ -2,6 +2,9 @@
 //! background regions), readability of every file through the project's readers (with the
 //! synthetic instrument and with the real auxil), refusal to overwrite, and the command.
 
+use nuskybgd::bgmodel::arf::ArfInputs;
+use nuskybgd::bgmodel::geometry::{region_weights, ModuleMaps};
+use nuskybgd::bgmodel::presets::Presets;
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::obs::badpix::read_badpix;
@@ -10,7 +13,6 @@ use nuskybgd::obs::events::EventFile;
 use nuskybgd::obs::gti::Gti;
 use nuskybgd::obs::module::Module;
 use nuskybgd::obs::pixpos::PixelMap;
-use nuskybgd::obs::presets::Presets;
 use nuskybgd::obs::refpoint::read_refpoints;
 use nuskybgd::sim::truth::Truth;
 use nuskybgd::sim::{simulate, SimRequest, SimSummary};
@@ -19,8 +21,6 @@ use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::sky::regmask::Grid;
 use nuskybgd::spectral::response::{Arf, Rmf};
 use nuskybgd::testing;
-use nuskybgd::workflow::arf::ArfInputs;
-use nuskybgd::workflow::geometry::{region_weights, ModuleMaps};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -309,8 +309,9 @@ fn check_readers(s: &SimSummary, exposure: f64) {
         PixelMap::from_auxil(&s.auxil, m).unwrap();
         // mkimgs makes a reference image with the same grid and roll
         let img = s.outdir.join(format!("im{}3to20keV", m.letter()));
-        let sum = nuskybgd::sky::mkimgs::mkimgs(&f.events, img.to_str().unwrap(), 3.0, 20.0, false)
-            .unwrap();
+        let sum =
+            nuskybgd::workflow::mkimgs::mkimgs(&f.events, img.to_str().unwrap(), 3.0, 20.0, false)
+                .unwrap();
         assert!(sum.sky_counts > 1000 && sum.sky_dropped == 0);
         let r = RefImage::read(&sum.sky_path).unwrap();
         assert_eq!(r.pa_pnt, refimg.pa_pnt);

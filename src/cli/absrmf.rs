@@ -1,10 +1,10 @@
 //! `nuskybgd absrmf EVTFILE OUTPREFIX [rmffile=CALDB|f] [detabsfile=CALDB|f]`
 
+use crate::bgmodel::detrmf::{DetabsSource, RmfSource};
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::workflow::absrmf::{absrmf, AbsrmfRequest};
-use crate::workflow::detrmf::{DetabsSource, RmfSource};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

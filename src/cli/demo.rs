@@ -3,9 +3,9 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
+use crate::pipeline::demo::{demo, DemoReport, DemoRequest};
+use crate::pipeline::recovery::table;
 use crate::spectral::stat::Statistic;
-use crate::workflow::demo::{demo, DemoReport, DemoRequest};
-use crate::workflow::recovery::table;
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -38,7 +38,7 @@ fn usage() -> &'static str {
     U.get_or_init(|| {
         format!(
             "{USAGE_HEAD}{}\n",
-            crate::workflow::config::BGDINFO_TEMPLATE
+            crate::bgmodel::bgdinfo::BGDINFO_TEMPLATE
         )
     })
 }
@@ -87,9 +87,9 @@ fn run(a: &Args) -> Result<()> {
     }
     for (k, w) in s.weights.iter().enumerate() {
         println!(
-            "fit: spectrum {} (FPM{}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",
+            "fit: spectrum {} ({}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",
             k + 1,
-            w.module.letter(),
+            w.module.instrume(),
             w.pixels,
             w.area[0],
             w.area[1],

@@ -1,9 +1,9 @@
 //! `nuskybgd getspec EVTFILE reg=REG.reg [outdir=.] [outprefix=] [group=30] [rmffile=]`
 
+use crate::bgmodel::detrmf::RmfSource;
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::workflow::detrmf::RmfSource;
 use crate::workflow::getspec::{getspec, GetspecRequest, Grouping};
 use std::path::PathBuf;
 

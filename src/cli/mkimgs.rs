@@ -3,7 +3,7 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::sky::mkimgs::mkimgs;
+use crate::workflow::mkimgs::mkimgs;
 use std::path::Path;
 
 const USAGE: &str = "\

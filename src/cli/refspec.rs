@@ -41,7 +41,7 @@ fn run(a: &Args) -> Result<()> {
         .unwrap_or("AB")
         .chars()
         .map(|c| {
-            Module::from_instrume(&format!("FPM{c}"))
+            Module::from_letter(c)
                 .ok_or_else(|| Error::msg(format!("mods: '{c}' is not a module (A or B)")))
         })
         .collect::<Result<Vec<_>>>()?;

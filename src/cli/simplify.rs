@@ -1,10 +1,10 @@
 //! `nuskybgd simplify bgdinfo.json bgd_src.xcm [savefile=]`
 
+use crate::bgmodel::bgdinfo::BgdInfo;
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::workflow::config::BgdInfo;
 use crate::workflow::simplify::{simplified_name, simplify};
 use std::path::PathBuf;
 

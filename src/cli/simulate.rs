@@ -100,8 +100,8 @@ fn run(a: &Args) -> Result<()> {
     for f in &s.modules {
         let t = truth.module(f.module)?;
         println!(
-            "simulate: FPM{} {} events (expected {:.1}: apbgd {:.0}, intbgd {:.0}, fcxb {:.0}, intn {:.0}) -> {}",
-            f.module.letter(),
+            "simulate: {} {} events (expected {:.1}: apbgd {:.0}, intbgd {:.0}, fcxb {:.0}, intn {:.0}) -> {}",
+            f.module.instrume(),
             f.n_events,
             t.expected.total(),
             t.drawn.apbgd,

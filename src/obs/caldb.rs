@@ -7,6 +7,22 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
+/// The observation start (DATE-OBS), the key of the CALDB lookups, from the first header
+/// of a file (a spectrum, an event list) that has it.
+pub fn date_obs(file: &Path) -> Result<String> {
+    let mut f = Fits::open(file)?;
+    for h in 1..=f.num_hdus()? {
+        f.goto_hdu(h)?;
+        if let Some(d) = f.opt_key_str("DATE-OBS")? {
+            return Ok(d);
+        }
+    }
+    Err(Error::file(
+        file,
+        "no DATE-OBS keyword (needed for the CALDB lookups)",
+    ))
+}
+
 /// A CALDB tree.
 #[derive(Debug, Clone)]
 pub struct Caldb {

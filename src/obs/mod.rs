@@ -1,4 +1,5 @@
-//! One observation's files: events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
+//! One observation's files and NuSTAR facts: the modules (`Module::ALL`, `instrume`),
+//! events, GTIs, DET1 reference points, bad pixels, CALDB and auxil lookup.
 pub mod auxil;
 pub mod badpix;
 pub mod caldb;
@@ -8,5 +9,4 @@ pub mod gti;
 pub mod module;
 pub mod phafix;
 pub mod pixpos;
-pub mod presets;
 pub mod refpoint;

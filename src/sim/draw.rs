@@ -4,17 +4,19 @@
 
 use super::observation::{Event, Pointing};
 use super::truth::{ComponentCounts, ModuleTruth, NLINES};
-use super::{SimRequest, PIXELS_PER_DETECTOR};
+use super::SimRequest;
+use crate::bgmodel::arf::ArfInputs;
+use crate::bgmodel::constants::{
+    APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, PIXELS_PER_DETECTOR,
+};
+use crate::bgmodel::geometry::ModuleMaps;
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::obs::caldb::Caldb;
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
-use crate::obs::presets::Presets;
 use crate::spectral::expr::Expression;
 use crate::spectral::response::{Arf, Rmf};
-use crate::workflow::arf::ArfInputs;
-use crate::workflow::geometry::ModuleMaps;
-use crate::workflow::model_build::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE};
 use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 use rand_pcg::Pcg64;
@@ -76,8 +78,8 @@ pub(super) struct ModuleCal {
 }
 
 pub(super) fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Result<ModuleCal> {
-    let paths = crate::workflow::detrmf::detector_rmf_paths(
-        &crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
+    let paths = crate::bgmodel::detrmf::detector_rmf_paths(
+        &crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
         m,
         date,
     )?;
@@ -128,7 +130,7 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         .module(m)
         .first()
         .ok_or_else(|| Error::msg("ratios.json: apbgd has no components"))?;
-    let need = |c: &crate::obs::presets::ComponentPreset, k: &str| {
+    let need = |c: &crate::bgmodel::presets::ComponentPreset, k: &str| {
         c.value(k)
             .ok_or_else(|| Error::msg(format!("ratios.json: {} has no numeric '{k}'", c.name)))
     };
@@ -189,7 +191,7 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
 /// The densities of the truth for module `m`.
 pub(super) fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Result<ModuleTruth> {
     let comps = presets.intbgd.module(m);
-    let ifac = |c: &crate::obs::presets::ComponentPreset| {
+    let ifac = |c: &crate::bgmodel::presets::ComponentPreset| {
         c.ifactors
             .ok_or_else(|| Error::msg(format!("ratios.json: {} has no ifactors", c.name)))
     };

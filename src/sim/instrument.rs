@@ -1,6 +1,6 @@
 //! The built-in synthetic instrument: an auxiliary directory and a CALDB tree in the formats
-//! the readers expect (`obs::presets`, `sky::aperture`, `obs::pixpos`, `obs::caldb`,
-//! `obs::badpix`, `sky::instrmap`, `workflow::arf`, `spectral::response`), written when the
+//! the readers expect (`bgmodel::presets`, `sky::aperture`, `obs::pixpos`, `obs::caldb`,
+//! `obs::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::response`), written when the
 //! user has no real calibration. Every file says it is synthetic ([`SYNTHETIC_LABEL`]).
 //!
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
@@ -14,7 +14,7 @@ use crate::obs::caldb_index::{write_index, IndexEntry};
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
 use crate::spectral::response::Rmf;
-use crate::spectral::write::write_rmf;
+use crate::spectral::write::{write_rmf, write_specresp};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -66,10 +66,6 @@ fn centres() -> Vec<f64> {
     (0..NBINS).map(|i| 1.62 + 0.04 * i as f64).collect()
 }
 
-fn instrume(m: Module) -> String {
-    format!("FPM{}", m.letter())
-}
-
 fn label(f: &mut Fits) -> Result<()> {
     f.history(SYNTHETIC_LABEL)?;
     f.comment(SYNTHETIC_LABEL)
@@ -79,7 +75,7 @@ fn empty_primary(f: &mut Fits, m: Option<Module>) -> Result<()> {
     f.write_image(&Image::zeros(0, 0), 8)?;
     f.set_key_str("TELESCOP", "NuSTAR", "mission")?;
     if let Some(m) = m {
-        f.set_key_str("INSTRUME", &instrume(m), "focal plane module")?;
+        f.set_key_str("INSTRUME", m.instrume(), "focal plane module")?;
     }
     label(f)
 }
@@ -203,30 +199,7 @@ fn write_arf_file(path: &Path, m: Option<Module>, area: &[f64]) -> Result<()> {
     let e = energy_edges();
     out(path).write_fits(|f| {
         empty_primary(f, m)?;
-        f.create_table(
-            "SPECRESP",
-            &[
-                ("ENERG_LO", "1E", "keV"),
-                ("ENERG_HI", "1E", "keV"),
-                ("SPECRESP", "1E", "cm**2"),
-            ],
-            NBINS,
-        )?;
-        f.set_key_str("TELESCOP", "NuSTAR", "")?;
-        if let Some(m) = m {
-            f.set_key_str("INSTRUME", &instrume(m), "")?;
-        }
-        for (k, v) in [
-            ("HDUCLASS", "OGIP"),
-            ("HDUCLAS1", "RESPONSE"),
-            ("HDUCLAS2", "SPECRESP"),
-            ("HDUVERS", "1.1.0"),
-        ] {
-            f.set_key_str(k, v, "")?;
-        }
-        f.write_col_f64(1, &e[..NBINS])?;
-        f.write_col_f64(2, &e[1..])?;
-        f.write_col_f64(3, area)?;
+        write_specresp(f, &e[..NBINS], &e[1..], area, m.map(Module::instrume))?;
         label(f)
     })
 }
@@ -309,7 +282,7 @@ fn write_image_file(path: &Path, img: &Image, bitpix: i32, m: Module, extra: &st
     out(path).write_fits(|f| {
         f.write_image(img, bitpix)?;
         f.set_key_str("TELESCOP", "NuSTAR", "")?;
-        f.set_key_str("INSTRUME", &instrume(m), "")?;
+        f.set_key_str("INSTRUME", m.instrume(), "")?;
         f.history(extra)?;
         label(f)
     })
@@ -319,13 +292,13 @@ fn write_image_file(path: &Path, img: &Image, bitpix: i32, m: Module, extra: &st
 pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e.to_string()))?;
     let mut written = Vec::new();
-    for m in [Module::A, Module::B] {
+    for m in Module::ALL {
         let p = dir.join(format!("det{}_det1.img.gz", m.letter()));
         let img = aperture_pattern(m);
         write_gz_fits(&p, |f| {
             f.write_image(&img, -32)?;
             f.set_key_str("TELESCOP", "NuSTAR", "")?;
-            f.set_key_str("INSTRUME", &instrume(m), "")?;
+            f.set_key_str("INSTRUME", m.instrume(), "")?;
             f.history("aperture stray-light pattern, 576x576 DET1 sub-pixels with margins")?;
             label(f)
         })?;
@@ -341,7 +314,7 @@ pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
     let text = serde_json::to_string_pretty(&ratios_json()).expect("JSON value");
     out(&p).write_text(&(text + "\n"))?;
     written.push(p);
-    for m in [Module::A, Module::B] {
+    for m in Module::ALL {
         let p = dir.join(format!("fcxb{}.arf", m.letter()));
         write_arf_file(&p, Some(m), &fcxb_curve(m))?;
         written.push(p);
@@ -362,7 +335,7 @@ pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
         ny: 360,
         data: v.iter().map(|x| *x as f64).collect(),
     };
-    for m in [Module::A, Module::B] {
+    for m in Module::ALL {
         let p = dir.join(format!("idl_pixmap{}.fits", m.letter()));
         write_image_file(
             &p,
@@ -437,7 +410,7 @@ pub fn badpix_extensions(
         cols.push(("BADFLAG", "16X", ""));
         f.create_table("BADPIX", &cols, mine.len())?;
         f.set_key_str("TELESCOP", "NuSTAR", "")?;
-        f.set_key_str("INSTRUME", &instrume(m), "")?;
+        f.set_key_str("INSTRUME", m.instrume(), "")?;
         f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
         if let Some((t0, t1)) = span {
             f.set_key_f64("TSTART", t0, "")?;
@@ -492,7 +465,7 @@ fn write_detabs(path: &Path, m: Module) -> Result<()> {
                 NBINS,
             )?;
             f.set_key_str("TELESCOP", "NuSTAR", "")?;
-            f.set_key_str("INSTRUME", &instrume(m), "")?;
+            f.set_key_str("INSTRUME", m.instrume(), "")?;
             f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
             f.write_col_f64(1, &e[..NBINS])?;
             f.write_col_f64(2, &e[1..])?;
@@ -510,7 +483,7 @@ fn write_grprmf(path: &Path, m: Module, rmf_names: &[String; 4]) -> Result<()> {
         for (d, name) in rmf_names.iter().enumerate() {
             f.create_table("GRPRMF", &[("RMFFILE", "64A", "")], 1)?;
             f.set_key_str("TELESCOP", "NuSTAR", "")?;
-            f.set_key_str("INSTRUME", &instrume(m), "")?;
+            f.set_key_str("INSTRUME", m.instrume(), "")?;
             f.set_key_str("DETNAM", &format!("DET{d}"), "")?;
             f.set_key_str("CBD10001", "DEPTHCUT(NOMINAL)", "")?;
             f.write_col_str(1, std::slice::from_ref(name))?;
@@ -548,9 +521,9 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut rows = Vec::new();
     let rmf = gaussian_rmf();
-    for m in [Module::A, Module::B] {
+    for m in Module::ALL {
         let l = m.letter();
-        let ins = instrume(m);
+        let ins = m.instrume();
         let pm = PixelMap::from_auxil(auxil, m)?;
         let file = format!("nu{l}instrmap20100101v900.fits");
         let p = bcf.join("instrmap").join(&file);
@@ -578,7 +551,7 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         for d in 0..4 {
             rows.push(
                 IndexEntry::new(
-                    &ins.clone(),
+                    ins,
                     "BADPIX",
                     &format!("DET{d}"),
                     &rel("badpix"),
@@ -596,7 +569,7 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         for d in 0..4 {
             rows.push(
                 IndexEntry::new(
-                    &ins.clone(),
+                    ins,
                     "DETABS",
                     &format!("DET{d}"),
                     &rel("detabs"),
@@ -633,7 +606,7 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         for d in 0..4 {
             rows.push(
                 IndexEntry::new(
-                    &ins.clone(),
+                    ins,
                     "GRPRMF",
                     &format!("DET{d}"),
                     &rel("rmf"),

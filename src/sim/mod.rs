@@ -24,6 +24,8 @@ pub mod instrument;
 pub mod observation;
 pub mod truth;
 
+use crate::bgmodel::geometry::{region_weights, ModuleMaps};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
@@ -32,7 +34,6 @@ use crate::obs::caldb::Caldb;
 use crate::obs::gti::Gti;
 use crate::obs::module::Module;
 use crate::obs::pixpos::PixelMap;
-use crate::obs::presets::Presets;
 use crate::obs::refpoint::read_refpoints;
 use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
@@ -43,17 +44,12 @@ use crate::sky::projbgd_task::{
 };
 use crate::sky::refimg::RefImage;
 use crate::sky::regmask::Grid;
-use crate::workflow::geometry::{region_weights, ModuleMaps};
 use observation::{Pointing, Shape, Wander};
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use truth::Truth;
-
-/// Sub-pixels per detector: the ifactors of the line presets are norms for a whole
-/// detector (180 × 180 DET1 pixels).
-pub const PIXELS_PER_DETECTOR: f64 = 32400.0;
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -127,7 +123,7 @@ pub fn caldb_complete(root: &Path) -> Result<()> {
         root: root.to_path_buf(),
     };
     let date = observation::met_to_iso(4.0e8);
-    for m in ["FPMA", "FPMB"] {
+    for m in Module::ALL.map(Module::instrume) {
         c.lookup("INSTRMAP", m, None, &date)?;
         for d in 0..4 {
             let det = format!("DET{d}");
@@ -325,7 +321,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let mut truths = Vec::new();
     let mut region_cell = (0.0, 0.0);
     let mut all_maps = Vec::new();
-    for (mi, m) in [Module::A, Module::B].into_iter().enumerate() {
+    for (mi, m) in Module::ALL.into_iter().enumerate() {
         let l = m.letter();
         let aim = if m == Module::A {
             (-6.0, 4.0)
@@ -401,7 +397,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         // RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS
         let pm = PixelMap::from_auxil(&auxil, m).or_else(|e| {
             caldb
-                .lookup("PIXPOS", &format!("FPM{l}"), Some("DET0"), &p.date_obs())
+                .lookup("PIXPOS", m.instrume(), Some("DET0"), &p.date_obs())
                 .and_then(|f| PixelMap::from_pixpos(&f.path))
                 .map_err(|_| e)
         })?;

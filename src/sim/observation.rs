@@ -237,11 +237,7 @@ pub fn track_len(p: &Pointing) -> usize {
 /// Observation keywords of every header.
 fn common_keys(f: &mut Fits, p: &Pointing, m: Module) -> Result<()> {
     f.set_key_str("TELESCOP", "NuSTAR", "Telescope (mission) name")?;
-    f.set_key_str(
-        "INSTRUME",
-        &format!("FPM{}", m.letter()),
-        "Instrument name (FPMA or FPMB)",
-    )?;
+    f.set_key_str("INSTRUME", m.instrume(), "Instrument name (FPMA or FPMB)")?;
     f.set_key_str("OBS_ID", &p.obsid, "Observation ID")?;
     f.set_key_str("OBJECT", "SYNTH_BGD", "Name of Target")?;
     f.set_key_str("TIMESYS", "TT", "Time system")?;

@@ -7,9 +7,9 @@
 //! normalisations apbgd `D_ap·apw`, line c `Σ_d area[d]·D_c[d]`, fcxb `D_f·Σ_d area[d]`,
 //! intn `Σ_d area[d]·D_n[d]` — the quantities nuskybgd's fit estimates.
 
+use crate::bgmodel::geometry::RegionWeights;
 use crate::error::{Error, Result};
 use crate::obs::module::Module;
-use crate::workflow::geometry::RegionWeights;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -297,7 +297,7 @@ impl Truth {
         let flag = |k: &str| cal.get(k).and_then(Value::as_bool).ok_or_else(|| bad(k));
         let mods = v.get("modules").ok_or_else(|| bad("modules"))?;
         let mut modules = Vec::new();
-        for m in [Module::A, Module::B] {
+        for m in Module::ALL {
             if let Some(mv) = mods.get(m.letter()) {
                 modules.push(
                     ModuleTruth::from_json(m, mv)

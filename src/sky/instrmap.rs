@@ -78,7 +78,7 @@ pub fn mkinstrmap(req: &InstrmapRequest) -> Result<InstrmapSummary> {
     req.out.check()?;
     let ev = EventFile::open(&req.evt)?;
     let m = ev.module;
-    let ins = format!("FPM{}", m.letter());
+    let ins = m.instrume();
     let date = ev
         .cards
         .iter()

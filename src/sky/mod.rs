@@ -1,8 +1,8 @@
-//! Images on the sky and on the detector: counts images, region masks, aspect histograms, instrument maps, projections.
+//! Images on the sky and on the detector: region masks, aspect histograms, instrument maps,
+//! projections. (Counts images from an event list are the `mkimgs` task, in `workflow`.)
 pub mod aperture;
 pub mod aspecthist;
 pub mod instrmap;
-pub mod mkimgs;
 pub mod projbgd;
 pub mod projbgd_task;
 pub mod refimg;

@@ -1,6 +1,7 @@
-//! Writing OGIP spectra (PHA type I, OGIP/92-007) and redistribution matrices (OGIP
-//! CAL/GEN/92-002: MATRIX with variable-length rows, then EBOUNDS), in the layout HEASoft's
-//! tools write and XSPEC, Sherpa and astropy read.
+//! Writing OGIP spectra (PHA type I, OGIP/92-007), redistribution matrices (OGIP
+//! CAL/GEN/92-002: MATRIX with variable-length rows, then EBOUNDS) and ancillary responses
+//! (the SPECRESP extension of an ARF, the one ARF writer), in the layout HEASoft's tools
+//! write and XSPEC, Sherpa and astropy read.
 
 use crate::error::Result;
 use crate::io::fits::Fits;
@@ -149,6 +150,43 @@ pub fn write_pha(out: &Output, pha: &PhaOut) -> Result<()> {
 fn common_keys(f: &mut Fits, instrume: &str) -> Result<()> {
     f.set_key_str("TELESCOP", "NuSTAR", "mission")?;
     f.set_key_str("INSTRUME", instrume, "focal plane module")
+}
+
+/// Append an ARF's SPECRESP extension (ENERG_LO, ENERG_HI, SPECRESP in cm², TELESCOP,
+/// INSTRUME and the OGIP HDUCLASn keywords) after the primary HDU the caller wrote; the
+/// caller adds HISTORY and CHECKSUM as it needs. `instrume` None leaves INSTRUME out (a
+/// curve shared by both modules). All three columns have the same length.
+pub fn write_specresp(
+    f: &mut Fits,
+    energy_lo: &[f64],
+    energy_hi: &[f64],
+    specresp: &[f64],
+    instrume: Option<&str>,
+) -> Result<()> {
+    f.create_table(
+        "SPECRESP",
+        &[
+            ("ENERG_LO", "1E", "keV"),
+            ("ENERG_HI", "1E", "keV"),
+            ("SPECRESP", "1E", "cm**2"),
+        ],
+        specresp.len(),
+    )?;
+    f.set_key_str("TELESCOP", "NuSTAR", "")?;
+    if let Some(ins) = instrume {
+        f.set_key_str("INSTRUME", ins, "")?;
+    }
+    for (k, v) in [
+        ("HDUCLASS", "OGIP"),
+        ("HDUCLAS1", "RESPONSE"),
+        ("HDUCLAS2", "SPECRESP"),
+        ("HDUVERS", "1.1.0"),
+    ] {
+        f.set_key_str(k, v, "")?;
+    }
+    f.write_col_f64(1, energy_lo)?;
+    f.write_col_f64(2, energy_hi)?;
+    f.write_col_f64(3, specresp)
 }
 
 /// Write an RMF: MATRIX (ENERG_LO, ENERG_HI, N_GRP, F_CHAN, N_CHAN, MATRIX with

@@ -3,15 +3,15 @@
 //! transmission at the row's energy (the port scaled the channel axis of fixed-width
 //! matrices, SPEC §8.3).
 
+use crate::bgmodel::detrmf::{
+    detector_rmf_paths, read_detector_rmfs, Detabs, DetabsSource, RmfSource,
+};
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, parent_dir, Output};
 use crate::obs::events::EventFile;
 use crate::spectral::response::Rmf;
 use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
 use crate::spectral::write::write_rmf;
-use crate::workflow::detrmf::{
-    detector_rmf_paths, read_detector_rmfs, Detabs, DetabsSource, RmfSource,
-};
 use std::path::PathBuf;
 
 /// Σ_d w_d · DETABS_d(E_row) · RMF_d with the non-negative weights normalised to sum 1.
@@ -115,7 +115,7 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
                     .collect::<Vec<_>>()
                     .join(" "),
         ];
-        write_rmf(&outs[d], &out, &format!("FPM{}", m.letter()), &hist)?;
+        write_rmf(&outs[d], &out, m.instrume(), &hist)?;
     }
     Ok(AbsrmfSummary {
         outputs: std::array::from_fn(|d| outs[d].path.clone()),

@@ -14,11 +14,11 @@
 //! spectra are not written (their counts are in the HISTORY); an existing BACKFILE is only
 //! replaced with clobber.
 
+use crate::bgmodel::bands::noticed_channels;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::output::{parent_dir, Output};
 use crate::obs::caldb::Caldb;
-use crate::spectral::grouping::{apply, Bins, Range};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::session::Session;
 use crate::spectral::write::{write_pha, PhaOut};
@@ -65,7 +65,7 @@ pub struct ComponentCounts {
     /// All channels.
     pub total: f64,
     /// 3–20 keV: the channels XSPEC's `ignore **-3. 20.-**` leaves on the ungrouped
-    /// spectrum (see [`band_channels`]).
+    /// spectrum (see [`noticed_channels`]).
     pub band_3_20: f64,
 }
 
@@ -213,30 +213,6 @@ fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
     })
 }
 
-/// Channels in the band `emin`–`emax` keV as XSPEC's `ignore **-emin emax-**` leaves them
-/// noticed on the ungrouped spectrum (the `image` task's rule; for NuSTAR 3–20 keV this is
-/// channels 35–458).
-pub fn band_channels(
-    sp: &Spectrum,
-    e_min: &[f64],
-    e_max: &[f64],
-    emin: f64,
-    emax: f64,
-) -> Vec<bool> {
-    let mut ungrouped = sp.clone();
-    ungrouped.grouping.iter_mut().for_each(|g| *g = 1);
-    ungrouped.quality.iter_mut().for_each(|q| *q = 0);
-    let bins = Bins::of(&ungrouped);
-    let mut noticed = bins.initially_noticed();
-    for rg in [
-        Range::Energies(f64::NEG_INFINITY, emin),
-        Range::Energies(emax, f64::INFINITY),
-    ] {
-        apply(&rg, &bins, e_min, e_max, &mut noticed, false);
-    }
-    noticed
-}
-
 /// Run the task: write the background spectrum and set the source spectrum's BACKFILE.
 /// On any error nothing is written and the source spectrum is unchanged.
 pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
@@ -349,7 +325,7 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             })?
             .rmf
             .clone();
-        let band: f64 = band_channels(&ds.spectrum, &rmf.e_min, &rmf.e_max, 3.0, 20.0)
+        let band: f64 = noticed_channels(&ds.spectrum, &rmf.e_min, &rmf.e_max, 3.0, 20.0)
             .iter()
             .zip(&c)
             .filter(|(b, _)| **b)

@@ -1,24 +1,23 @@
 //! The `fit` task: from bgdinfo.json to the background model's save file (and, unless
 //! fit=no, a native fit of it with the fitted save file and a table of results).
 
+use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
+use crate::bgmodel::bands::{band_counts, ignored_ranges};
+use crate::bgmodel::bgdinfo::BgdInfo;
+use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
+use crate::bgmodel::model_build::{build_xcm, BuildOptions, SpectrumGeom};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
-use crate::io::fits::Fits;
 use crate::io::output::{check_all, Output};
-use crate::obs::caldb::Caldb;
-use crate::obs::presets::Presets;
+use crate::obs::caldb::{date_obs, Caldb};
 use crate::sky::regmask::Grid;
 use crate::spectral::fit::{fit, FitOptions, FitResult};
-use crate::spectral::grouping::{apply, Bins, Range};
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
 use crate::spectral::run::{fit_notes, fitted_xcm, table, TableErrors};
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;
 use crate::spectral::xcm::file::XcmFile;
-use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
-use crate::workflow::config::BgdInfo;
-use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
-use crate::workflow::model_build::{build_xcm, BuildOptions, SpectrumGeom};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -65,67 +64,6 @@ pub struct FitSummary {
     /// The fitted session and the fit (free parameters, covariance), for callers that
     /// need the numbers rather than the table.
     pub fitted: Option<(Session, crate::spectral::fit::FitResult)>,
-}
-
-/// Which grouped bins `ignore **-3. 150.-**` leaves noticed.
-fn fit_band(sp: &Spectrum, rmf: &Rmf) -> (Bins, Vec<bool>) {
-    let bins = Bins::of(sp);
-    let mut noticed = vec![true; bins.len()];
-    for r in [
-        Range::Energies(f64::NEG_INFINITY, 3.0),
-        Range::Energies(150.0, f64::INFINITY),
-    ] {
-        apply(&r, &bins, &rmf.e_min, &rmf.e_max, &mut noticed, false);
-    }
-    (bins, noticed)
-}
-
-/// Counts of a spectrum in the fitted band (3–150 keV, XSPEC's rule on grouped bins).
-pub fn band_counts(sp: &Spectrum, rmf: &Rmf) -> f64 {
-    let (bins, noticed) = fit_band(sp, rmf);
-    bins.sum(&sp.counts)
-        .iter()
-        .zip(&noticed)
-        .filter(|(_, n)| **n)
-        .map(|(c, _)| c)
-        .sum()
-}
-
-/// Channel ranges (1-based grouped bins) that `ignore **-3. 150.-**` removes.
-pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
-    let (_, noticed) = fit_band(sp, rmf);
-    let mut out = Vec::new();
-    let mut b = 0;
-    while b < noticed.len() {
-        if !noticed[b] {
-            let start = b;
-            while b + 1 < noticed.len() && !noticed[b + 1] {
-                b += 1;
-            }
-            out.push(if start == b {
-                format!("{}", start + 1)
-            } else {
-                format!("{}-{}", start + 1, b + 1)
-            });
-        }
-        b += 1;
-    }
-    out.join(",")
-}
-
-/// The observation start (DATE-OBS) from any header of a spectrum file.
-pub fn date_obs(pha: &Path) -> Result<String> {
-    let mut f = Fits::open(pha)?;
-    for h in 1..=f.num_hdus()? {
-        f.goto_hdu(h)?;
-        if let Some(d) = f.opt_key_str("DATE-OBS")? {
-            return Ok(d);
-        }
-    }
-    Err(Error::file(
-        pha,
-        "no DATE-OBS keyword (needed for the CALDB lookups)",
-    ))
 }
 
 /// Run the task.

@@ -3,6 +3,7 @@
 //! engine's mask on the event file's own sky grid), a 4096-channel PI spectrum, its grouped
 //! copy and the event-weighted mean of the detector RMFs.
 
+use crate::bgmodel::detrmf::{detector_rmf_paths, read_detector_rmfs, RmfSource};
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
 use crate::io::wcs::Wcs;
@@ -13,7 +14,6 @@ use crate::spectral::optimal::{fwhm_per_channel, group_optimal};
 use crate::spectral::response::Rmf;
 use crate::spectral::rmf_ops::weighted_sum;
 use crate::spectral::write::{write_pha, write_rmf, PhaOut};
-use crate::workflow::detrmf::{detector_rmf_paths, read_detector_rmfs, RmfSource};
 use std::path::{Path, PathBuf};
 
 /// NuSTAR PI channels (0..4095).
@@ -179,7 +179,7 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     check_all(&[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
 
     let mut ev = EventFile::open(&req.evt)?;
-    let instrume = format!("FPM{}", ev.module.letter());
+    let instrume = ev.module.instrume();
     let exposure = ev
         .key_f64("EXPOSURE")?
         .ok_or_else(|| Error::file(&req.evt, "EVENTS has no EXPOSURE keyword"))?;

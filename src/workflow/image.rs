@@ -5,16 +5,16 @@
 //! detector weighted by its share of every line/continuum ("ifactors"); fcxb is flat over
 //! the detectors, scaled per background region and, pooled per module, over the field.
 
+use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
+use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::image::Image;
 use crate::io::output::{check_all, Output};
 use crate::obs::module::Module;
-use crate::obs::presets::Presets;
 use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::{apply, Range};
 use crate::spectral::run::load;
-use crate::workflow::config::{check_spectrum_order, BgdInfo};
-use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
 use std::path::{Path, PathBuf};
 
 /// Inputs of the image task.

@@ -94,7 +94,7 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
         for (k, (arf, out)) in [(&be, &ap_out), (&fcxb, &fc_out)].into_iter().enumerate() {
             let counts = reference_counts(&rmf, arf, REF_EXPOSURE)?;
             tot[k] = counts.iter().sum();
-            let mut p = PhaOut::new(&format!("FPM{}", m.letter()), counts, REF_EXPOSURE);
+            let mut p = PhaOut::new(m.instrume(), counts, REF_EXPOSURE);
             p.respfile = rmf_path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned());

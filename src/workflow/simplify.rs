@@ -4,10 +4,10 @@
 //! become plain frozen values (what XSPEC ends with when the spectra they pointed at are
 //! deleted).
 
+use crate::bgmodel::bgdinfo::check_spectrum_order;
 use crate::error::{Error, Result};
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
-use crate::workflow::config::check_spectrum_order;
 use std::path::{Path, PathBuf};
 
 /// True when `file` exists relative to `base`.

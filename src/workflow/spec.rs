@@ -8,22 +8,23 @@
 //! CXB); the source spectra get the same 3–150 keV band; a BACKFILE in a source spectrum is
 //! switched off (`backgrnd n none`) so the background is not subtracted twice.
 
+use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
+use crate::bgmodel::bands::ignored_ranges;
+use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
+use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps};
+use crate::bgmodel::model_build::{linked_lines, SpectrumGeom};
+use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
+use crate::obs::caldb::date_obs;
 use crate::obs::caldb::Caldb;
 use crate::obs::module::Module;
-use crate::obs::presets::Presets;
 use crate::sky::regmask::Grid;
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use crate::spectral::xcm::format::param_line;
-use crate::workflow::arf::{arf_names, write_arf, ArfInputs};
-use crate::workflow::config::{check_spectrum_order, BgdInfo};
-use crate::workflow::fit_task::{date_obs, ignored_ranges};
-use crate::workflow::geometry::{region_weights, spectrum_module, ModuleMaps};
-use crate::workflow::model_build::{linked_lines, SpectrumGeom};
 use std::path::{Path, PathBuf};
 
 /// Inputs of the spec task.
@@ -255,8 +256,8 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
             Error::file(
                 pha,
                 format!(
-                    "is FPM{} but no background spectrum of that module was fitted",
-                    m.letter()
+                    "is {} but no background spectrum of that module was fitted",
+                    m.instrume()
                 ),
             )
         })?;

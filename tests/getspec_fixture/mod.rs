@@ -1,10 +1,10 @@
 //! Synthetic event files and a stand-in GRPRMF CALDB shared by the getspec tests.
 #![allow(dead_code)]
 
+use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
-use nuskybgd::workflow::detrmf::RmfSource;
 use nuskybgd::workflow::getspec::{GetspecRequest, Grouping};
 use std::path::Path;
 

@@ -1,10 +1,13 @@
 //! `bgdinfo.json`: the user's description of one analysis (background spectra and their
 //! regions, the reference sky image, and the projected aperture/detector images per module).
 //! Paths are used as written, relative to the current directory, as in the Python port.
+//! Read with [`BgdInfo::read`], written with [`BgdInfo::write`] (the demo writes its own
+//! this way), so the file has one reader and one writer.
 
 use crate::error::{Error, Result};
+use crate::io::output::Output;
 use crate::obs::module::Module;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 /// The template `fit --help` prints.
@@ -190,6 +193,38 @@ impl BgdInfo {
         })
     }
 
+    /// The JSON text `parse` reads back to `self`: keys in the template's order, paths as
+    /// written, `fcxb_config` only when there are links; pretty-printed, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let s = |p: &PathBuf| Value::from(p.display().to_string());
+        let mut ap = Map::new();
+        let mut det = Map::new();
+        for (m, imgs) in Module::ALL.into_iter().zip([&self.a, &self.b]) {
+            if let Some(i) = imgs {
+                ap.insert(m.letter().into(), s(&i.bgdap));
+                det.insert(m.letter().into(), i.det.iter().map(s).collect());
+            }
+        }
+        let mut v = json!({
+            "bgfiles": self.bgfiles.iter().map(s).collect::<Vec<_>>(),
+            "regfiles": self.regfiles.iter().map(s).collect::<Vec<_>>(),
+            "refimgf": s(&self.refimg),
+            "bgdapfiles": ap,
+            "bgddetfiles": det,
+        });
+        if !self.fcxb_links.is_empty() {
+            let links: Vec<[usize; 2]> = self.fcxb_links.iter().map(|&(i, j)| [i, j]).collect();
+            v["fcxb_config"] = json!({ "links": links });
+        }
+        v["intbgd_fix_line_ratios"] = Value::Bool(self.fix_line_ratios);
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+    }
+
+    /// Write the description to `out` (atomically; refuses an existing file unless clobber).
+    pub fn write(&self, out: &Output) -> Result<()> {
+        out.write_text(&self.to_json())
+    }
+
     fn check_files(&self, path: &Path) -> Result<()> {
         let mut all: Vec<&PathBuf> = self.bgfiles.iter().chain(&self.regfiles).collect();
         all.push(&self.refimg);
@@ -251,6 +286,22 @@ mod tests {
         assert_eq!(b.bgfiles.len(), 3);
         assert_eq!(b.fcxb_links, vec![(1, 3)]);
         assert_eq!(b.b.unwrap().det[3], PathBuf::from("det3Bim.fits"));
+    }
+
+    #[test]
+    fn written_text_reads_back() {
+        let b = BgdInfo::parse(Path::new("t.json"), BGDINFO_TEMPLATE).unwrap();
+        let text = b.to_json();
+        assert!(text.ends_with("}\n"));
+        assert_eq!(BgdInfo::parse(Path::new("t.json"), &text).unwrap(), b);
+        let one = BgdInfo {
+            b: None,
+            fcxb_links: Vec::new(),
+            ..b
+        };
+        let text = one.to_json();
+        assert!(!text.contains("fcxb_config") && !text.contains("\"B\""));
+        assert_eq!(BgdInfo::parse(Path::new("t.json"), &text).unwrap(), one);
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Per-region weights for the background model: how much of each detector's exposure and
 //! of the aperture pattern a region collects on the sky.
 
+use crate::bgmodel::bgdinfo::ModuleImages;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::obs::module::Module;
 use crate::sky::regmask::{mask, Grid};
-use crate::workflow::config::ModuleImages;
 use std::path::Path;
 
 /// One module's projected images (projbgd outputs), on the reference grid.

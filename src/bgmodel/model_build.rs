@@ -4,23 +4,12 @@
 //! background spectrum; each module's first spectrum is its reference and the others are
 //! linked to it with geometric ratios, exactly as nuskybgd-py builds them (SPEC §4.9).
 
+use crate::bgmodel::constants::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, INTN_PIXELS};
+use crate::bgmodel::presets::{ComponentPreset, Presets};
 use crate::error::{Error, Result};
 use crate::obs::module::Module;
-use crate::obs::presets::{ComponentPreset, Presets};
 use crate::spectral::xcm::format::param_line;
 use std::fmt::Write;
-
-/// CXB cutoff power law normalisation (ph/cm²/s/keV at 1 keV per deg², Boldt 1987).
-pub const CXB_NORM: f64 = 0.002353;
-/// apbgd norm per unit of aperture-image sum (10–15 keV CXB rate through the aperture).
-pub const APBGD_PER_APW: f64 = CXB_NORM / 32.0;
-/// fcxb norm per exposure-weighted detector pixel: CXB × 1.5 × pixel solid angle (deg²).
-pub const FCXB_PER_PIXEL: f64 =
-    CXB_NORM * 1.5 * (2.45810736 / 3600.0 * 1000.0) * (2.45810736 / 3600.0 * 1000.0) / 1e6;
-/// nuskybgd-py's intn scale: Σ area·ifactor / 599.75 ("pixels per arcmin²").
-pub const INTN_PIXELS: f64 = 599.75;
-/// ratios.json holds the IDL original's whole-detector intn norms divided by this.
-pub const INTN_IFACTOR_SCALE: f64 = 25.0;
 
 /// Reference intn norm of a region: each detector's whole-detector continuum norm (the IDL
 /// ifactors, = 25 × ratios.json) times the fraction of that detector's projected image the

@@ -11,6 +11,7 @@ use crate::io::fits::Fits;
 use crate::io::output::Output;
 use crate::obs::caldb::Caldb;
 use crate::obs::module::Module;
+use crate::spectral::write::write_specresp;
 use std::path::{Path, PathBuf};
 
 /// Transmission curves of one module on the 4096-bin response grid.
@@ -35,7 +36,7 @@ fn col(path: &Path, hdu: usize, name: &str) -> Result<Vec<f64>> {
 impl ArfInputs {
     /// Gather the curves for module `m` observed on `date_obs`.
     pub fn load(caldb: &Caldb, auxil: &Path, m: Module, date_obs: &str) -> Result<ArfInputs> {
-        let ins = format!("FPM{}", m.letter());
+        let ins = m.instrume();
         let template = auxil.join("template.arf");
         let energy_lo = col(&template, 2, "ENERG_LO")?;
         let energy_hi = col(&template, 2, "ENERG_HI")?;
@@ -43,7 +44,7 @@ impl ArfInputs {
         let mut sources = Vec::new();
         let be = match caldb
             .lookup("BEABSPAR", "FPM", None, date_obs)
-            .or_else(|_| caldb.lookup("BEABSPAR", &ins, None, date_obs))
+            .or_else(|_| caldb.lookup("BEABSPAR", ins, None, date_obs))
         {
             Ok(f) => {
                 sources.push(format!("Be transmission: {}", f.path.display()));
@@ -58,7 +59,7 @@ impl ArfInputs {
                 col(&p, 2, "SPECRESP")?
             }
         };
-        let da = caldb.lookup("DETABS", &ins, Some("DET0"), date_obs)?;
+        let da = caldb.lookup("DETABS", ins, Some("DET0"), date_obs)?;
         sources.push(format!("detector absorption: {}", da.path.display()));
         let detabs = [
             col(&da.path, 2, "DETABS")?,
@@ -107,7 +108,8 @@ pub fn arf_names(pha: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
-/// Write one ARF (SPECRESP extension, OGIP keywords).
+/// Write one apbgd ARF (SPECRESP extension by `spectral::write::write_specresp`, with
+/// the HISTORY of its inputs and a checksum).
 pub fn write_arf(
     out: &Output,
     inp: &ArfInputs,
@@ -117,28 +119,7 @@ pub fn write_arf(
 ) -> Result<()> {
     out.write_fits(|f| {
         f.write_image(&crate::io::image::Image::zeros(0, 0), 8)?;
-        f.create_table(
-            "SPECRESP",
-            &[
-                ("ENERG_LO", "1E", "keV"),
-                ("ENERG_HI", "1E", "keV"),
-                ("SPECRESP", "1E", "cm**2"),
-            ],
-            area.len(),
-        )?;
-        for (k, v) in [
-            ("TELESCOP", "NuSTAR"),
-            ("INSTRUME", if m == Module::A { "FPMA" } else { "FPMB" }),
-            ("HDUCLASS", "OGIP"),
-            ("HDUCLAS1", "RESPONSE"),
-            ("HDUCLAS2", "SPECRESP"),
-            ("HDUVERS", "1.1.0"),
-        ] {
-            f.set_key_str(k, v, "")?;
-        }
-        f.write_col_f64(1, &inp.energy_lo)?;
-        f.write_col_f64(2, &inp.energy_hi)?;
-        f.write_col_f64(3, area)?;
+        write_specresp(f, &inp.energy_lo, &inp.energy_hi, area, Some(m.instrume()))?;
         for h in history.iter().chain(&inp.sources) {
             f.history(h)?;
         }

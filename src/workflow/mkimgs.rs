@@ -1,6 +1,7 @@
 //! Counts images from an event list, as the original's xselect script made them: a sky
 //! image on the 1000×1000 X/Y grid with the event file's sky WCS, and a 360×360 DET1 image.
 
+use crate::bgmodel::bands::pi_channels;
 use crate::error::{Error, Result};
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -12,26 +13,6 @@ use std::path::{Path, PathBuf};
 const MAX_SKY: i64 = 10000;
 /// Side of the DET1 grid.
 const DET1: usize = 360;
-
-/// First and last PI channel of a band, with the original's arithmetic
-/// (`trunc((elow−1.6)/0.04 + 1)`, `trunc((ehigh−1.6)/0.04)`, in f64: 3 keV → 36, 20 keV →
-/// 459). PI channel c covers [1.6 + 0.04c, 1.64 + 0.04c) keV.
-pub fn band_channels(elow: f64, ehigh: f64) -> Result<(i64, i64)> {
-    if !(elow.is_finite() && ehigh.is_finite()) || elow >= ehigh {
-        return Err(Error::msg(format!(
-            "energy band {elow}-{ehigh} keV: ELOW must be below EHIGH"
-        )));
-    }
-    let clow = ((elow - 1.6) / 0.04 + 1.0).trunc() as i64;
-    let chigh = ((ehigh - 1.6) / 0.04).trunc() as i64;
-    let (clow, chigh) = (clow.max(0), chigh.min(4095));
-    if clow > chigh {
-        return Err(Error::msg(format!(
-            "energy band {elow}-{ehigh} keV selects no PI channel (NuSTAR covers 1.6-165.44 keV)"
-        )));
-    }
-    Ok((clow, chigh))
-}
 
 /// What mkimgs made.
 #[derive(Debug, Clone)]
@@ -79,7 +60,7 @@ pub fn mkimgs(
     ehigh: f64,
     clobber: bool,
 ) -> Result<MkimgsSummary> {
-    let channels = band_channels(elow, ehigh)?;
+    let channels = pi_channels(elow, ehigh)?;
     let sky_out = Output::new(&format!("{outname}.fits"), clobber);
     let det_out = sky_out.sibling(format!(
         "{}det.fits",

@@ -7,19 +7,20 @@
 //! would have them; all paths handed between the steps are absolute, so the save files
 //! work from any directory.
 
+use crate::bgmodel::bgdinfo::{BgdInfo, ModuleImages};
 use crate::error::{Error, Result};
 use crate::io::output::Output;
 use crate::obs::caldb::Caldb;
 use crate::obs::gti::Gti;
 use crate::obs::module::Module;
 use crate::obs::refpoint::read_refpoints;
+use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::mkimgs::mkimgs;
 use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
 use crate::spectral::stat::Statistic;
 use crate::workflow::fit_task::{fit_task, FitRequest, FitSummary};
-use crate::workflow::recovery::{coverage, recovered, Recovered, TrueNorms};
+use crate::workflow::mkimgs::mkimgs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -148,7 +149,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         sim.caldb.display()
     );
     let auxil = sim.auxil.clone();
-    let modules = [Module::A, Module::B];
+    let modules = Module::ALL;
 
     // 2. observation products per module
     let mut refimg = PathBuf::new();
@@ -225,27 +226,21 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
 
     // 3. bgdinfo.json
     let info_path = dir.join("bgdinfo.json");
-    let det_files = |l: &str| -> Vec<String> {
-        (0..4)
-            .map(|d| {
-                s(&det_image_path(
-                    &dir.join(format!("bgdap{l}.fits")),
-                    d,
-                    if l == "A" { Module::A } else { Module::B },
-                ))
-            })
-            .collect()
+    let images = |m: Module| {
+        let bgdap = dir.join(format!("bgdap{}.fits", m.letter()));
+        let det = [0, 1, 2, 3].map(|d| det_image_path(&bgdap, d, m));
+        Some(ModuleImages { bgdap, det })
     };
-    let info = serde_json::json!({
-        "bgfiles": bgfiles.iter().map(|p| s(p)).collect::<Vec<_>>(),
-        "regfiles": regfiles.iter().map(|p| s(p)).collect::<Vec<_>>(),
-        "refimgf": s(&refimg),
-        "bgdapfiles": {"A": s(&dir.join("bgdapA.fits")), "B": s(&dir.join("bgdapB.fits"))},
-        "bgddetfiles": {"A": det_files("A"), "B": det_files("B")},
-        "intbgd_fix_line_ratios": true,
-    });
-    out("bgdinfo.json")
-        .write_text(&(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"))?;
+    BgdInfo {
+        bgfiles,
+        regfiles,
+        refimg,
+        a: images(Module::A),
+        b: images(Module::B),
+        fcxb_links: Vec::new(),
+        fix_line_ratios: true,
+    }
+    .write(&out("bgdinfo.json"))?;
 
     // 4. the fit
     let fitted: FitSummary = t.run("fit", || {
@@ -346,7 +341,7 @@ fn getspec_one(
         outdir: dir.to_path_buf(),
         outprefix: None,
         group: crate::workflow::getspec::Grouping::Min(30),
-        rmf: crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
+        rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
         clobber,
     })?;
     let d = format!("{} events, {} groups", r.events, r.groups);
@@ -357,7 +352,7 @@ fn getspec_one(
 fn counts_3_20(pha: &Path, rmf: &Path) -> Result<f64> {
     let sp = crate::spectral::pha::Spectrum::read_at(pha, None)?;
     let r = crate::spectral::response::Rmf::read(rmf)?;
-    let band = crate::workflow::bgdspec::band_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
+    let band = crate::bgmodel::bands::noticed_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
     Ok(sp
         .counts
         .iter()
@@ -380,7 +375,7 @@ fn later_steps(
     products: &mut Vec<(String, PathBuf)>,
 ) -> Result<()> {
     let fitted = dir.join("bgdparams_fit.xcm");
-    let bg = crate::workflow::config::BgdInfo::read(info)?;
+    let bg = BgdInfo::read(info)?;
     let spec_xcm = dir.join(crate::workflow::spec::default_name(&src[0].region));
     t.run("spec", || {
         let w = crate::workflow::spec::spec_task(&crate::workflow::spec::SpecRequest {
@@ -454,15 +449,15 @@ fn later_steps(
         products.push(("background spectrum for the source".into(), r.output));
     }
     let rdir = dir.join("refspec");
-    for (m, f) in [Module::A, Module::B].iter().zip(src) {
+    for (m, f) in Module::ALL.iter().zip(src) {
         let l = m.letter();
         let evt = f.events.clone();
         t.run(&format!("absrmf {l}"), || {
             let r = crate::workflow::absrmf::absrmf(&crate::workflow::absrmf::AbsrmfRequest {
                 evt,
                 outprefix: s(&rdir.join("det")),
-                rmf: crate::workflow::detrmf::RmfSource::Caldb(caldb.clone()),
-                detabs: crate::workflow::detrmf::DetabsSource::Caldb(caldb.clone()),
+                rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
+                detabs: crate::bgmodel::detrmf::DetabsSource::Caldb(caldb.clone()),
                 clobber,
             })?;
             Ok(((), format!("{} RMFs", r.outputs.len())))
@@ -471,7 +466,7 @@ fn later_steps(
     t.run("refspec", || {
         let r = crate::workflow::refspec::refspec(&crate::workflow::refspec::RefspecRequest {
             dir: rdir.clone(),
-            mods: vec![Module::A, Module::B],
+            mods: Module::ALL.to_vec(),
             dets: vec![0, 1, 2, 3],
             auxil: auxil.to_path_buf(),
             clobber,

@@ -1,7 +1,9 @@
 //! Model presets from the auxiliary `ratios.json`: start values of every background
 //! component and the per-detector weights ("ifactors") that scale the internal components
 //! between regions. The file's `models` list is read by position, as the original does:
-//! apbgd, intbgd, fcxb, intn.
+//! apbgd, intbgd, fcxb, intn. They are the model's numbers (start values and ratios of
+//! nuskybgd's components, fitted once by its authors), not NuSTAR facts, so they live in
+//! `bgmodel` beside the model that uses them.
 
 use crate::error::{Error, Result};
 use serde_json::Value;

@@ -32,10 +32,6 @@ pub enum DetabsSource {
     File(PathBuf),
 }
 
-fn instrume(m: Module) -> String {
-    format!("FPM{}", m.letter())
-}
-
 /// RMF file of each detector 0..3 for module `m` observed at `date_obs`.
 pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<[PathBuf; 4]> {
     let caldb = match src {
@@ -51,7 +47,7 @@ pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<
     for d in 0..4 {
         let cal = caldb.lookup_boundary(
             "GRPRMF",
-            &instrume(m),
+            m.instrume(),
             Some(&format!("DET{d}")),
             date_obs,
             GRPRMF_BOUNDARY,
@@ -133,7 +129,7 @@ impl Detabs {
         match src {
             DetabsSource::File(p) => Detabs::read(p, d + 2),
             DetabsSource::Caldb(c) => {
-                let cal = c.lookup("DETABS", &instrume(m), Some(&format!("DET{d}")), date_obs)?;
+                let cal = c.lookup("DETABS", m.instrume(), Some(&format!("DET{d}")), date_obs)?;
                 let ext = if cal.ext > 0 { cal.ext } else { d + 1 };
                 Detabs::read(&cal.path, ext + 1)
             }
