@@ -4,7 +4,7 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::spectral::run::{table, xcm_fit, TableErrors, XcmFitRequest};
+use crate::spectral::run::{fit_notes, table, xcm_fit, TableErrors, XcmFitRequest};
 use crate::spectral::stat::Statistic;
 use std::path::Path;
 
@@ -92,18 +92,9 @@ fn run(a: &Args) -> Result<()> {
         None => TableErrors::Sigma(f),
     };
     print!("{}", table(&r.session, errs));
-    for l in f
-        .at_limit
-        .iter()
-        .zip(&f.free)
-        .filter_map(|(l, a)| l.map(|l| (l, a)))
-    {
-        println!(
-            "fit: source {} parameter {} is at its {} limit",
-            r.session.sources[l.1 .0].number,
-            l.1 .1 + 1,
-            l.0.name()
-        );
+    // the lines the fitted save file carries on top, after its outcome line
+    for n in fit_notes(&r.session, f, &r.options).iter().skip(1) {
+        println!("{}", n.trim_start_matches("# "));
     }
     if let Some(o) = &out {
         if !f.converged {
