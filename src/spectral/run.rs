@@ -53,8 +53,13 @@ fn error_text(errs: TableErrors, a: Addr) -> String {
             if i.upper_at_limit { " (limit)" } else { "" }
         ),
         None => {
-            let v = fit.covariance[k][k].max(0.0).sqrt();
-            format!("{:+.4e} {:+.4e}", -v, v)
+            let var = fit.covariance[k][k];
+            if var.is_finite() && var > 0.0 {
+                format!("{:+.4e} {:+.4e}", -var.sqrt(), var.sqrt())
+            } else {
+                // no curvature of its own (a line narrower than a bin, say)
+                "not determined by the data".to_string()
+            }
         }
     }
 }

@@ -47,6 +47,67 @@ pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
     Some((0..n).map(|i| y[i] * s[i]).collect())
 }
 
+/// Solve H x = b for a symmetric positive semi-definite H over its numerically independent
+/// columns: a Cholesky factorisation of the equilibrated H that pivots on the largest
+/// remaining diagonal and drops a column once what is left of it is below `rel` (1 on the
+/// equilibrated diagonal), leaving its x at zero. For a Gauss–Newton curvature JᵀWJ a
+/// dropped column is a combination of the kept ones, and so is its gradient; the solution
+/// then gives the decrease over the directions the data determine.
+pub fn solve_psd_pivoted(h: &[Vec<f64>], b: &[f64], rel: f64) -> Vec<f64> {
+    let n = b.len();
+    let s: Vec<f64> = (0..n)
+        .map(|i| {
+            if h[i][i] > 0.0 {
+                1.0 / h[i][i].sqrt()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut a: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| h[i][j] * s[i] * s[j]).collect())
+        .collect();
+    // l holds the factor's columns over the kept pivots, in pivot order
+    let mut kept: Vec<usize> = Vec::new();
+    let mut l: Vec<Vec<f64>> = Vec::new();
+    let mut open: Vec<usize> = (0..n).filter(|&i| s[i] > 0.0).collect();
+    while let Some(pos) =
+        (0..open.len()).max_by(|&x, &y| a[open[x]][open[x]].total_cmp(&a[open[y]][open[y]]))
+    {
+        let p = open.swap_remove(pos);
+        let d = a[p][p];
+        if !(d > rel) {
+            break;
+        }
+        let r = d.sqrt();
+        let mut col = vec![0.0; n];
+        col[p] = r;
+        for &i in &open {
+            col[i] = a[i][p] / r;
+        }
+        for &i in &open {
+            for &j in &open {
+                a[i][j] -= col[i] * col[j];
+            }
+        }
+        kept.push(p);
+        l.push(col);
+    }
+    // forward then back substitution over the kept pivots: L Lᵀ y = s b
+    let m = kept.len();
+    let mut z = vec![0.0; m];
+    for k in 0..m {
+        let acc: f64 = (0..k).map(|j| l[j][kept[k]] * z[j]).sum();
+        z[k] = (b[kept[k]] * s[kept[k]] - acc) / l[k][kept[k]];
+    }
+    let mut y = vec![0.0; n];
+    for k in (0..m).rev() {
+        let acc: f64 = (k + 1..m).map(|j| l[k][kept[j]] * y[kept[j]]).sum();
+        y[kept[k]] = (z[k] - acc) / l[k][kept[k]];
+    }
+    (0..n).map(|i| y[i] * s[i]).collect()
+}
+
 /// Inverse of a symmetric positive definite matrix (equilibrated as `solve_spd`).
 pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let n = a.len();
@@ -84,6 +145,36 @@ mod tests {
             "{x:?}"
         );
         assert!(solve_spd(&[vec![1.0, 1.0], vec![1.0, 1.0]], &[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn pivoted_solve_drops_dependent_columns() {
+        // columns 0 and 2 of J are equal: H singular, b in its range
+        let j = [[1.0, 0.0, 1.0], [2.0, 1.0, 2.0], [0.0, 3.0, 0.0]];
+        let h: Vec<Vec<f64>> = (0..3)
+            .map(|a| {
+                (0..3)
+                    .map(|c| (0..3).map(|r| j[r][a] * j[r][c]).sum())
+                    .collect()
+            })
+            .collect();
+        let w = [1.0, -2.0, 0.5];
+        let b: Vec<f64> = (0..3)
+            .map(|a| (0..3).map(|r| j[r][a] * w[r]).sum())
+            .collect();
+        let x = solve_psd_pivoted(&h, &b, 1e-12);
+        // H x = b holds although one of x[0], x[2] is left at zero
+        for r in 0..3 {
+            let hx: f64 = (0..3).map(|c| h[r][c] * x[c]).sum();
+            assert!((hx - b[r]).abs() < 1e-12, "{x:?}");
+        }
+        assert!(x[0] == 0.0 || x[2] == 0.0, "{x:?}");
+        // a definite matrix is solved exactly
+        let x = solve_psd_pivoted(&[vec![2.0, 1.0], vec![1.0, 3.0]], &[1.0, 2.0], 1e-12);
+        assert!(
+            (x[0] - 0.2).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15,
+            "{x:?}"
+        );
     }
 
     #[test]

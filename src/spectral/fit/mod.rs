@@ -24,7 +24,7 @@ pub use options::FitOptions;
 use crate::error::{Error, Result};
 use crate::spectral::params::Addr;
 use crate::spectral::session::Session;
-use linalg::{invert_spd, solve_spd, sub_matrix};
+use linalg::{invert_spd, solve_psd_pivoted, solve_spd, sub_matrix};
 use local::{local, set, stat_at, Local};
 
 /// Which hard limit a parameter is held at.
@@ -148,17 +148,26 @@ fn moving(l: &Local, held: &[Option<Limit>]) -> Vec<usize> {
         .collect()
 }
 
-/// The decrease a full Newton step over `mv` would bring: ½ gᵀH⁻¹g (infinite when the
-/// curvature is singular there and the gradient is not zero).
+/// The decrease a full Newton step over `mv` would bring: ½ gᵀH⁺g over the directions
+/// the curvature determines (infinite when the gradient has a part outside them).
 fn predicted_decrease(l: &Local, mv: &[usize]) -> f64 {
     let g: Vec<f64> = mv.iter().map(|&k| l.grad[k]).collect();
     if g.iter().all(|x| *x == 0.0) {
         return 0.0;
     }
-    match solve_spd(&sub_matrix(&l.hess, mv), &g) {
-        Some(x) => 0.5 * x.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>().max(0.0),
-        None => f64::INFINITY,
+    let h = sub_matrix(&l.hess, mv);
+    let x = solve_psd_pivoted(&h, &g, 1e-12);
+    // a gradient outside the curvature's range (a direction with slope but no
+    // curvature) has no Newton step: the decrease is unbounded
+    let gmax = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let off = h.iter().zip(&g).any(|(row, gi)| {
+        let hx: f64 = row.iter().zip(&x).map(|(a, b)| a * b).sum();
+        (hx - gi).abs() > 1e-6 * gmax
+    });
+    if off {
+        return f64::INFINITY;
     }
+    0.5 * x.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>().max(0.0)
 }
 
 /// A Marquardt step over `mv` with damping `lambda`, clipped to the hard limits.
@@ -274,7 +283,7 @@ pub fn fit(sess: &mut Session, opts: &FitOptions) -> Result<FitResult> {
             let trial = damped_trial(sess, &free, &theta, &l, &mv, lambda);
             if let Some(t) = trial {
                 let s1 = stat_at(sess, &free, &t)?;
-                if s1.is_finite() && s1 <= s0 {
+                if s1.is_finite() && s1 < s0 {
                     let (t, s1) = if lambda >= 1e-2 {
                         extrapolate(sess, &free, &theta, t, s1)?
                     } else {
