@@ -1,22 +1,22 @@
 //! nuskybgd: NuSTAR sky-background modelling, a native reimplementation of the IDL tool and
 //! its Python port. Layers, bottom up; each uses only those below it:
-//! `io` (FITS, images, outputs) → `obs` (one observation's files, CALDB/auxil, `Module`) →
+//! `io` (FITS, images, outputs) → `nustar` (one observation's files, CALDB/auxil, `Module`) →
 //! `sky` (images on the sky and detector) and `spectral` (the XSPEC-like engine) →
 //! `bgmodel` (the background model: presets, bgdinfo, region weights, ARF, detector RMFs,
-//! bands, constants, the save-file builder) → `workflow` (the tasks) → `sim` (synthetic
+//! bands, constants, the save-file builder) → `tasks` (one file per command) → `sim` (synthetic
 //! observations) → `pipeline` (demo, recovery) → the thin `cli` on top.
 
 pub mod bgmodel;
 pub mod cli;
 pub mod error;
 pub mod io;
-pub mod obs;
+pub mod nustar;
 pub mod pipeline;
 pub mod sim;
 pub mod sky;
 pub mod spectral;
 #[doc(hidden)]
 pub mod testing;
-pub mod workflow;
+pub mod tasks;
 
 pub use error::{Error, Result};

@@ -6,12 +6,12 @@ use nuskybgd::bgmodel::detrmf::{Detabs, DetabsSource, RmfSource};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
 use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::testing;
-use nuskybgd::workflow::absrmf::{absorbed_rmf, absrmf, AbsrmfRequest};
+use nuskybgd::tasks::absrmf::{absorbed_rmf, absrmf, AbsrmfRequest};
 use std::path::{Path, PathBuf};
 
 fn write_evt(path: &Path, instrume: &str) {

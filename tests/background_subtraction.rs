@@ -3,7 +3,7 @@
 
 use nuskybgd::spectral::run::load;
 use nuskybgd::spectral::stat;
-use nuskybgd::workflow::bgdspec::bgdspec;
+use nuskybgd::tasks::bgdspec::bgdspec;
 
 mod bgdspec_case;
 mod case_real;

@@ -8,7 +8,7 @@ use nuskybgd::spectral::grouping::{apply, Range};
 use nuskybgd::spectral::pha::Spectrum;
 use nuskybgd::spectral::run::load;
 use nuskybgd::testing;
-use nuskybgd::workflow::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary};
+use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary};
 
 mod bgdspec_case;
 mod case_real;
@@ -16,8 +16,8 @@ use bgdspec_case::*;
 
 #[test]
 fn smooth_background_matches_the_spec_model_and_the_images() {
-    use nuskybgd::workflow::image::{image_task, ImageRequest};
-    use nuskybgd::workflow::spec::{spec_task, SpecRequest};
+    use nuskybgd::tasks::image::{image_task, ImageRequest};
+    use nuskybgd::tasks::spec::{spec_task, SpecRequest};
     let Some(c) = case("bgdspec_smooth") else {
         return;
     };

@@ -2,7 +2,7 @@
 
 use nuskybgd::io::fits::Fits;
 use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::workflow::bgdspec::{bgdspec, BgdspecRequest};
+use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest};
 
 mod bgdspec_case;
 mod case_real;

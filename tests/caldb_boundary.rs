@@ -3,7 +3,7 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::testing;
 
 /// Real CALDB indexes store CAL_CBD as several 70-character strings per row (TFORM 630A70):

@@ -5,12 +5,12 @@
 //! fcxb of spectrum 1 tied to 3, free line ratios, chi and cstat, solar on and off) too.
 
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::pipeline::demo::{demo, DemoRequest};
 use nuskybgd::spectral::fit::{fit, FitOptions};
 use nuskybgd::spectral::stat::Statistic;
 use nuskybgd::testing;
-use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
+use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::run::load;
 use nuskybgd::testing;
-use nuskybgd::workflow::fit_task::{fit_task, FitRequest};
+use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
 use std::path::Path;
 
 mod case_real;
@@ -142,7 +142,7 @@ fn fit_task_bad_input() {
 fn image_task_images_integrate_to_the_predicted_counts() {
     use nuskybgd::sky::regmask::{mask, Grid};
     use nuskybgd::spectral::grouping::{apply, Range};
-    use nuskybgd::workflow::image::{image_task, ImageRequest};
+    use nuskybgd::tasks::image::{image_task, ImageRequest};
     let Some((dir, info, caldb, auxil)) = setup("image_task") else {
         return;
     };
@@ -251,7 +251,7 @@ fn image_task_images_integrate_to_the_predicted_counts() {
 
 #[test]
 fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
-    use nuskybgd::workflow::spec::{spec_task, SpecRequest};
+    use nuskybgd::tasks::spec::{spec_task, SpecRequest};
     let Some((dir, info, caldb, auxil)) = setup("spec_task") else {
         return;
     };

@@ -5,7 +5,7 @@
 use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::sky::regmask::region_mask;
 use nuskybgd::spectral::grouping::group_min;
 use nuskybgd::spectral::pha::Spectrum;
@@ -13,8 +13,8 @@ use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::spectral::write::write_rmf;
 use nuskybgd::testing;
-use nuskybgd::workflow::getspec::{getspec, Grouping};
-use nuskybgd::workflow::mkimgs::mkimgs;
+use nuskybgd::tasks::getspec::{getspec, Grouping};
+use nuskybgd::tasks::mkimgs::mkimgs;
 use std::path::Path;
 
 mod getspec_fixture;

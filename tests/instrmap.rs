@@ -1,8 +1,8 @@
 //! mkinstrmap pieces: RAW→DET1 maps from CALDB PIXPOS vs the auxiliary IDL maps, bad
 //! pixels, CALDB lookup, and the whole task on a stand-in CALDB.
 
-use nuskybgd::obs::module::Module;
-use nuskybgd::obs::pixpos::PixelMap;
+use nuskybgd::nustar::module::Module;
+use nuskybgd::nustar::pixpos::PixelMap;
 use nuskybgd::testing;
 
 #[test]
@@ -43,7 +43,7 @@ fn real_bad_pixel_files() {
     let Some(real) = testing::shared("badpix_real", "data/real") else {
         return;
     };
-    use nuskybgd::obs::badpix::read_badpix;
+    use nuskybgd::nustar::badpix::read_badpix;
     for (f, m) in [
         ("80415201001/nu80415201001A_bp.fits", Module::A),
         ("80415201001/nu80415201001B_hp.fits", Module::B),
@@ -62,8 +62,8 @@ fn real_bad_pixel_files() {
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
-use nuskybgd::obs::caldb_index::{self, IndexEntry};
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::nustar::caldb_index::{self, IndexEntry};
 use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@ use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::testing;
-use nuskybgd::workflow::mkimgs::mkimgs;
+use nuskybgd::tasks::mkimgs::mkimgs;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use nuskybgd::bgmodel::model_build::{build_xcm, intn_reference_norm, BuildOptions, SpectrumGeom};
 use nuskybgd::bgmodel::presets::Presets;
-use nuskybgd::obs::module::Module;
+use nuskybgd::nustar::module::Module;
 use nuskybgd::testing;
 
 /// Equal lines, except that link coefficients (`= c*name:pN`) may differ by 2e-6: the
@@ -244,7 +244,7 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         std::path::PathBuf::from("bgd1A_sr_g30.pha"),
         std::path::PathBuf::from("bgd2A_sr_g30.pha"),
     ];
-    let text = nuskybgd::workflow::simplify::simplify(&src, &bg).unwrap();
+    let text = nuskybgd::tasks::simplify::simplify(&src, &bg).unwrap();
     assert!(
         text.contains("data 1:1 bgd3A_sr_g30.pha\nresponse  2:1 bgd3A_sr.rmf"),
         "{text}"
@@ -274,7 +274,7 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         std::path::PathBuf::from("bgd2A_sr_g30.pha"),
         std::path::PathBuf::from("bgd1A_sr_g30.pha"),
     ];
-    let e = nuskybgd::workflow::simplify::simplify(&src, &wrong)
+    let e = nuskybgd::tasks::simplify::simplify(&src, &wrong)
         .unwrap_err()
         .to_string();
     assert!(e.contains("different order"), "{e}");

@@ -8,7 +8,7 @@ use nuskybgd::spectral::pha::Spectrum;
 use nuskybgd::spectral::response::Rmf;
 use nuskybgd::spectral::write::write_rmf;
 use nuskybgd::testing;
-use nuskybgd::workflow::getspec::{getspec, Grouping};
+use nuskybgd::tasks::getspec::{getspec, Grouping};
 use std::path::PathBuf;
 
 mod getspec_fixture;

@@ -3,7 +3,7 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::phafix::phafix;
+use nuskybgd::nustar::phafix::phafix;
 use nuskybgd::testing;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::module::Module;
+use nuskybgd::nustar::module::Module;
 use nuskybgd::sky::projbgd_task::{projbgd, ProjbgdRequest};
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};

@@ -3,12 +3,12 @@
 //! error with nothing written.
 
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::module::Module;
+use nuskybgd::nustar::module::Module;
 use nuskybgd::spectral::pha::Spectrum;
 use nuskybgd::spectral::response::{Arf, Rmf};
 use nuskybgd::spectral::write::write_rmf;
 use nuskybgd::testing;
-use nuskybgd::workflow::refspec::{refspec, RefspecRequest};
+use nuskybgd::tasks::refspec::{refspec, RefspecRequest};
 
 /// ∫ N E^-Γ exp(-E/Ec) dE over [a, b] by Simpson's rule on 64 intervals.
 fn cutoffpl(a: f64, b: f64) -> f64 {

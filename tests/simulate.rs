@@ -7,13 +7,13 @@ use nuskybgd::bgmodel::geometry::{region_weights, ModuleMaps};
 use nuskybgd::bgmodel::presets::Presets;
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
-use nuskybgd::obs::badpix::read_badpix;
-use nuskybgd::obs::caldb::Caldb;
-use nuskybgd::obs::events::EventFile;
-use nuskybgd::obs::gti::Gti;
-use nuskybgd::obs::module::Module;
-use nuskybgd::obs::pixpos::PixelMap;
-use nuskybgd::obs::refpoint::read_refpoints;
+use nuskybgd::nustar::badpix::read_badpix;
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::nustar::events::EventFile;
+use nuskybgd::nustar::gti::Gti;
+use nuskybgd::nustar::module::Module;
+use nuskybgd::nustar::pixpos::PixelMap;
+use nuskybgd::nustar::refpoint::read_refpoints;
 use nuskybgd::sim::truth::Truth;
 use nuskybgd::sim::{simulate, SimRequest, SimSummary};
 use nuskybgd::sky::aperture::aperture_image;
@@ -310,7 +310,7 @@ fn check_readers(s: &SimSummary, exposure: f64) {
         // mkimgs makes a reference image with the same grid and roll
         let img = s.outdir.join(format!("im{}3to20keV", m.letter()));
         let sum =
-            nuskybgd::workflow::mkimgs::mkimgs(&f.events, img.to_str().unwrap(), 3.0, 20.0, false)
+            nuskybgd::tasks::mkimgs::mkimgs(&f.events, img.to_str().unwrap(), 3.0, 20.0, false)
                 .unwrap();
         assert!(sum.sky_counts > 1000 && sum.sky_dropped == 0);
         let r = RefImage::read(&sum.sky_path).unwrap();

@@ -9,8 +9,8 @@
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::output::Output;
-use crate::obs::caldb::Caldb;
-use crate::obs::module::Module;
+use crate::nustar::caldb::Caldb;
+use crate::nustar::module::Module;
 use crate::spectral::write::write_specresp;
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 

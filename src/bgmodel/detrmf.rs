@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
-use crate::obs::caldb::Caldb;
-use crate::obs::module::Module;
+use crate::nustar::caldb::Caldb;
+use crate::nustar::module::Module;
 use crate::spectral::response::Rmf;
 use std::path::{Path, PathBuf};
 

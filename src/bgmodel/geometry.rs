@@ -5,7 +5,7 @@ use crate::bgmodel::bgdinfo::ModuleImages;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::sky::regmask::{mask, Grid};
 use std::path::Path;
 

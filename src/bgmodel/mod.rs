@@ -1,8 +1,8 @@
 //! The nuskybgd background model itself: the presets (`ratios.json`), the user's
 //! description of an analysis (`bgdinfo.json`, read and written here), region weights on
 //! the projected images, the apbgd ARF, the detector RMFs and absorption curves, and the
-//! model written as an XSPEC save file. Uses `io`, `obs`, `sky` and `spectral`; the tasks
-//! (`workflow`), `sim` and `pipeline` build on it.
+//! model written as an XSPEC save file. Uses `io`, `nustar`, `sky` and `spectral`; the tasks
+//! (`tasks`), `sim` and `pipeline` build on it.
 pub mod arf;
 pub mod bands;
 pub mod bgdinfo;

@@ -7,7 +7,7 @@
 use crate::bgmodel::constants::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, INTN_PIXELS};
 use crate::bgmodel::presets::{ComponentPreset, Presets};
 use crate::error::{Error, Result};
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::spectral::xcm::format::param_line;
 use std::fmt::Write;
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use serde_json::Value;
 use std::path::Path;
 
-pub use crate::obs::module::Module;
+pub use crate::nustar::module::Module;
 
 /// One component's preset for one module: named parameter values (keys lower-case as in
 /// the file: `phoindex`, `kt`, `linee`, …) and the optional 4 detector weights.

@@ -4,7 +4,7 @@ use crate::bgmodel::detrmf::{DetabsSource, RmfSource};
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::workflow::absrmf::{absrmf, AbsrmfRequest};
+use crate::tasks::absrmf::{absrmf, AbsrmfRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

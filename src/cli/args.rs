@@ -112,13 +112,13 @@ impl Args {
     /// `$CALDB` lookup, anything else names a file.
     pub fn caldb_or<T>(
         v: Option<&str>,
-        caldb: fn(crate::obs::caldb::Caldb) -> T,
+        caldb: fn(crate::nustar::caldb::Caldb) -> T,
         file: fn(std::path::PathBuf) -> T,
     ) -> Result<T> {
         Ok(match v {
-            None => caldb(crate::obs::caldb::caldb_from_env()?),
+            None => caldb(crate::nustar::caldb::caldb_from_env()?),
             Some(s) if s.eq_ignore_ascii_case("caldb") => {
-                caldb(crate::obs::caldb::caldb_from_env()?)
+                caldb(crate::nustar::caldb::caldb_from_env()?)
             }
             Some(s) => file(std::path::PathBuf::from(s)),
         })

@@ -4,7 +4,7 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::obs::{gti::Gti, refpoint::read_refpoints};
+use crate::nustar::{gti::Gti, refpoint::read_refpoints};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use std::path::Path;
 

@@ -4,9 +4,9 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
-use crate::obs::auxil::auxil_dir;
-use crate::obs::caldb::caldb_from_env;
-use crate::workflow::bgdspec::{bgdspec, BgdspecRequest, DEFAULT_SEED};
+use crate::nustar::auxil::auxil_dir;
+use crate::nustar::caldb::caldb_from_env;
+use crate::tasks::bgdspec::{bgdspec, BgdspecRequest, DEFAULT_SEED};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -4,10 +4,10 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::obs::auxil::auxil_dir;
-use crate::obs::caldb::caldb_from_env;
+use crate::nustar::auxil::auxil_dir;
+use crate::nustar::caldb::caldb_from_env;
 use crate::spectral::stat::Statistic;
-use crate::workflow::fit_task::{fit_task, FitRequest};
+use crate::tasks::fit_task::{fit_task, FitRequest};
 use std::path::PathBuf;
 
 const USAGE_HEAD: &str = "nuskybgd fit bgdinfo.json [savefile=bgdparams] [fit=yes|no] [statistic=chi|cstat] [solar=on|off] [intnscale=idl|port] [force=yes] [clobber=yes]

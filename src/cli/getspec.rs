@@ -4,7 +4,7 @@ use crate::bgmodel::detrmf::RmfSource;
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::workflow::getspec::{getspec, GetspecRequest, Grouping};
+use crate::tasks::getspec::{getspec, GetspecRequest, Grouping};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

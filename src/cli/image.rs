@@ -3,8 +3,8 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::obs::auxil::auxil_dir;
-use crate::workflow::image::{image_task, ImageRequest};
+use crate::nustar::auxil::auxil_dir;
+use crate::tasks::image::{image_task, ImageRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

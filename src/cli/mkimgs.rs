@@ -3,7 +3,7 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::workflow::mkimgs::mkimgs;
+use crate::tasks::mkimgs::mkimgs;
 use std::path::Path;
 
 const USAGE: &str = "\

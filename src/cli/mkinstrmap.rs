@@ -4,7 +4,7 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::obs::caldb::Caldb;
+use crate::nustar::caldb::Caldb;
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
 use std::path::PathBuf;
 
@@ -50,7 +50,7 @@ fn run(a: &Args) -> Result<()> {
     let prefix = a.get("prefix").unwrap_or("").to_string();
     let clobber = a.flag("clobber", false)?;
     a.finish(1)?;
-    let module = crate::obs::events::EventFile::open(&evt)?.module;
+    let module = crate::nustar::events::EventFile::open(&evt)?.module;
     let out = Output::new(
         &format!("{prefix}newinstrmap{}.fits", module.letter()),
         clobber,
@@ -60,7 +60,7 @@ fn run(a: &Args) -> Result<()> {
         usrbpix,
         out,
         caldb: Caldb::from_env(),
-        auxil: crate::obs::auxil::auxil_dir().ok(),
+        auxil: crate::nustar::auxil::auxil_dir().ok(),
     };
     let s = mkinstrmap(&req)?;
     println!("mkinstrmap: RAW->DET1 map from {}", s.pixmap_source);

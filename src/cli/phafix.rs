@@ -3,7 +3,7 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::obs::phafix::phafix;
+use crate::nustar::phafix::phafix;
 use std::path::Path;
 
 const USAGE: &str = "\

@@ -4,8 +4,8 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::obs::auxil::auxil_dir;
-use crate::obs::module::Module;
+use crate::nustar::auxil::auxil_dir;
+use crate::nustar::module::Module;
 use crate::sky::projbgd_task::{projbgd, ProjbgdRequest};
 use std::path::PathBuf;
 

@@ -3,9 +3,9 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{Error, Result};
-use crate::obs::auxil::auxil_dir;
-use crate::obs::module::Module;
-use crate::workflow::refspec::{refspec, RefspecRequest};
+use crate::nustar::auxil::auxil_dir;
+use crate::nustar::module::Module;
+use crate::tasks::refspec::{refspec, RefspecRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -5,7 +5,7 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::workflow::simplify::{simplified_name, simplify};
+use crate::tasks::simplify::{simplified_name, simplify};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -4,9 +4,9 @@ use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::obs::auxil::auxil_dir;
-use crate::obs::caldb::caldb_from_env;
-use crate::workflow::spec::{default_name, spec_task, SpecRequest};
+use crate::nustar::auxil::auxil_dir;
+use crate::nustar::caldb::caldb_from_env;
+use crate::tasks::spec::{default_name, spec_task, SpecRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -10,17 +10,17 @@
 use crate::bgmodel::bgdinfo::{BgdInfo, ModuleImages};
 use crate::error::{Error, Result};
 use crate::io::output::Output;
-use crate::obs::caldb::Caldb;
-use crate::obs::gti::Gti;
-use crate::obs::module::Module;
-use crate::obs::refpoint::read_refpoints;
+use crate::nustar::caldb::Caldb;
+use crate::nustar::gti::Gti;
+use crate::nustar::module::Module;
+use crate::nustar::refpoint::read_refpoints;
 use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
 use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
 use crate::spectral::stat::Statistic;
-use crate::workflow::fit_task::{fit_task, FitRequest, FitSummary};
-use crate::workflow::mkimgs::mkimgs;
+use crate::tasks::fit_task::{fit_task, FitRequest, FitSummary};
+use crate::tasks::mkimgs::mkimgs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -335,12 +335,12 @@ fn getspec_one(
     caldb: &Caldb,
     clobber: bool,
 ) -> Result<((PathBuf, PathBuf), String)> {
-    let r = crate::workflow::getspec::getspec(&crate::workflow::getspec::GetspecRequest {
+    let r = crate::tasks::getspec::getspec(&crate::tasks::getspec::GetspecRequest {
         evt: evt.to_path_buf(),
         reg: reg.to_path_buf(),
         outdir: dir.to_path_buf(),
         outprefix: None,
-        group: crate::workflow::getspec::Grouping::Min(30),
+        group: crate::tasks::getspec::Grouping::Min(30),
         rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
         clobber,
     })?;
@@ -376,9 +376,9 @@ fn later_steps(
 ) -> Result<()> {
     let fitted = dir.join("bgdparams_fit.xcm");
     let bg = BgdInfo::read(info)?;
-    let spec_xcm = dir.join(crate::workflow::spec::default_name(&src[0].region));
+    let spec_xcm = dir.join(crate::tasks::spec::default_name(&src[0].region));
     t.run("spec", || {
-        let w = crate::workflow::spec::spec_task(&crate::workflow::spec::SpecRequest {
+        let w = crate::tasks::spec::spec_task(&crate::tasks::spec::SpecRequest {
             bgdinfo: info.to_path_buf(),
             xcm: fitted.clone(),
             regions: src.iter().map(|x| x.region.clone()).collect(),
@@ -390,16 +390,16 @@ fn later_steps(
         Ok(((), format!("{} files", w.len())))
     })?;
     products.push(("background + source spectra".into(), spec_xcm.clone()));
-    let only = dir.join(crate::workflow::simplify::simplified_name(&spec_xcm));
+    let only = dir.join(crate::tasks::simplify::simplified_name(&spec_xcm));
     t.run("simplify", || {
-        let text = crate::workflow::simplify::simplify(&spec_xcm, &bg.bgfiles)?;
+        let text = crate::tasks::simplify::simplify(&spec_xcm, &bg.bgfiles)?;
         Output::new(&s(&only), clobber).write_text(&text)?;
         Ok(((), "background frozen".to_string()))
     })?;
     products.push(("source spectra, background frozen".into(), only));
     let prefix = format!("{}/img3to20_", s(dir));
     let imgs = t.run("image", || {
-        let w = crate::workflow::image::image_task(&crate::workflow::image::ImageRequest {
+        let w = crate::tasks::image::image_task(&crate::tasks::image::ImageRequest {
             bgdinfo: info.to_path_buf(),
             xcm: fitted.clone(),
             emin: 3.0,
@@ -426,14 +426,14 @@ fn later_steps(
     {
         let name = format!("bgdspec {}", file_stem(reg));
         let r = t.run(&name, || {
-            let r = crate::workflow::bgdspec::bgdspec(&crate::workflow::bgdspec::BgdspecRequest {
+            let r = crate::tasks::bgdspec::bgdspec(&crate::tasks::bgdspec::BgdspecRequest {
                 bgdinfo: info.to_path_buf(),
                 xcm: fitted.clone(),
                 region: reg.clone(),
                 pha: pha.clone(),
                 expfactor: 100.0,
                 poisson: false,
-                seed: crate::workflow::bgdspec::DEFAULT_SEED,
+                seed: crate::tasks::bgdspec::DEFAULT_SEED,
                 out: None,
                 clobber,
                 caldb: caldb.clone(),
@@ -453,7 +453,7 @@ fn later_steps(
         let l = m.letter();
         let evt = f.events.clone();
         t.run(&format!("absrmf {l}"), || {
-            let r = crate::workflow::absrmf::absrmf(&crate::workflow::absrmf::AbsrmfRequest {
+            let r = crate::tasks::absrmf::absrmf(&crate::tasks::absrmf::AbsrmfRequest {
                 evt,
                 outprefix: s(&rdir.join("det")),
                 rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
@@ -464,7 +464,7 @@ fn later_steps(
         })?;
     }
     t.run("refspec", || {
-        let r = crate::workflow::refspec::refspec(&crate::workflow::refspec::RefspecRequest {
+        let r = crate::tasks::refspec::refspec(&crate::tasks::refspec::RefspecRequest {
             dir: rdir.clone(),
             mods: Module::ALL.to_vec(),
             dets: vec![0, 1, 2, 3],

@@ -12,9 +12,9 @@ use crate::bgmodel::constants::{
 use crate::bgmodel::geometry::ModuleMaps;
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
-use crate::obs::caldb::Caldb;
-use crate::obs::module::Module;
-use crate::obs::pixpos::PixelMap;
+use crate::nustar::caldb::Caldb;
+use crate::nustar::module::Module;
+use crate::nustar::pixpos::PixelMap;
 use crate::spectral::expr::Expression;
 use crate::spectral::response::{Arf, Rmf};
 use rand::Rng;

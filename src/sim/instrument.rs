@@ -1,6 +1,6 @@
 //! The built-in synthetic instrument: an auxiliary directory and a CALDB tree in the formats
-//! the readers expect (`bgmodel::presets`, `sky::aperture`, `obs::pixpos`, `obs::caldb`,
-//! `obs::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::response`), written when the
+//! the readers expect (`bgmodel::presets`, `sky::aperture`, `nustar::pixpos`, `nustar::caldb`,
+//! `nustar::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::response`), written when the
 //! user has no real calibration. Every file says it is synthetic ([`SYNTHETIC_LABEL`]).
 //!
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::obs::caldb_index::{write_index, IndexEntry};
-use crate::obs::module::Module;
-use crate::obs::pixpos::PixelMap;
+use crate::nustar::caldb_index::{write_index, IndexEntry};
+use crate::nustar::module::Module;
+use crate::nustar::pixpos::PixelMap;
 use crate::spectral::response::Rmf;
 use crate::spectral::write::{write_rmf, write_specresp};
 use serde_json::{json, Map, Value};

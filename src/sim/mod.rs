@@ -30,11 +30,11 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::obs::caldb::Caldb;
-use crate::obs::gti::Gti;
-use crate::obs::module::Module;
-use crate::obs::pixpos::PixelMap;
-use crate::obs::refpoint::read_refpoints;
+use crate::nustar::caldb::Caldb;
+use crate::nustar::gti::Gti;
+use crate::nustar::module::Module;
+use crate::nustar::pixpos::PixelMap;
+use crate::nustar::refpoint::read_refpoints;
 use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
@@ -101,7 +101,7 @@ impl SimRequest {
     pub fn from_env(outdir: impl Into<PathBuf>) -> (SimRequest, Vec<String>) {
         let mut r = SimRequest::new(outdir);
         let mut notes = Vec::new();
-        if let Some(a) = std::env::var_os(crate::obs::auxil::AUXIL_ENV) {
+        if let Some(a) = std::env::var_os(crate::nustar::auxil::AUXIL_ENV) {
             r.auxil = Some(PathBuf::from(a));
         }
         if let Some(c) = std::env::var_os("CALDB") {

@@ -6,7 +6,7 @@ use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::io::wcs::Wcs;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::sim::instrument::{badpix_extensions, OBSERVATION_BAD_PIXELS, SYNTHETIC_LABEL};
 use crate::sky::refimg::SKY_PIXEL_DEG;
 use rand::Rng;

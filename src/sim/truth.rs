@@ -9,7 +9,7 @@
 
 use crate::bgmodel::geometry::RegionWeights;
 use crate::error::{Error, Result};
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use serde_json::{json, Value};
 use std::path::Path;
 

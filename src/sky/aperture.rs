@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use std::path::Path;
 
 /// DET1 pixel size in mm (converts the mm shifts of nomapbgdparams.dat to pixels).

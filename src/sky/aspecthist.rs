@@ -4,8 +4,8 @@
 use crate::error::{Error, Result};
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::obs::gti::Gti;
-use crate::obs::refpoint::RefPoints;
+use crate::nustar::gti::Gti;
+use crate::nustar::refpoint::RefPoints;
 
 /// Side of the sky grid the histogram is binned on (NuSTAR sky images are 1000×1000).
 pub const SKY_SIZE: usize = 1000;

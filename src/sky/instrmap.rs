@@ -11,10 +11,10 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::obs::badpix::{read_badpix, BadPixels};
-use crate::obs::caldb::Caldb;
-use crate::obs::events::EventFile;
-use crate::obs::pixpos::{PixelMap, N};
+use crate::nustar::badpix::{read_badpix, BadPixels};
+use crate::nustar::caldb::Caldb;
+use crate::nustar::events::EventFile;
+use crate::nustar::pixpos::{PixelMap, N};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

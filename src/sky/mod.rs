@@ -1,5 +1,5 @@
 //! Images on the sky and on the detector: region masks, aspect histograms, instrument maps,
-//! projections. (Counts images from an event list are the `mkimgs` task, in `workflow`.)
+//! projections. (Counts images from an event list are the `mkimgs` task, in `tasks`.)
 pub mod aperture;
 pub mod aspecthist;
 pub mod instrmap;

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::{check_all, parent_dir, Output};
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::sky::aperture::aperture_image;
 use crate::sky::projbgd::{project, Aspect, ProjInput};
 use crate::sky::refimg::RefImage;

@@ -4,11 +4,11 @@
 
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
+use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::spectral::grouping::group_min;
 use nuskybgd::spectral::write::{write_pha, PhaOut};
 use nuskybgd::testing;
-use nuskybgd::workflow::bgdspec::{BgdspecRequest, DEFAULT_SEED};
+use nuskybgd::tasks::bgdspec::{BgdspecRequest, DEFAULT_SEED};
 use std::path::{Path, PathBuf};
 
 pub const EXPFACTOR: f64 = 100.0;

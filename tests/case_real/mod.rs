@@ -5,8 +5,8 @@
 
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb::Caldb;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 
@@ -90,7 +90,7 @@ pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
 /// The background model with its preset values (`fit fit=no`, chi, solar off) written to
 /// `out`: what spec, image and bgdspec start from in these tests.
 pub fn preset_model(info: &Path, caldb: &Caldb, auxil: &Path, out: &Path) {
-    nuskybgd::workflow::fit_task::fit_task(&nuskybgd::workflow::fit_task::FitRequest {
+    nuskybgd::tasks::fit_task::fit_task(&nuskybgd::tasks::fit_task::FitRequest {
         bgdinfo: info.to_path_buf(),
         savefile: Output::new(out.to_str().unwrap(), false),
         fit: false,

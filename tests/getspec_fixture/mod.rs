@@ -4,8 +4,8 @@
 use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
-use nuskybgd::obs::caldb_index::{write_index, IndexEntry};
-use nuskybgd::workflow::getspec::{GetspecRequest, Grouping};
+use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
+use nuskybgd::tasks::getspec::{GetspecRequest, Grouping};
 use std::path::Path;
 
 /// One synthetic event: sky X, Y (real-valued), PI, DET_ID.

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use std::path::{Path, PathBuf};
 
 /// BADFLAG bit (0-based from the first bit of the 16-bit field) meaning "disabled on

@@ -11,7 +11,7 @@ use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::image::Image;
 use crate::io::output::{check_all, Output};
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::{apply, Range};
 use crate::spectral::run::load;

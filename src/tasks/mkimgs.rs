@@ -5,7 +5,7 @@ use crate::bgmodel::bands::pi_channels;
 use crate::error::{Error, Result};
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::obs::events::EventFile;
+use crate::nustar::events::EventFile;
 use std::path::{Path, PathBuf};
 
 /// Largest sky image side accepted from TLMIN/TLMAX (NuSTAR files use 1000; solar-

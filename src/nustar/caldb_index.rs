@@ -1,6 +1,6 @@
 //! Writing a CALDB index (`data/nustar/fpm/caldb.indx`, OGIP CAL/GEN/92-008 "CIF" table)
 //! for stand-in calibration trees: the synthetic instrument and tests. Reading is in
-//! [`crate::obs::caldb`].
+//! [`crate::nustar::caldb`].
 
 use crate::error::Result;
 use crate::io::fits::Fits;

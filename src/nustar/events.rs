@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
-use crate::obs::module::Module;
-use crate::obs::refpoint::nustar_module;
+use crate::nustar::module::Module;
+use crate::nustar::refpoint::nustar_module;
 use std::path::{Path, PathBuf};
 
 /// An open event list positioned at its EVENTS extension.

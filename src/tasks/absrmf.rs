@@ -8,7 +8,7 @@ use crate::bgmodel::detrmf::{
 };
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, parent_dir, Output};
-use crate::obs::events::EventFile;
+use crate::nustar::events::EventFile;
 use crate::spectral::response::Rmf;
 use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
 use crate::spectral::write::write_rmf;
@@ -73,7 +73,7 @@ pub struct AbsrmfSummary {
 pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
     let ev = EventFile::open(&req.evt)?;
     let m = ev.module;
-    let date_obs = match crate::workflow::getspec::card_value(&ev.cards, "DATE-OBS") {
+    let date_obs = match crate::tasks::getspec::card_value(&ev.cards, "DATE-OBS") {
         Some(Ok(d)) => d,
         _ => return Err(Error::file(&req.evt, "EVENTS has no DATE-OBS keyword")),
     };

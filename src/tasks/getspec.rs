@@ -7,7 +7,7 @@ use crate::bgmodel::detrmf::{detector_rmf_paths, read_detector_rmfs, RmfSource};
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
 use crate::io::wcs::Wcs;
-use crate::obs::events::{ColumnWcs, EventFile};
+use crate::nustar::events::{ColumnWcs, EventFile};
 use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::group_min;
 use crate::spectral::optimal::{fwhm_per_channel, group_optimal};

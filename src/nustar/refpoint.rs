@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use std::path::Path;
 
 /// DET1 reference-point samples, in file order.

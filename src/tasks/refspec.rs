@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
-use crate::obs::module::Module;
+use crate::nustar::module::Module;
 use crate::spectral::expr::Expression;
 use crate::spectral::response::{Arf, Rmf};
 use crate::spectral::write::{write_pha, PhaOut};

@@ -9,7 +9,7 @@ use crate::bgmodel::model_build::{build_xcm, BuildOptions, SpectrumGeom};
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
-use crate::obs::caldb::{date_obs, Caldb};
+use crate::nustar::caldb::{date_obs, Caldb};
 use crate::sky::regmask::Grid;
 use crate::spectral::fit::{fit, FitOptions, FitResult};
 use crate::spectral::pha::Spectrum;
