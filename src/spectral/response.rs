@@ -24,6 +24,36 @@ pub struct Rmf {
     pub e_max: Vec<f64>,
 }
 
+/// The non-zero runs of one MATRIX row: `groups` are (first channel, 0-based from the
+/// file's first channel; length) per channel group, laid end to end in `m`. Err(j) when
+/// group j (0-based) does not fit.
+fn row_runs(
+    groups: impl Iterator<Item = (i64, usize)>,
+    m: &[f64],
+) -> std::result::Result<Vec<(usize, Vec<f64>)>, usize> {
+    let mut runs = Vec::new();
+    let mut k = 0;
+    for (j, (c0, n)) in groups.enumerate() {
+        if c0 < 0 || k + n > m.len() {
+            return Err(j);
+        }
+        // stored zeros at either end of a run cost time in every fold
+        let run = &m[k..k + n];
+        let a = run.iter().position(|v| *v != 0.0).unwrap_or(n);
+        let b = n - run
+            .iter()
+            .rev()
+            .position(|v| *v != 0.0)
+            .unwrap_or(0)
+            .min(n - a);
+        if a < b {
+            runs.push((c0 as usize + a, run[a..b].to_vec()));
+        }
+        k += n;
+    }
+    Ok(runs)
+}
+
 impl Rmf {
     /// Read an RMF; errors name the file and what is wrong.
     pub fn read(path: &Path) -> Result<Rmf> {
@@ -48,35 +78,17 @@ impl Rmf {
             let nch = f.read_cell_f64(cn, r)?;
             let m = f.read_cell_f64(cm, r)?;
             let g = (ngrp[r].max(0) as usize).min(fch.len()).min(nch.len());
-            let mut runs = Vec::with_capacity(g);
-            let mut k = 0;
-            for j in 0..g {
-                let (c0, n) = (fch[j] as i64 - first_channel, nch[j] as usize);
-                if c0 < 0 || k + n > m.len() {
-                    return Err(Error::file(
-                        path,
-                        format!(
-                            "energy row {}: channel group {} does not fit the MATRIX row",
-                            r + 1,
-                            j + 1
-                        ),
-                    ));
-                }
-                // stored zeros at either end of a run cost time in every fold
-                let run = &m[k..k + n];
-                let a = run.iter().position(|v| *v != 0.0).unwrap_or(n);
-                let b = n - run
-                    .iter()
-                    .rev()
-                    .position(|v| *v != 0.0)
-                    .unwrap_or(0)
-                    .min(n - a);
-                if a < b {
-                    runs.push((c0 as usize + a, run[a..b].to_vec()));
-                }
-                k += n;
-            }
-            rows.push(runs);
+            let groups = (0..g).map(|j| (fch[j] as i64 - first_channel, nch[j] as usize));
+            rows.push(row_runs(groups, &m).map_err(|j| {
+                Error::file(
+                    path,
+                    format!(
+                        "energy row {}: channel group {} does not fit the MATRIX row",
+                        r + 1,
+                        j + 1
+                    ),
+                )
+            })?);
         }
         let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
             (f.read_col_f64("E_MIN")?, f.read_col_f64("E_MAX")?)
