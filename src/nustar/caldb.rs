@@ -78,6 +78,8 @@ impl Caldb {
         self.select(cnam, instrume, detnam, date_obs, Some(boundary))
     }
 
+    /// The newest valid row of the index matching the query, started on or before
+    /// `date_obs`, as a file that exists.
     fn select(
         &self,
         cnam: &str,
@@ -95,55 +97,14 @@ impl Caldb {
         }
         let when = normalise_date(date_obs)
             .ok_or_else(|| Error::msg(format!("DATE-OBS '{date_obs}' is not an ISO date")))?;
-        let mut f = Fits::open(&index)?;
-        f.goto_hdu(2)?;
-        let col = |f: &mut Fits, n: &str| f.read_col_str(n);
-        let tel = col(&mut f, "TELESCOP")?;
-        let ins = col(&mut f, "INSTRUME")?;
-        let det = col(&mut f, "DETNAM")?;
-        let cn = col(&mut f, "CAL_CNAM")?;
-        let dir = col(&mut f, "CAL_DIR")?;
-        let file = col(&mut f, "CAL_FILE")?;
-        let vsd = col(&mut f, "CAL_VSD")?;
-        let vst = col(&mut f, "CAL_VST")?;
-        let qual = match f.opt_col("CAL_QUAL")? {
-            Some(_) => f.read_col_i64("CAL_QUAL")?,
-            None => vec![0; tel.len()],
+        let rows = IndexRows::read(&index, boundary.is_some())?;
+        let q = Query {
+            cnam,
+            instrume,
+            detnam,
+            boundary: boundary.map(|b| b.to_ascii_uppercase()),
         };
-        let xno = match f.opt_col("CAL_XNO")? {
-            Some(_) => f.read_col_i64("CAL_XNO")?,
-            None => vec![0; tel.len()],
-        };
-        let cbd = match (boundary, f.opt_col("CAL_CBD")?) {
-            (Some(_), Some(_)) => Some(f.read_col_str_joined("CAL_CBD")?),
-            _ => None,
-        };
-        let want = boundary.map(|b| b.to_ascii_uppercase());
-        let mut best: Option<(String, usize)> = None;
-        for i in 0..tel.len() {
-            let ok = tel[i].eq_ignore_ascii_case("NUSTAR")
-                && ins[i].eq_ignore_ascii_case(instrume)
-                && cn[i].eq_ignore_ascii_case(cnam)
-                && qual[i] == 0
-                && detnam.is_none_or(|d| det[i].eq_ignore_ascii_case(d) || det[i] == "-")
-                && match (&cbd, &want) {
-                    (Some(c), Some(w)) => c[i].to_ascii_uppercase().contains(w.as_str()),
-                    _ => true,
-                };
-            if !ok {
-                continue;
-            }
-            let Some(start) = normalise_date(&format!("{}T{}", vsd[i], vst[i])) else {
-                continue;
-            };
-            if start > when {
-                continue;
-            }
-            if best.as_ref().is_none_or(|(s, _)| start >= *s) {
-                best = Some((start, i));
-            }
-        }
-        let (_, i) = best.ok_or_else(|| {
+        let i = rows.newest(&q, &when).ok_or_else(|| {
             Error::file(
                 &index,
                 format!(
@@ -155,7 +116,7 @@ impl Caldb {
                 ),
             )
         })?;
-        let path = self.root.join(&dir[i]).join(&file[i]);
+        let path = self.root.join(&rows.dir[i]).join(&rows.file[i]);
         if !path.is_file() {
             return Err(Error::file(
                 &path,
@@ -164,8 +125,98 @@ impl Caldb {
         }
         Ok(CalFile {
             path,
-            ext: xno[i].max(0) as usize,
+            ext: rows.xno[i].max(0) as usize,
         })
+    }
+}
+
+/// What a lookup asks of the index; `boundary` upper-cased.
+struct Query<'a> {
+    cnam: &'a str,
+    instrume: &'a str,
+    detnam: Option<&'a str>,
+    boundary: Option<String>,
+}
+
+/// The columns of a CALDB index (caldb.indx, extension 2) a lookup reads.
+struct IndexRows {
+    tel: Vec<String>,
+    ins: Vec<String>,
+    det: Vec<String>,
+    cnam: Vec<String>,
+    dir: Vec<String>,
+    file: Vec<String>,
+    vsd: Vec<String>,
+    vst: Vec<String>,
+    /// CAL_QUAL, 0 (good) when the column is absent.
+    qual: Vec<i64>,
+    /// CAL_XNO (extension number), 0 when absent.
+    xno: Vec<i64>,
+    /// CAL_CBD strings joined per row, read only for a boundary lookup.
+    cbd: Option<Vec<String>>,
+}
+
+impl IndexRows {
+    fn read(index: &Path, with_boundary: bool) -> Result<IndexRows> {
+        let mut f = Fits::open(index)?;
+        f.goto_hdu(2)?;
+        let tel = f.read_col_str("TELESCOP")?;
+        let n = tel.len();
+        let int_or_zero = |f: &mut Fits, name: &str| -> Result<Vec<i64>> {
+            match f.opt_col(name)? {
+                Some(_) => f.read_col_i64(name),
+                None => Ok(vec![0; n]),
+            }
+        };
+        let qual = int_or_zero(&mut f, "CAL_QUAL")?;
+        let xno = int_or_zero(&mut f, "CAL_XNO")?;
+        let cbd = match (with_boundary, f.opt_col("CAL_CBD")?) {
+            (true, Some(_)) => Some(f.read_col_str_joined("CAL_CBD")?),
+            _ => None,
+        };
+        Ok(IndexRows {
+            tel,
+            ins: f.read_col_str("INSTRUME")?,
+            det: f.read_col_str("DETNAM")?,
+            cnam: f.read_col_str("CAL_CNAM")?,
+            dir: f.read_col_str("CAL_DIR")?,
+            file: f.read_col_str("CAL_FILE")?,
+            vsd: f.read_col_str("CAL_VSD")?,
+            vst: f.read_col_str("CAL_VST")?,
+            qual,
+            xno,
+            cbd,
+        })
+    }
+
+    /// Row `i` is a good NuSTAR entry of the query (DETNAM `-` serves every detector; an
+    /// index without CAL_CBD is not filtered by boundary).
+    fn matches(&self, q: &Query, i: usize) -> bool {
+        self.tel[i].eq_ignore_ascii_case("NUSTAR")
+            && self.ins[i].eq_ignore_ascii_case(q.instrume)
+            && self.cnam[i].eq_ignore_ascii_case(q.cnam)
+            && self.qual[i] == 0
+            && q.detnam
+                .is_none_or(|d| self.det[i].eq_ignore_ascii_case(d) || self.det[i] == "-")
+            && match (&self.cbd, &q.boundary) {
+                (Some(c), Some(w)) => c[i].to_ascii_uppercase().contains(w.as_str()),
+                _ => true,
+            }
+    }
+
+    /// The matching row with the latest validity start not after `when` (the later row on
+    /// ties, as the CALDB tools pick).
+    fn newest(&self, q: &Query, when: &str) -> Option<usize> {
+        let mut best: Option<(String, usize)> = None;
+        for i in (0..self.tel.len()).filter(|&i| self.matches(q, i)) {
+            let Some(start) = normalise_date(&format!("{}T{}", self.vsd[i], self.vst[i])) else {
+                continue;
+            };
+            if start.as_str() <= when && best.as_ref().is_none_or(|(s, _)| start >= *s) {
+                best = Some((start, i));
+            }
+        }
+        best.map(|(_, i)| i)
     }
 }
 

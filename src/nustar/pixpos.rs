@@ -68,78 +68,25 @@ impl PixelMap {
     /// Build from a CALDB PIXPOS file (extensions named PIXPOS with DETNAM DET0..DET3).
     pub fn from_pixpos(path: &Path) -> Result<PixelMap> {
         let mut f = Fits::open(path)?;
-        let mut pixmap = vec![-1i32; N * N];
-        let mut detnum = vec![-1i32; N * N];
-        let mut best = vec![0.0f64; N * N];
+        let mut acc = Best {
+            pixmap: vec![-1i32; N * N],
+            detnum: vec![-1i32; N * N],
+            weight: vec![0.0f64; N * N],
+        };
         let mut found = 0;
         for h in 2..=f.num_hdus()? {
             f.goto_hdu(h)?;
-            if !f.extname()?.to_ascii_uppercase().contains("PIXPOS") {
-                continue;
-            }
-            let detnam = f.opt_key_str("DETNAM")?.unwrap_or_default();
-            let Some(det) = detnam
-                .strip_prefix("DET")
-                .and_then(|d| d.parse::<i32>().ok())
-                .filter(|d| (0..4).contains(d))
-            else {
+            let Some(det) = pixpos_detector(&mut f)? else {
                 continue;
             };
             found += 1;
-            let rawx = f.read_col_i64("RAWX")?;
-            let rawy = f.read_col_i64("RAWY")?;
-            let grade = f.read_col_i64("GRADE")?;
-            let rx = f.read_col_i64("REF_DET1X")?;
-            let ry = f.read_col_i64("REF_DET1Y")?;
-            let pdf = f.read_col_f64("PDF")?;
-            if pdf.len() != 49 * rawx.len() {
-                return Err(Error::file(path, "PDF column must hold 7x7 values per row"));
-            }
-            // rows of each raw pixel, in file order
-            let mut rows: Vec<Vec<usize>> = vec![Vec::new(); 1024];
-            for i in 0..rawx.len() {
-                let usable = rx[i] != -1
-                    && (0..32).contains(&rawx[i])
-                    && (0..32).contains(&rawy[i])
-                    && (0..=26).contains(&grade[i])
-                    && pdf[49 * i..49 * i + 49].iter().all(|v| !v.is_nan());
-                if usable {
-                    rows[(rawx[i] + 32 * rawy[i]) as usize].push(i);
-                }
-            }
+            let t = PixposRows::read(&mut f, path)?;
             let mut this = vec![0.0f64; N * N];
-            for ix in 0..32 {
-                for iy in 0..32 {
-                    let list = &rows[ix + 32 * iy];
-                    if list.is_empty() {
-                        continue;
-                    }
-                    let mut touched = Vec::new();
-                    for &i in list {
-                        let w = GRADE_WEIGHTS[grade[i] as usize];
-                        for r in 0..7 {
-                            for c in 0..7 {
-                                let (x, y) = (rx[i] + c as i64, ry[i] + r as i64);
-                                if (0..N as i64).contains(&x) && (0..N as i64).contains(&y) {
-                                    let k = y as usize * N + x as usize;
-                                    if this[k] == 0.0 {
-                                        touched.push(k);
-                                    }
-                                    this[k] += pdf[49 * i + 7 * r + c] * w;
-                                }
-                            }
-                        }
-                    }
-                    touched.sort_unstable();
-                    touched.dedup();
-                    for k in touched {
-                        if this[k] > best[k] {
-                            best[k] = this[k];
-                            pixmap[k] = (ix + 32 * iy) as i32;
-                            detnum[k] = det;
-                        }
-                        this[k] = 0.0;
-                    }
+            let rows = t.usable_by_pixel();
+            // RAWX outer, RAWY inner: the first pixel to reach a maximum keeps a tie
+            for raw in (0..32).flat_map(|ix| (0..32).map(move |iy| ix + 32 * iy)) {
+                if !rows[raw].is_empty() {
+                    t.spread(&rows[raw], raw as i32, det, &mut this, &mut acc);
                 }
             }
         }
@@ -150,8 +97,8 @@ impl PixelMap {
             ));
         }
         Ok(PixelMap {
-            pixmap: shift_minus_one(&pixmap),
-            detnum: shift_minus_one(&detnum),
+            pixmap: shift_minus_one(&acc.pixmap),
+            detnum: shift_minus_one(&acc.detnum),
         })
     }
 
@@ -182,5 +129,101 @@ impl PixelMap {
             pixmap: read(format!("idl_pixmap{}.fits", m.letter()))?,
             detnum: read(format!("idl_detnum{}.fits", m.letter()))?,
         })
+    }
+}
+
+/// The detector (0–3) of the current HDU when it is a PIXPOS extension with DETNAM DETn.
+fn pixpos_detector(f: &mut Fits) -> Result<Option<i32>> {
+    if !f.extname()?.to_ascii_uppercase().contains("PIXPOS") {
+        return Ok(None);
+    }
+    let detnam = f.opt_key_str("DETNAM")?.unwrap_or_default();
+    Ok(detnam
+        .strip_prefix("DET")
+        .and_then(|d| d.parse::<i32>().ok())
+        .filter(|d| (0..4).contains(d)))
+}
+
+/// Per DET1 pixel (row-major `[y][x]`, before the (−1, −1) shift): the RAW pixel whose
+/// grade-weighted probability there is largest so far, its detector and that probability.
+struct Best {
+    pixmap: Vec<i32>,
+    detnum: Vec<i32>,
+    weight: Vec<f64>,
+}
+
+/// The rows of one PIXPOS extension: RAW pixel and grade, the DET1 corner of its 7×7
+/// probability footprint, and the footprint (row-major, 49 per row).
+struct PixposRows {
+    rawx: Vec<i64>,
+    rawy: Vec<i64>,
+    grade: Vec<i64>,
+    ref_x: Vec<i64>,
+    ref_y: Vec<i64>,
+    pdf: Vec<f64>,
+}
+
+impl PixposRows {
+    fn read(f: &mut Fits, path: &Path) -> Result<PixposRows> {
+        let t = PixposRows {
+            rawx: f.read_col_i64("RAWX")?,
+            rawy: f.read_col_i64("RAWY")?,
+            grade: f.read_col_i64("GRADE")?,
+            ref_x: f.read_col_i64("REF_DET1X")?,
+            ref_y: f.read_col_i64("REF_DET1Y")?,
+            pdf: f.read_col_f64("PDF")?,
+        };
+        if t.pdf.len() != 49 * t.rawx.len() {
+            return Err(Error::file(path, "PDF column must hold 7x7 values per row"));
+        }
+        Ok(t)
+    }
+
+    /// Usable rows (placed, RAW pixel 0–31, grade 0–26, no NaN in the footprint) of each
+    /// RAW pixel `rawx + 32·rawy`, in file order.
+    fn usable_by_pixel(&self) -> Vec<Vec<usize>> {
+        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); 1024];
+        for i in 0..self.rawx.len() {
+            let usable = self.ref_x[i] != -1
+                && (0..32).contains(&self.rawx[i])
+                && (0..32).contains(&self.rawy[i])
+                && (0..=26).contains(&self.grade[i])
+                && self.pdf[49 * i..49 * i + 49].iter().all(|v| !v.is_nan());
+            if usable {
+                rows[(self.rawx[i] + 32 * self.rawy[i]) as usize].push(i);
+            }
+        }
+        rows
+    }
+
+    /// Add the grade-weighted footprints of one RAW pixel's rows into `this` (zero on
+    /// entry and on return), and claim every DET1 pixel where the sum beats `acc`.
+    fn spread(&self, list: &[usize], raw: i32, det: i32, this: &mut [f64], acc: &mut Best) {
+        let mut touched = Vec::new();
+        for &i in list {
+            let w = GRADE_WEIGHTS[self.grade[i] as usize];
+            for r in 0..7 {
+                for c in 0..7 {
+                    let (x, y) = (self.ref_x[i] + c as i64, self.ref_y[i] + r as i64);
+                    if (0..N as i64).contains(&x) && (0..N as i64).contains(&y) {
+                        let k = y as usize * N + x as usize;
+                        if this[k] == 0.0 {
+                            touched.push(k);
+                        }
+                        this[k] += self.pdf[49 * i + 7 * r + c] * w;
+                    }
+                }
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for k in touched {
+            if this[k] > acc.weight[k] {
+                acc.weight[k] = this[k];
+                acc.pixmap[k] = raw;
+                acc.detnum[k] = det;
+            }
+            this[k] = 0.0;
+        }
     }
 }
