@@ -85,98 +85,14 @@ impl BgdInfo {
         let v: Value = serde_json::from_str(text)
             .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
         let err = |m: String| Error::file(path, m);
-        let strings = |key: &str| -> Result<Vec<PathBuf>> {
-            let a = v
-                .get(key)
-                .ok_or_else(|| err(format!("missing key '{key}'")))?
-                .as_array()
-                .ok_or_else(|| err(format!("'{key}' must be a list of file names")))?;
-            a.iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(PathBuf::from)
-                        .ok_or_else(|| err(format!("'{key}' must hold only strings")))
-                })
-                .collect()
-        };
-        let bgfiles = strings("bgfiles")?;
-        let regfiles = strings("regfiles")?;
-        if bgfiles.is_empty() {
-            return Err(err("'bgfiles' is empty".into()));
-        }
-        if bgfiles.len() != regfiles.len() {
-            return Err(err(format!(
-                "'bgfiles' has {} entries but 'regfiles' has {}",
-                bgfiles.len(),
-                regfiles.len()
-            )));
-        }
+        let (bgfiles, regfiles) = spectra_and_regions(&v, &err)?;
         let refimg = v
             .get("refimgf")
             .and_then(Value::as_str)
             .map(PathBuf::from)
             .ok_or_else(|| err("missing key 'refimgf' (the reference sky image)".into()))?;
-        let ap = v
-            .get("bgdapfiles")
-            .ok_or_else(|| err("missing key 'bgdapfiles'".into()))?;
-        let det = v
-            .get("bgddetfiles")
-            .ok_or_else(|| err("missing key 'bgddetfiles'".into()))?;
-        let module = |m: &str| -> Result<Option<ModuleImages>> {
-            let (a, d) = (ap.get(m), det.get(m));
-            match (a, d) {
-                (None, None) => Ok(None),
-                (Some(a), Some(d)) => {
-                    let bgdap = a
-                        .as_str()
-                        .map(PathBuf::from)
-                        .ok_or_else(|| err(format!("bgdapfiles.{m} must be a file name")))?;
-                    let list: Vec<PathBuf> = d
-                        .as_array()
-                        .map(|l| {
-                            l.iter()
-                                .filter_map(Value::as_str)
-                                .map(PathBuf::from)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let det: [PathBuf; 4] = list.try_into().map_err(|_| {
-                        err(format!("bgddetfiles.{m} must list 4 files (DET0..DET3)"))
-                    })?;
-                    Ok(Some(ModuleImages { bgdap, det }))
-                }
-                _ => Err(err(format!(
-                    "module {m} appears in only one of bgdapfiles and bgddetfiles"
-                ))),
-            }
-        };
-        let a = module("A")?;
-        let b = module("B")?;
-        if a.is_none() && b.is_none() {
-            return Err(err(
-                "bgdapfiles/bgddetfiles name neither module A nor B".into()
-            ));
-        }
-        let mut fcxb_links = Vec::new();
-        if let Some(links) = v.get("fcxb_config").and_then(|c| c.get("links")) {
-            let bad =
-                || err("fcxb_config.links must be a list of [i, j] spectrum-number pairs".into());
-            for pair in links.as_array().ok_or_else(bad)? {
-                let p = pair.as_array().ok_or_else(bad)?;
-                let nums: Vec<u64> = p.iter().filter_map(Value::as_u64).collect();
-                if p.len() != 2 || nums.len() != 2 {
-                    return Err(bad());
-                }
-                let (i, j) = (nums[0] as usize, nums[1] as usize);
-                let n = bgfiles.len();
-                if i < 1 || j < 1 || i > n || j > n || i == j {
-                    return Err(err(format!(
-                        "fcxb_config.links [{i}, {j}]: spectrum numbers must differ and lie in 1..{n}"
-                    )));
-                }
-                fcxb_links.push((i, j));
-            }
-        }
+        let (a, b) = module_images(&v, &err)?;
+        let fcxb_links = fcxb_links(&v, bgfiles.len(), &err)?;
         let fix_line_ratios = match v.get("intbgd_fix_line_ratios") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
@@ -242,6 +158,113 @@ impl BgdInfo {
         }
         Ok(())
     }
+}
+
+/// An error about the bgdinfo.json being parsed.
+type ErrFn<'a> = &'a dyn Fn(String) -> Error;
+
+/// The list of file names under `key`.
+fn file_list(v: &Value, key: &str, err: ErrFn) -> Result<Vec<PathBuf>> {
+    let a = v
+        .get(key)
+        .ok_or_else(|| err(format!("missing key '{key}'")))?
+        .as_array()
+        .ok_or_else(|| err(format!("'{key}' must be a list of file names")))?;
+    a.iter()
+        .map(|x| {
+            x.as_str()
+                .map(PathBuf::from)
+                .ok_or_else(|| err(format!("'{key}' must hold only strings")))
+        })
+        .collect()
+}
+
+/// `bgfiles` and `regfiles`: non-empty and of equal length.
+fn spectra_and_regions(v: &Value, err: ErrFn) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let bgfiles = file_list(v, "bgfiles", err)?;
+    let regfiles = file_list(v, "regfiles", err)?;
+    if bgfiles.is_empty() {
+        return Err(err("'bgfiles' is empty".into()));
+    }
+    if bgfiles.len() != regfiles.len() {
+        return Err(err(format!(
+            "'bgfiles' has {} entries but 'regfiles' has {}",
+            bgfiles.len(),
+            regfiles.len()
+        )));
+    }
+    Ok((bgfiles, regfiles))
+}
+
+/// The projected images of modules A and B (`bgdapfiles`, `bgddetfiles`); at least one.
+fn module_images(v: &Value, err: ErrFn) -> Result<(Option<ModuleImages>, Option<ModuleImages>)> {
+    let ap = v
+        .get("bgdapfiles")
+        .ok_or_else(|| err("missing key 'bgdapfiles'".into()))?;
+    let det = v
+        .get("bgddetfiles")
+        .ok_or_else(|| err("missing key 'bgddetfiles'".into()))?;
+    let a = module_entry(ap, det, "A", err)?;
+    let b = module_entry(ap, det, "B", err)?;
+    if a.is_none() && b.is_none() {
+        return Err(err(
+            "bgdapfiles/bgddetfiles name neither module A nor B".into()
+        ));
+    }
+    Ok((a, b))
+}
+
+/// Module `m`'s entry of `bgdapfiles` (`ap`) and `bgddetfiles` (`det`): both or neither.
+fn module_entry(ap: &Value, det: &Value, m: &str, err: ErrFn) -> Result<Option<ModuleImages>> {
+    match (ap.get(m), det.get(m)) {
+        (None, None) => Ok(None),
+        (Some(a), Some(d)) => {
+            let bgdap = a
+                .as_str()
+                .map(PathBuf::from)
+                .ok_or_else(|| err(format!("bgdapfiles.{m} must be a file name")))?;
+            let list: Vec<PathBuf> = d
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(Value::as_str)
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let det: [PathBuf; 4] = list
+                .try_into()
+                .map_err(|_| err(format!("bgddetfiles.{m} must list 4 files (DET0..DET3)")))?;
+            Ok(Some(ModuleImages { bgdap, det }))
+        }
+        _ => Err(err(format!(
+            "module {m} appears in only one of bgdapfiles and bgddetfiles"
+        ))),
+    }
+}
+
+/// `fcxb_config.links`: pairs [i, j] of distinct spectrum numbers in 1..n.
+fn fcxb_links(v: &Value, n: usize, err: ErrFn) -> Result<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    let Some(links) = v.get("fcxb_config").and_then(|c| c.get("links")) else {
+        return Ok(out);
+    };
+    let bad = || err("fcxb_config.links must be a list of [i, j] spectrum-number pairs".into());
+    for pair in links.as_array().ok_or_else(bad)? {
+        let p = pair.as_array().ok_or_else(bad)?;
+        let nums: Vec<u64> = p.iter().filter_map(Value::as_u64).collect();
+        if p.len() != 2 || nums.len() != 2 {
+            return Err(bad());
+        }
+        let (i, j) = (nums[0] as usize, nums[1] as usize);
+        if i < 1 || j < 1 || i > n || j > n || i == j {
+            return Err(err(format!(
+                "fcxb_config.links [{i}, {j}]: spectrum numbers must differ and lie in 1..{n}"
+            )));
+        }
+        out.push((i, j));
+    }
+    Ok(out)
 }
 
 /// Check that the first spectra of a save file (as named in its `data` commands, relative to

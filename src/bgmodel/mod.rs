@@ -11,3 +11,4 @@ pub mod detrmf;
 pub mod geometry;
 pub mod model_build;
 pub mod presets;
+pub mod setup;

@@ -180,8 +180,18 @@ pub fn linked_lines(
     })
 }
 
-/// The save-file text of the background model for `specs` (in fit order).
-pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) -> Result<String> {
+/// A full parameter line `value delta min bot top max` and a newline.
+fn full(v: f64, d: f64, lim: [f64; 4]) -> String {
+    param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n"
+}
+
+/// Limits of a photon index.
+const INDEX: [f64; 4] = [-3.0, -2.0, 9.0, 10.0];
+/// Limits of a norm.
+const NORM: [f64; 4] = [0.0, 0.0, 1e20, 1e24];
+
+/// Every spectrum's region covers a detector, and there is at least one spectrum.
+fn check_specs(specs: &[SpectrumGeom]) -> Result<()> {
     if specs.is_empty() {
         return Err(Error::msg("no background spectra"));
     }
@@ -194,7 +204,11 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
             )));
         }
     }
-    let reference = |m: Module| specs.iter().position(|s| s.module == m);
+    Ok(())
+}
+
+/// The head of the file: statistic, the data blocks, ignore, and the settings.
+fn data_section(specs: &[SpectrumGeom], opt: &BuildOptions) -> String {
     let mut x = String::new();
     if opt.apec_off && !opt.solar_off {
         x.push_str("# nuskybgd: no AtomDB found, so the intbgd apec norm is 0 and frozen\n");
@@ -220,102 +234,158 @@ pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) 
         let _ = writeln!(x, "ignore {ig}");
     }
     x.push_str("\nmethod leven 30000 0.0001\nabund angr\nxsect vern\ncosmo 70 0 0.73\nxset delta -1\nsystematic 0\n");
-    let full =
-        |v: f64, d: f64, lim: [f64; 4]| param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n";
-    let index = [-3.0, -2.0, 9.0, 10.0];
-    let norm = [0.0, 0.0, 1e20, 1e24];
-    let linked: Vec<Option<LinkedLines>> = specs
+    x
+}
+
+/// Index (0-based) of the first spectrum of module `m`, its reference.
+fn reference(specs: &[SpectrumGeom], m: Module) -> usize {
+    specs.iter().position(|s| s.module == m).unwrap()
+}
+
+/// The lines linking each non-reference spectrum to its module's reference (None for the
+/// references themselves).
+fn all_linked(presets: &Presets, specs: &[SpectrumGeom]) -> Result<Vec<Option<LinkedLines>>> {
+    specs
         .iter()
         .map(|s| {
-            let r = reference(s.module).unwrap();
+            let r = reference(specs, s.module);
             if std::ptr::eq(s, &specs[r]) {
                 Ok(None)
             } else {
                 linked_lines(presets, s, r, &specs[r]).map(Some)
             }
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
 
-    // source 2: apbgd
-    x.push_str("model  2:apbgd cutoffpl\n");
+/// Source 2, apbgd: a cutoff power law, free on the references.
+fn apbgd_model(
+    presets: &Presets,
+    specs: &[SpectrumGeom],
+    linked: &[Option<LinkedLines>],
+) -> Result<String> {
+    let mut x = "model  2:apbgd cutoffpl\n".to_string();
     for (k, s) in specs.iter().enumerate() {
-        let r = reference(s.module).unwrap();
         let c = module_presets(presets.apbgd.module(s.module), "apbgd")?;
-        if std::ptr::eq(s, &specs[r]) {
-            x += &full(need(c, "phoindex")?, -0.01, index);
-            x += &full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]);
-            x += &full(APBGD_PER_APW * s.apw, 0.01, norm);
-        } else {
-            x += &linked[k].as_ref().unwrap().apbgd;
+        match &linked[k] {
+            None => {
+                x += &full(need(c, "phoindex")?, -0.01, INDEX);
+                x += &full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]);
+                x += &full(APBGD_PER_APW * s.apw, 0.01, NORM);
+            }
+            Some(l) => x += &l.apbgd,
         }
     }
+    Ok(x)
+}
 
-    // source 3: intbgd
+/// The intbgd lines of reference spectrum `s` (number `k`, 0-based; `per` parameters per
+/// group): the apec and the lines with norms from the detector-weighted presets.
+fn intbgd_reference(
+    presets: &Presets,
+    s: &SpectrumGeom,
+    k: usize,
+    per: usize,
+    opt: &BuildOptions,
+) -> Result<String> {
+    let mut x = String::new();
+    let comps = presets.intbgd.module(s.module);
+    let tot: f64 = s.area.iter().sum();
+    let mean = |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?) / tot) };
+    let off = per * k;
+    let apec = &comps[0];
+    x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
+    x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
+    x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
+    if opt.solar_off || opt.apec_off {
+        x += &full(0.0, -0.01, NORM);
+    } else {
+        x += &full(mean(apec)?, 0.01, NORM);
+    }
+    for (ci, c) in comps[1..].iter().enumerate() {
+        x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
+        x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
+        if opt.solar_off && ci < 3 {
+            x += &full(0.0, -0.01, NORM);
+        } else if opt.fix_line_ratios && ci >= 4 {
+            x += &(ratio_link(mean(c)? / mean(&comps[4])?, "intbgd", off + 16) + "\n");
+        } else {
+            x += &full(mean(c)?, 0.01, NORM);
+        }
+    }
+    Ok(x)
+}
+
+/// Source 3, intbgd: an apec plus one lorentz per line.
+fn intbgd_model(
+    presets: &Presets,
+    specs: &[SpectrumGeom],
+    linked: &[Option<LinkedLines>],
+    opt: &BuildOptions,
+) -> Result<String> {
     let ncomp = presets.intbgd.a.len();
     let per = 4 + 3 * (ncomp - 1);
     let exprs: Vec<&str> = std::iter::once("apec")
         .chain(std::iter::repeat("lorentz").take(ncomp - 1))
         .collect();
-    let _ = writeln!(x, "model  3:intbgd {}", exprs.join(" + "));
+    let mut x = format!("model  3:intbgd {}\n", exprs.join(" + "));
     for (k, s) in specs.iter().enumerate() {
-        if let Some(l) = &linked[k] {
-            x += &l.intbgd;
-            continue;
-        }
-        let comps = presets.intbgd.module(s.module);
-        let tot: f64 = s.area.iter().sum();
-        let mean =
-            |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?) / tot) };
-        let off = per * k;
-        let apec = &comps[0];
-        x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
-        x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
-        x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
-        if opt.solar_off || opt.apec_off {
-            x += &full(0.0, -0.01, norm);
-        } else {
-            x += &full(mean(apec)?, 0.01, norm);
-        }
-        for (ci, c) in comps[1..].iter().enumerate() {
-            x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
-            x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
-            if opt.solar_off && ci < 3 {
-                x += &full(0.0, -0.01, norm);
-            } else if opt.fix_line_ratios && ci >= 4 {
-                x += &(ratio_link(mean(c)? / mean(&comps[4])?, "intbgd", off + 16) + "\n");
-            } else {
-                x += &full(mean(c)?, 0.01, norm);
-            }
+        match &linked[k] {
+            Some(l) => x += &l.intbgd,
+            None => x += &intbgd_reference(presets, s, k, per, opt)?,
         }
     }
+    Ok(x)
+}
 
-    // source 4: fcxb
-    x.push_str("model  4:fcxb cutoffpl\n");
+/// Source 4, fcxb: the apbgd shape, a norm per spectrum (or linked as bgdinfo says).
+fn fcxb_model(specs: &[SpectrumGeom], opt: &BuildOptions) -> String {
+    let mut x = "model  4:fcxb cutoffpl\n".to_string();
     for (k, s) in specs.iter().enumerate() {
-        let r = reference(s.module).unwrap();
+        let r = reference(specs, s.module);
         let _ = writeln!(x, "= apbgd:p{}\n= apbgd:p{}", 3 * r + 1, 3 * r + 2);
         match opt.fcxb_links.iter().find(|(_, j)| *j == k + 1) {
             Some((i, _)) => {
                 let _ = writeln!(x, "= fcxb:p{}", 3 * (i - 1) + 3);
             }
-            None => x += &full(FCXB_PER_PIXEL * s.area.iter().sum::<f64>(), 0.01, norm),
+            None => x += &full(FCXB_PER_PIXEL * s.area.iter().sum::<f64>(), 0.01, NORM),
         }
     }
+    x
+}
 
-    // source 5: intn
-    x.push_str("model  5:intn bknpower\n");
+/// Source 5, intn: a broken power law, free on the references.
+fn intn_model(
+    presets: &Presets,
+    specs: &[SpectrumGeom],
+    linked: &[Option<LinkedLines>],
+    opt: &BuildOptions,
+) -> Result<String> {
+    let mut x = "model  5:intn bknpower\n".to_string();
     for (k, s) in specs.iter().enumerate() {
         if let Some(l) = &linked[k] {
             x += &l.intn;
             continue;
         }
         let c = module_presets(presets.intn.module(s.module), "intn")?;
-        x += &full(need(c, "phoindx1")?, -0.01, index);
+        x += &full(need(c, "phoindx1")?, -0.01, INDEX);
         x += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
-        x += &full(need(c, "phoindx2")?, -0.01, index);
+        x += &full(need(c, "phoindx2")?, -0.01, INDEX);
         let v = intn_reference_norm(&s.area, &s.det_total, &ifactors(c)?, opt.intn_port_scale);
-        x += &full(v, 0.01, norm);
+        x += &full(v, 0.01, NORM);
     }
+    Ok(x)
+}
+
+/// The save-file text of the background model for `specs` (in fit order).
+pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) -> Result<String> {
+    check_specs(specs)?;
+    let mut x = data_section(specs, opt);
+    let linked = all_linked(presets, specs)?;
+    x += &apbgd_model(presets, specs, &linked)?;
+    x += &intbgd_model(presets, specs, &linked, opt)?;
+    x += &fcxb_model(specs, opt);
+    x += &intn_model(presets, specs, &linked, opt)?;
     Ok(x)
 }
 

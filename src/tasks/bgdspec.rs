@@ -213,9 +213,8 @@ fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
     })
 }
 
-/// Run the task: write the background spectrum and set the source spectrum's BACKFILE.
-/// On any error nothing is written and the source spectrum is unchanged.
-pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
+/// The request's expfactor is positive and its input files exist.
+fn check_request(req: &BgdspecRequest) -> Result<()> {
     if !(req.expfactor.is_finite() && req.expfactor > 0.0) {
         return Err(Error::msg(format!(
             "expfactor={}: must be a positive number",
@@ -232,6 +231,12 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             return Err(Error::file(p, format!("{what} not found")));
         }
     }
+    Ok(())
+}
+
+/// The source spectrum, refused when gzip-compressed (its BACKFILE is rewritten in place)
+/// or when it has a BACKFILE and clobber is off.
+fn read_source(req: &BgdspecRequest) -> Result<Spectrum> {
     let head =
         std::fs::read(&req.pha).map_err(|e| Error::file(&req.pha, format!("cannot read: {e}")))?;
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -249,6 +254,12 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             ));
         }
     }
+    Ok(src)
+}
+
+/// The output (checked, not the source itself) and the BACKFILE value naming it relative
+/// to the source spectrum's directory.
+fn output_of(req: &BgdspecRequest) -> Result<(Output, String)> {
     let out_path = req.out.clone().unwrap_or_else(|| default_output(&req.pha));
     let out = Output::new(&out_path.to_string_lossy(), req.clobber);
     out.check()?;
@@ -259,9 +270,13 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         ));
     }
     let backfile = relative_to(&out.path, &parent_dir(&req.pha))?;
+    Ok((out, backfile))
+}
 
-    // the spec task's model, in memory, with absolute source paths (the fitted model's own
-    // paths stay as written) and the source's apbgd ARF in a temporary directory
+/// The spec task's model, in memory, with absolute source paths (the fitted model's own
+/// paths stay as written) and the source's apbgd ARF in a temporary directory, loaded into
+/// a session; also the source spectrum's number in it (1-based).
+fn model_session(req: &BgdspecRequest) -> Result<(Session, usize)> {
     let pha_abs = absolute(&req.pha)?;
     let mut model = spec_model(&SpecRequest {
         bgdinfo: req.bgdinfo.clone(),
@@ -294,19 +309,18 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
     };
     let sess = Session::from_xcm(&x, &label, &base, true)?;
     drop(tmp);
-    let n = model.nbgd + 1;
-    let di = sess
-        .data
-        .iter()
-        .position(|d| d.number == n)
-        .ok_or_else(|| {
-            Error::msg(format!(
-                "the source spectrum is not spectrum {n} of the model"
-            ))
-        })?;
+    Ok((sess, model.nbgd + 1))
+}
+
+/// Predicted counts per channel of each background source on data set `di`, summed, and
+/// each source's totals (for the source exposure).
+fn predict(
+    req: &BgdspecRequest,
+    sess: &Session,
+    di: usize,
+) -> Result<(Vec<f64>, Vec<ComponentCounts>)> {
     let ds = &sess.data[di];
-    let nch = ds.spectrum.len();
-    let mut predicted = vec![0.0; nch];
+    let mut predicted = vec![0.0; ds.spectrum.len()];
     let mut components = Vec::new();
     for name in COMPONENTS {
         let si = sess
@@ -344,25 +358,32 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
             band_3_20: band,
         });
     }
+    Ok((predicted, components))
+}
+
+/// The counts written: expfactor × predicted, or Poisson draws of it with the seed.
+fn draw_counts(req: &BgdspecRequest, predicted: &[f64]) -> Result<Vec<f64>> {
     let smooth: Vec<f64> = predicted.iter().map(|p| p * req.expfactor).collect();
-    let counts = if req.poisson {
-        let mut rng = rand_pcg::Pcg64::seed_from_u64(req.seed);
-        smooth
-            .iter()
-            .map(|&l| {
-                if l > 0.0 {
-                    Poisson::new(l)
-                        .map(|d| d.sample(&mut rng))
-                        .map_err(|e| Error::msg(format!("Poisson mean {l}: {e}")))
-                } else {
-                    Ok(0.0)
-                }
-            })
-            .collect::<Result<Vec<f64>>>()?
-    } else {
-        smooth
-    };
-    let (keys, num_keys) = header_copies(&req.pha)?;
+    if !req.poisson {
+        return Ok(smooth);
+    }
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(req.seed);
+    smooth
+        .iter()
+        .map(|&l| {
+            if l > 0.0 {
+                Poisson::new(l)
+                    .map(|d| d.sample(&mut rng))
+                    .map_err(|e| Error::msg(format!("Poisson mean {l}: {e}")))
+            } else {
+                Ok(0.0)
+            }
+        })
+        .collect()
+}
+
+/// HISTORY of the background spectrum: inputs, exposure, counts per source.
+fn history(req: &BgdspecRequest, src: &Spectrum, components: &[ComponentCounts]) -> Vec<String> {
     let mut history = vec![
         format!(
             "nuskybgd bgdspec: background of {} in region {}",
@@ -382,29 +403,20 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         ),
         "predicted counts for the source exposure (all channels, 3-20 keV):".to_string(),
     ];
-    for c in &components {
+    for c in components {
         history.push(format!(
             "  {:<6} {:.6e} {:.6e}",
             c.name, c.total, c.band_3_20
         ));
     }
-    let pha = PhaOut {
-        instrume: src.instrume.clone(),
-        integer_counts: req.poisson,
-        counts,
-        exposure: req.expfactor * src.exposure,
-        backscal: src.backscal,
-        areascal: src.areascal,
-        keys,
-        num_keys,
-        history,
-        ..Default::default()
-    };
+    history
+}
 
-    // the source edit is prepared first, renamed into place only once the background
-    // spectrum is written
-    let edited = prepare_backfile_edit(&req.pha, &backfile)?;
-    if let Err(e) = write_pha(&out, &pha) {
+/// Write the background spectrum, then put the source spectrum's BACKFILE edit (prepared
+/// first) into place; on an error neither is left behind.
+fn write_outputs(req: &BgdspecRequest, out: &Output, pha: &PhaOut, backfile: &str) -> Result<()> {
+    let edited = prepare_backfile_edit(&req.pha, backfile)?;
+    if let Err(e) = write_pha(out, pha) {
         let _ = std::fs::remove_file(&edited);
         return Err(e);
     }
@@ -417,7 +429,41 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
                 out.path.display()
             ),
         )
-    })?;
+    })
+}
+
+/// Run the task: write the background spectrum and set the source spectrum's BACKFILE.
+/// On any error nothing is written and the source spectrum is unchanged.
+pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
+    check_request(req)?;
+    let src = read_source(req)?;
+    let (out, backfile) = output_of(req)?;
+    let (sess, n) = model_session(req)?;
+    let di = sess
+        .data
+        .iter()
+        .position(|d| d.number == n)
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "the source spectrum is not spectrum {n} of the model"
+            ))
+        })?;
+    let (predicted, components) = predict(req, &sess, di)?;
+    let counts = draw_counts(req, &predicted)?;
+    let (keys, num_keys) = header_copies(&req.pha)?;
+    let pha = PhaOut {
+        instrume: src.instrume.clone(),
+        integer_counts: req.poisson,
+        counts,
+        exposure: req.expfactor * src.exposure,
+        backscal: src.backscal,
+        areascal: src.areascal,
+        keys,
+        num_keys,
+        history: history(req, &src, &components),
+        ..Default::default()
+    };
+    write_outputs(req, &out, &pha, &backfile)?;
     Ok(BgdspecSummary {
         output: out.path.clone(),
         counts_written: pha

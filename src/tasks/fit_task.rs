@@ -4,15 +4,14 @@
 use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
 use crate::bgmodel::bands::{band_counts, ignored_ranges};
 use crate::bgmodel::bgdinfo::BgdInfo;
-use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
-use crate::bgmodel::model_build::{build_xcm, BuildOptions, SpectrumGeom};
-use crate::bgmodel::presets::Presets;
+use crate::bgmodel::geometry::RegionWeights;
+use crate::bgmodel::model_build::{build_xcm, BuildOptions};
+use crate::bgmodel::setup::{BackgroundSetup, RegionSpectrum};
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::{date_obs, Caldb};
-use crate::sky::regmask::Grid;
+use crate::nustar::module::Module;
 use crate::spectral::fit::{fit, FitOptions, FitResult};
-use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
 use crate::spectral::run::{fit_notes, fitted_xcm, table, TableErrors};
 use crate::spectral::session::Session;
@@ -66,90 +65,116 @@ pub struct FitSummary {
     pub fitted: Option<(Session, crate::spectral::fit::FitResult)>,
 }
 
+/// One apbgd ARF to write: the output, the module, the transmission curve and HISTORY.
+struct ArfOut {
+    out: Output,
+    module: Module,
+    curve: Vec<f64>,
+    history: Vec<String>,
+}
+
+/// The model of the background spectra and the files it names, not yet written.
+struct FitModel {
+    /// The save-file text.
+    text: String,
+    /// The ARFs the model names (with and without the detector absorption).
+    arfs: Vec<ArfOut>,
+    /// The CALDB inputs of each module's ARFs.
+    arf_inputs: BTreeMap<&'static str, ArfInputs>,
+    /// The apec was switched off (no AtomDB).
+    apec_off: bool,
+}
+
 /// Run the task.
 pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
     req.savefile.check()?;
-    let info = BgdInfo::read(&req.bgdinfo)?;
-    let presets = Presets::read(&req.auxil.join("ratios.json"))?;
-    let grid = Grid::read(&info.refimg)?;
-    let mut maps: BTreeMap<&'static str, ModuleMaps> = BTreeMap::new();
-    let mut arf_inputs: BTreeMap<&'static str, ArfInputs> = BTreeMap::new();
-    let mut geoms = Vec::new();
-    let mut weights = Vec::new();
-    let mut ignore = Vec::new();
-    let mut outputs = Vec::new();
-    let mut arfs = Vec::new();
-    for (k, (pha, reg)) in info.bgfiles.iter().zip(&info.regfiles).enumerate() {
-        let sp = Spectrum::read_at(pha, None)?;
-        let m = spectrum_module(pha, &sp.instrume)?;
-        let key = m.letter();
-        if !maps.contains_key(key) {
-            maps.insert(key, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?);
-        }
-        let w = region_weights(&grid, reg, m, &maps[key])?;
-        let resp = sp
-            .respfile
-            .clone()
-            .ok_or_else(|| Error::file(pha, "RESPFILE is not set: the spectrum's RMF is needed"))?;
-        let rmf_path = pha
-            .parent()
-            .map(|d| d.join(&resp))
-            .unwrap_or_else(|| PathBuf::from(&resp));
-        let rmf = Rmf::read(&rmf_path)?;
-        if rmf.nchan != sp.len() {
-            return Err(Error::file(
-                &rmf_path,
-                format!(
-                    "RMF has {} channels, {} has {}",
-                    rmf.nchan,
-                    pha.display(),
-                    sp.len()
-                ),
-            ));
-        }
-        if !(band_counts(&sp, &rmf) > 0.0) {
-            return Err(Error::file(
-                pha,
-                "no counts in 3-150 keV, the band the background is fitted in (is the region on the detectors, the spectrum from the right event file?)",
-            ));
-        }
-        let r = ignored_ranges(&sp, &rmf);
-        if !r.is_empty() {
-            ignore.push(format!("{}:{r}", k + 1));
-        }
-        if !arf_inputs.contains_key(key) {
-            arf_inputs.insert(
-                key,
-                ArfInputs::load(&req.caldb, &req.auxil, m, &date_obs(pha)?)?,
-            );
-        }
-        let (nsb, nodet) = arf_names(pha);
-        let (with, without) = arf_inputs[key].curves(w.fractions());
-        let hist = vec![format!(
-            "nuskybgd fit: apbgd ARF of {} with detector fractions {:?}",
-            pha.display(),
-            w.fractions()
-        )];
-        arfs.push((
-            req.savefile.sibling(nsb.clone()),
-            key,
-            with,
-            m,
-            hist.clone(),
+    let setup = BackgroundSetup::load(&req.bgdinfo, &req.auxil)?;
+    let model = make_model(req, &setup)?;
+    let mut outputs = write_model(req, &model)?;
+    let (fitted, state) = if req.fit {
+        let (f, st, mut written) = fit_and_write(req, &model.text)?;
+        outputs.append(&mut written);
+        (Some(f), Some(st))
+    } else {
+        (None, None)
+    };
+    Ok(FitSummary {
+        apec_off: model.apec_off,
+        written: outputs,
+        weights: setup.spectra.iter().map(|s| s.weights.clone()).collect(),
+        fit: fitted,
+        fitted: state,
+    })
+}
+
+/// The ignored channel ranges of background spectrum `s` (`k` 0-based) as `k+1:ranges`
+/// (None when none), after checking its RMF against it and that it has counts in the band.
+fn band_ignore(k: usize, s: &RegionSpectrum) -> Result<Option<String>> {
+    let (pha, sp) = (&s.pha, &s.spectrum);
+    let rmf_path = s.rmf_path()?;
+    let rmf = Rmf::read(&rmf_path)?;
+    if rmf.nchan != sp.len() {
+        return Err(Error::file(
+            &rmf_path,
+            format!(
+                "RMF has {} channels, {} has {}",
+                rmf.nchan,
+                pha.display(),
+                sp.len()
+            ),
         ));
-        arfs.push((req.savefile.sibling(nodet), key, without, m, hist));
-        geoms.push(SpectrumGeom {
-            pha: pha.display().to_string(),
-            rmf: rmf_path.display().to_string(),
-            nsb_arf: nsb.display().to_string(),
-            module: m,
-            area: w.area,
-            apw: w.apw,
-            det_total: maps[key].totals(),
-        });
-        weights.push(w);
     }
-    let opt = BuildOptions {
+    if !(band_counts(sp, &rmf) > 0.0) {
+        return Err(Error::file(
+            pha,
+            "no counts in 3-150 keV, the band the background is fitted in (is the region on the detectors, the spectrum from the right event file?)",
+        ));
+    }
+    let r = ignored_ranges(sp, &rmf);
+    Ok((!r.is_empty()).then(|| format!("{}:{r}", k + 1)))
+}
+
+/// The two apbgd ARFs of background spectrum `s` (with and without the detector
+/// absorption), loading the module's CALDB inputs on first use.
+fn make_arfs(
+    req: &FitRequest,
+    s: &RegionSpectrum,
+    arf_inputs: &mut BTreeMap<&'static str, ArfInputs>,
+) -> Result<[ArfOut; 2]> {
+    let (pha, m, w) = (&s.pha, s.module, &s.weights);
+    let key = m.letter();
+    if !arf_inputs.contains_key(key) {
+        arf_inputs.insert(
+            key,
+            ArfInputs::load(&req.caldb, &req.auxil, m, &date_obs(pha)?)?,
+        );
+    }
+    let (nsb, nodet) = arf_names(pha);
+    let (with, without) = arf_inputs[key].curves(w.fractions());
+    let history = vec![format!(
+        "nuskybgd fit: apbgd ARF of {} with detector fractions {:?}",
+        pha.display(),
+        w.fractions()
+    )];
+    Ok([
+        ArfOut {
+            out: req.savefile.sibling(nsb),
+            module: m,
+            curve: with,
+            history: history.clone(),
+        },
+        ArfOut {
+            out: req.savefile.sibling(nodet),
+            module: m,
+            curve: without,
+            history,
+        },
+    ])
+}
+
+/// The build options: bgdinfo's choices, the request's, the auxiliary files and `ignore`.
+fn build_options(req: &FitRequest, info: &BgdInfo, ignore: &[String]) -> BuildOptions {
+    BuildOptions {
         fix_line_ratios: info.fix_line_ratios,
         fcxb_links: info.fcxb_links.clone(),
         solar_off: req.solar_off,
@@ -159,32 +184,42 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
         fcxb_arf_b: req.auxil.join("fcxbB.arf").display().to_string(),
         ignore: (!ignore.is_empty()).then(|| ignore.join(" ")),
         intn_port_scale: req.intn_port_scale,
-    };
-    let text = build_xcm(&presets, &geoms, &opt)?;
-    // everything is computed: refuse now if any output exists, before writing anything
-    let mut all: Vec<Output> = arfs.iter().map(|a| a.0.clone()).collect();
+    }
+}
+
+/// The model save file and its ARFs, computed in memory.
+fn make_model(req: &FitRequest, setup: &BackgroundSetup) -> Result<FitModel> {
+    let mut arf_inputs = BTreeMap::new();
+    let mut ignore = Vec::new();
+    let mut arfs = Vec::new();
+    for (k, s) in setup.spectra.iter().enumerate() {
+        ignore.extend(band_ignore(k, s)?);
+        arfs.extend(make_arfs(req, s, &mut arf_inputs)?);
+    }
+    let opt = build_options(req, &setup.info, &ignore);
+    let text = build_xcm(&setup.presets, &setup.geoms()?, &opt)?;
+    Ok(FitModel {
+        text,
+        arfs,
+        arf_inputs,
+        apec_off: opt.apec_off,
+    })
+}
+
+/// Write the ARFs and the save file, refusing first if any of them exists; returns them.
+fn write_model(req: &FitRequest, model: &FitModel) -> Result<Vec<PathBuf>> {
+    let mut all: Vec<Output> = model.arfs.iter().map(|a| a.out.clone()).collect();
     all.push(req.savefile.clone());
     check_all(&all)?;
-    for (out, key, curve, m, hist) in &arfs {
-        write_arf(out, &arf_inputs[key], curve, *m, hist)?;
-        outputs.push(out.path.clone());
+    let mut outputs = Vec::new();
+    for a in &model.arfs {
+        let inputs = &model.arf_inputs[a.module.letter()];
+        write_arf(&a.out, inputs, &a.curve, a.module, &a.history)?;
+        outputs.push(a.out.path.clone());
     }
-    req.savefile.write_text(&text)?;
+    req.savefile.write_text(&model.text)?;
     outputs.push(req.savefile.path.clone());
-    let (fitted, state) = if req.fit {
-        let (f, st, mut written) = fit_and_write(req, &text)?;
-        outputs.append(&mut written);
-        (Some(f), Some(st))
-    } else {
-        (None, None)
-    };
-    Ok(FitSummary {
-        apec_off: opt.apec_off,
-        written: outputs,
-        weights,
-        fit: fitted,
-        fitted: state,
-    })
+    Ok(outputs)
 }
 
 /// Fit the model save file `text` natively and write `<save>_fit.xcm` and `<save>_fit.txt`.

@@ -157,10 +157,9 @@ pub(crate) fn card_value(cards: &[String], key: &str) -> Option<std::result::Res
     num.parse::<f64>().ok().map(Err)
 }
 
-/// Extract the spectrum, its grouped copy and the RMF of a region (see the module doc).
-/// All outputs are checked before anything is written; a region without events is an error
-/// (the area-weighted RMF fallback is not implemented).
-pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
+/// The three outputs: `<prefix>_sr.pha`, the grouped copy and `<prefix>_sr.rmf` in the
+/// output directory, the prefix defaulting to the region file's stem.
+fn outputs(req: &GetspecRequest) -> Result<[Output; 3]> {
     let prefix = match &req.outprefix {
         Some(p) if !p.is_empty() => p.clone(),
         _ => req
@@ -175,11 +174,12 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         path: req.outdir.join(format!("{prefix}{suffix}")),
         clobber: req.clobber,
     };
-    let (pha_out, grp_out, rmf_out) = (out("_sr.pha"), out(&req.group.suffix()), out("_sr.rmf"));
-    check_all(&[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
+    Ok([out("_sr.pha"), out(&req.group.suffix()), out("_sr.rmf")])
+}
 
-    let mut ev = EventFile::open(&req.evt)?;
-    let instrume = ev.module.instrume();
+/// EXPOSURE (s, > 0), LIVETIME (s) and DATE-OBS of the event file (DATE-OBS selects the
+/// CALDB RMFs; with rmffile= it may be absent, then empty).
+fn event_keys(req: &GetspecRequest, ev: &mut EventFile) -> Result<(f64, Option<f64>, String)> {
     let exposure = ev
         .key_f64("EXPOSURE")?
         .ok_or_else(|| Error::file(&req.evt, "EVENTS has no EXPOSURE keyword"))?;
@@ -190,7 +190,6 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         ));
     }
     let livetime = ev.key_f64("LIVETIME")?;
-    // DATE-OBS selects CALDB files; with rmffile= it is only copied when present
     let date_obs = match (card_value(&ev.cards, "DATE-OBS"), &req.rmf) {
         (Some(Ok(d)), _) => d,
         (_, RmfSource::File(_)) => String::new(),
@@ -201,6 +200,25 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             ))
         }
     };
+    Ok((exposure, livetime, date_obs))
+}
+
+/// The events of a region: PI spectrum, events per DET_ID and those dropped.
+struct RegionEvents {
+    /// Counts per PI channel 0..4095.
+    counts: Vec<f64>,
+    /// Events per DET_ID 0..3.
+    per_det: [u64; 4],
+    /// Region events with PI or DET_ID out of range.
+    dropped: u64,
+    /// Sky pixels in the region mask.
+    npix: u64,
+    /// BACKSCAL: region pixels over grid pixels.
+    backscal: f64,
+}
+
+/// Bin the events inside the region mask (on the event file's own sky grid).
+fn region_events(req: &GetspecRequest, ev: &mut EventFile) -> Result<RegionEvents> {
     let w = ev.sky_wcs()?;
     let grid = event_grid(&w, &req.evt)?;
     let region = grid.region(&req.reg)?;
@@ -209,7 +227,6 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let y = ev.column_f64("Y")?;
     let pi = ev.column_i64("PI")?;
     let det = ev.column_i64("DET_ID")?;
-
     let mut counts = vec![0.0; NCHAN];
     let (mut per_det, mut dropped) = ([0u64; 4], 0u64);
     for i in 0..x.len() {
@@ -231,24 +248,33 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         counts[pi[i] as usize] += 1.0;
         per_det[det[i] as usize] += 1;
     }
-    let events: u64 = per_det.iter().sum();
-    if events == 0 {
-        return Err(Error::file(
-            &req.reg,
-            format!(
-                "no events of {} fall in this region: the RMF weights (events per detector) are undefined",
-                req.evt.display()
-            ),
-        ));
-    }
-    let weights = per_det.map(|n| n as f64 / events as f64);
-    let rmf_files = detector_rmf_paths(&req.rmf, ev.module, &date_obs)?;
+    let npix = m.sum() as u64;
+    Ok(RegionEvents {
+        counts,
+        per_det,
+        dropped,
+        npix,
+        backscal: npix as f64 / (grid.nx * grid.ny) as f64,
+    })
+}
+
+/// The event-weighted mean of the detector RMFs (`weights` per DET0..3), its path set to
+/// `out`; also the detector files.
+fn mean_rmf(
+    req: &GetspecRequest,
+    module: crate::nustar::module::Module,
+    date_obs: &str,
+    per_det: [u64; 4],
+    weights: [f64; 4],
+    out: &Path,
+) -> Result<(Rmf, [PathBuf; 4])> {
+    let rmf_files = detector_rmf_paths(&req.rmf, module, date_obs)?;
     let rmfs = read_detector_rmfs(&rmf_files, per_det.map(|n| n > 0))?;
     let (used, wv): (Vec<&Rmf>, Vec<f64>) = (0..4)
         .filter_map(|d| rmfs[d].as_ref().map(|r| (r, weights[d])))
         .unzip();
     let mut rmf = weighted_sum(&used, &wv)?;
-    rmf.path = rmf_out.path.clone();
+    rmf.path = out.to_path_buf();
     if rmf.nchan != NCHAN {
         return Err(Error::file(
             &used[0].path,
@@ -258,12 +284,20 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             ),
         ));
     }
+    Ok((rmf, rmf_files))
+}
 
-    let npix = m.sum() as u64;
-    let backscal = npix as f64 / (grid.nx * grid.ny) as f64;
-    let mut pha = PhaOut::new(&instrume, counts.clone(), exposure);
+/// The ungrouped spectrum: counts, exposure, BACKSCAL, RESPFILE and the observation keys.
+fn spectrum_out(
+    req: &GetspecRequest,
+    ev: &EventFile,
+    r: &RegionEvents,
+    (exposure, livetime): (f64, Option<f64>),
+    rmf_out: &Output,
+) -> PhaOut {
+    let mut pha = PhaOut::new(&ev.module.instrume(), r.counts.clone(), exposure);
     pha.livetime = livetime;
-    pha.backscal = backscal;
+    pha.backscal = r.backscal;
     pha.respfile = rmf_out
         .path
         .file_name()
@@ -277,21 +311,26 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             None => {}
         }
     }
+    let (events, per_det) = (r.per_det.iter().sum::<u64>(), r.per_det);
     pha.history = vec![
         format!("nuskybgd getspec: events {}", req.evt.display()),
-        format!("region {} ({npix} sky pixels)", req.reg.display()),
+        format!("region {} ({} sky pixels)", req.reg.display(), r.npix),
         format!(
             "{events} events; DET0-3: {} {} {} {}",
             per_det[0], per_det[1], per_det[2], per_det[3]
         ),
     ];
-    let (grouping, quality) = match req.group {
-        Grouping::Min(n) => {
-            let (g, q) = group_min(&counts, &vec![0; NCHAN], n as f64);
-            (g, q)
-        }
+    pha
+}
+
+/// The grouped copy of `pha` (group min N, or optimal with `rmf`'s resolution) and its
+/// number of groups.
+fn grouped(group: Grouping, pha: &PhaOut, rmf: &Rmf) -> Result<(PhaOut, usize)> {
+    let counts = &pha.counts;
+    let (grouping, quality) = match group {
+        Grouping::Min(n) => group_min(counts, &vec![0; NCHAN], n as f64),
         Grouping::Optimal => (
-            group_optimal(&counts, &fwhm_per_channel(&rmf)?)?,
+            group_optimal(counts, &fwhm_per_channel(rmf)?)?,
             vec![0; NCHAN],
         ),
     };
@@ -299,10 +338,15 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let mut grp = pha.clone();
     grp.grouping = Some(grouping);
     grp.quality = Some(quality);
-    grp.history.push(match req.group {
+    grp.history.push(match group {
         Grouping::Min(n) => format!("grouped as grppha 'group min {n}': {groups} groups"),
         Grouping::Optimal => format!("optimal binning (Kaastra & Bleeker 2016): {groups} groups"),
     });
+    Ok((grp, groups))
+}
+
+/// HISTORY of the RMF: the region and each detector's weight and file.
+fn rmf_history(req: &GetspecRequest, weights: [f64; 4], rmf_files: &[PathBuf; 4]) -> Vec<String> {
     let mut rmf_hist: Vec<String> = vec![format!(
         "nuskybgd getspec: event-weighted mean of detector RMFs for {}",
         req.reg.display()
@@ -314,7 +358,38 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
             rmf_files[d].display()
         ));
     }
-    write_rmf(&rmf_out, &rmf, &instrume, &rmf_hist)?;
+    rmf_hist
+}
+
+/// Extract the spectrum, its grouped copy and the RMF of a region (see the module doc).
+/// All outputs are checked before anything is written; a region without events is an error
+/// (the area-weighted RMF fallback is not implemented).
+pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
+    let [pha_out, grp_out, rmf_out] = outputs(req)?;
+    check_all(&[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
+    let mut ev = EventFile::open(&req.evt)?;
+    let (exposure, livetime, date_obs) = event_keys(req, &mut ev)?;
+    let r = region_events(req, &mut ev)?;
+    let events: u64 = r.per_det.iter().sum();
+    if events == 0 {
+        return Err(Error::file(
+            &req.reg,
+            format!(
+                "no events of {} fall in this region: the RMF weights (events per detector) are undefined",
+                req.evt.display()
+            ),
+        ));
+    }
+    let weights = r.per_det.map(|n| n as f64 / events as f64);
+    let (rmf, rmf_files) = mean_rmf(req, ev.module, &date_obs, r.per_det, weights, &rmf_out.path)?;
+    let pha = spectrum_out(req, &ev, &r, (exposure, livetime), &rmf_out);
+    let (grp, groups) = grouped(req.group, &pha, &rmf)?;
+    write_rmf(
+        &rmf_out,
+        &rmf,
+        &ev.module.instrume(),
+        &rmf_history(req, weights, &rmf_files),
+    )?;
     write_pha(&pha_out, &pha)?;
     write_pha(&grp_out, &grp)?;
     Ok(GetspecSummary {
@@ -322,10 +397,10 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
         grouped: grp_out.path,
         rmf: rmf_out.path,
         events,
-        per_det,
-        dropped,
-        npix,
-        backscal,
+        per_det: r.per_det,
+        dropped: r.dropped,
+        npix: r.npix,
+        backscal: r.backscal,
         exposure,
         weights,
         rmf_files,

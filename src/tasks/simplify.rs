@@ -31,17 +31,8 @@ fn shift(tok: &str, n: usize) -> Option<String> {
     })
 }
 
-/// The simplified save file's text. `bgfiles` are the background spectra (from
-/// bgdinfo.json) that must be the first spectra of the file, in order.
-pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
-    let x = XcmFile::read(input)?;
-    let base = input
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let sess = Session::from_xcm(&x, input, base, false)?;
-    let n = bgfiles.len();
-    // spectra in order of their data commands
+/// The spectra of a save file in the order of its data commands.
+fn data_files(x: &XcmFile) -> Vec<String> {
     let mut files = Vec::new();
     for it in &x.items {
         if let Item::Cmd { name, args, .. } = it {
@@ -54,6 +45,128 @@ pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
             }
         }
     }
+    files
+}
+
+/// A data, response, arf, backgrnd, corfile or cornorm command for the spectra after the
+/// first `n` (renumbered); None when it is about a dropped spectrum.
+fn shifted_data(name: &str, args: &str, params: &[ParamLine], n: usize) -> Option<Item> {
+    let mut toks = args.split_whitespace();
+    let first = toks.next()?;
+    let rest: Vec<&str> = toks.collect();
+    let sel = if name == "response" || name == "arf" {
+        // src:spectrum
+        first
+            .split_once(':')
+            .and_then(|(src, s)| shift(s, n).map(|s| format!("{src}:{s}")))
+    } else {
+        shift(first, n)
+    };
+    Some(Item::Cmd {
+        name: name.to_string(),
+        args: format!("{} {}", sel?, rest.join(" ")),
+        params: params.to_vec(),
+    })
+}
+
+/// An ignore or notice command without the dropped spectra's ranges (None when empty).
+fn shifted_selection(name: &str, args: &str, n: usize) -> Option<Item> {
+    let kept: Vec<String> = args
+        .split_whitespace()
+        .filter_map(|w| match w.split_once(':') {
+            Some(("**", _)) => Some(w.to_string()),
+            Some((s, r)) => shift(s, n).map(|s| format!("{s}:{r}")),
+            None => Some(w.to_string()),
+        })
+        .collect();
+    (!kept.is_empty()).then(|| Item::Cmd {
+        name: name.to_string(),
+        args: kept.join(" "),
+        params: vec![],
+    })
+}
+
+/// The parameter lines of source `si` for the groups after the first `n`: values as
+/// fitted, frozen (links resolved) except source 1's free parameters.
+fn kept_params(sess: &Session, si: usize, p: usize, n: usize) -> Vec<ParamLine> {
+    let src = &sess.sources[si];
+    let ps = &sess.params[si];
+    ps[(n * p).min(ps.len())..]
+        .iter()
+        .map(|q| {
+            let delta = if src.number == 1 && q.link.is_none() {
+                q.delta
+            } else {
+                -q.delta.abs().max(0.01)
+            };
+            ParamLine::Full([
+                q.value,
+                delta,
+                q.min.min(q.value),
+                q.bot,
+                q.top,
+                q.max.max(q.value),
+            ])
+        })
+        .collect()
+}
+
+/// The simplified form of item `i` (None: dropped); `n` background spectra are dropped.
+fn simplified_item(
+    input: &Path,
+    x: &XcmFile,
+    sess: &Session,
+    i: usize,
+    n: usize,
+) -> Result<Option<Item>> {
+    let it = &x.items[i];
+    let Item::Cmd { name, args, params } = it else {
+        return Ok(Some(it.clone()));
+    };
+    Ok(match name.as_str() {
+        "data" | "response" | "arf" | "backgrnd" | "corfile" | "cornorm" => {
+            shifted_data(name, args, params, n)
+        }
+        "ignore" | "notice" => shifted_selection(name, args, n),
+        "newpar" | "rnewpar" => None,
+        "model" => {
+            let si = sess
+                .sources
+                .iter()
+                .position(|s| s.model_item() == i)
+                .unwrap();
+            let src = &sess.sources[si];
+            let Some(p) = src.per_group else {
+                return Err(Error::at_line(
+                    input,
+                    x.lines[i],
+                    format!(
+                        "source {} has a component this tool cannot evaluate",
+                        src.number
+                    ),
+                ));
+            };
+            Some(Item::Cmd {
+                name: name.clone(),
+                args: args.clone(),
+                params: kept_params(sess, si, p, n),
+            })
+        }
+        _ => Some(it.clone()),
+    })
+}
+
+/// The simplified save file's text. `bgfiles` are the background spectra (from
+/// bgdinfo.json) that must be the first spectra of the file, in order.
+pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
+    let x = XcmFile::read(input)?;
+    let base = input
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let sess = Session::from_xcm(&x, input, base, false)?;
+    let n = bgfiles.len();
+    let files = data_files(&x);
     if files.len() <= n {
         return Err(Error::file(
             input,
@@ -74,91 +187,10 @@ pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
         lines: Vec::new(),
         final_newline: true,
     };
-    let model_items: Vec<usize> = sess.sources.iter().map(|s| s.model_item()).collect();
-    for (i, it) in x.items.iter().enumerate() {
-        let line = x.lines[i];
-        let item = match it {
-            Item::Cmd { name, args, params } => match name.as_str() {
-                "data" | "response" | "arf" | "backgrnd" | "corfile" | "cornorm" => {
-                    let mut toks = args.split_whitespace();
-                    let Some(first) = toks.next() else { continue };
-                    let rest: Vec<&str> = toks.collect();
-                    let sel = if name == "response" || name == "arf" {
-                        // src:spectrum
-                        first
-                            .split_once(':')
-                            .and_then(|(src, s)| shift(s, n).map(|s| format!("{src}:{s}")))
-                    } else {
-                        shift(first, n)
-                    };
-                    let Some(sel) = sel else { continue };
-                    Some(Item::Cmd {
-                        name: name.clone(),
-                        args: format!("{sel} {}", rest.join(" ")),
-                        params: params.clone(),
-                    })
-                }
-                "ignore" | "notice" => {
-                    let kept: Vec<String> = args
-                        .split_whitespace()
-                        .filter_map(|w| match w.split_once(':') {
-                            Some(("**", _)) => Some(w.to_string()),
-                            Some((s, r)) => shift(s, n).map(|s| format!("{s}:{r}")),
-                            None => Some(w.to_string()),
-                        })
-                        .collect();
-                    (!kept.is_empty()).then(|| Item::Cmd {
-                        name: name.clone(),
-                        args: kept.join(" "),
-                        params: vec![],
-                    })
-                }
-                "newpar" | "rnewpar" => None,
-                "model" => {
-                    let si = model_items.iter().position(|m| *m == i).unwrap();
-                    let src = &sess.sources[si];
-                    let Some(p) = src.per_group else {
-                        return Err(Error::at_line(
-                            input,
-                            line,
-                            format!(
-                                "source {} has a component this tool cannot evaluate",
-                                src.number
-                            ),
-                        ));
-                    };
-                    let ps = &sess.params[si];
-                    let lines: Vec<ParamLine> = ps[(n * p).min(ps.len())..]
-                        .iter()
-                        .map(|q| {
-                            let delta = if src.number == 1 && q.link.is_none() {
-                                q.delta
-                            } else {
-                                -q.delta.abs().max(0.01)
-                            };
-                            ParamLine::Full([
-                                q.value,
-                                delta,
-                                q.min.min(q.value),
-                                q.bot,
-                                q.top,
-                                q.max.max(q.value),
-                            ])
-                        })
-                        .collect();
-                    Some(Item::Cmd {
-                        name: name.clone(),
-                        args: args.clone(),
-                        params: lines,
-                    })
-                }
-                _ => Some(it.clone()),
-            },
-            other => Some(other.clone()),
-        };
-        if let Some(item) = item {
+    for i in 0..x.items.len() {
+        if let Some(item) = simplified_item(input, &x, &sess, i, n)? {
             out.items.push(item);
-            out.lines.push(line);
+            out.lines.push(x.lines[i]);
         }
     }
     Ok(out.to_text())

@@ -8,18 +8,17 @@
 //! CXB); the source spectra get the same 3–150 keV band; a BACKFILE in a source spectrum is
 //! switched off (`backgrnd n none`) so the background is not subtracted twice.
 
-use crate::bgmodel::arf::{arf_names, write_arf, ArfInputs};
+use crate::bgmodel::arf::{write_arf, ArfInputs};
 use crate::bgmodel::bands::ignored_ranges;
 use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
-use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps};
 use crate::bgmodel::model_build::{linked_lines, SpectrumGeom};
 use crate::bgmodel::presets::Presets;
+use crate::bgmodel::setup::{BackgroundSetup, RegionSpectrum};
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::date_obs;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
-use crate::sky::regmask::Grid;
 use crate::spectral::pha::Spectrum;
 use crate::spectral::response::Rmf;
 use crate::spectral::session::Session;
@@ -49,39 +48,6 @@ pub fn default_name(region: &Path) -> String {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
     )
-}
-
-fn geom_of(
-    pha: &Path,
-    grid: &Grid,
-    reg: &Path,
-    maps: &ModuleMaps,
-    m: Module,
-) -> Result<(SpectrumGeom, Spectrum, PathBuf)> {
-    let sp = Spectrum::read_at(pha, None)?;
-    let w = region_weights(grid, reg, m, maps)?;
-    let resp = sp
-        .respfile
-        .clone()
-        .ok_or_else(|| Error::file(pha, "RESPFILE is not set: the spectrum's RMF is needed"))?;
-    let rmf = pha
-        .parent()
-        .map(|d| d.join(&resp))
-        .unwrap_or_else(|| PathBuf::from(&resp));
-    let (nsb, _) = arf_names(pha);
-    Ok((
-        SpectrumGeom {
-            pha: pha.display().to_string(),
-            rmf: rmf.display().to_string(),
-            nsb_arf: nsb.display().to_string(),
-            module: m,
-            area: w.area,
-            apw: w.apw,
-            det_total: maps.totals(),
-        },
-        sp,
-        rmf,
-    ))
 }
 
 /// The model file `spec` writes, built in memory, and the apbgd ARFs it names (not yet
@@ -156,19 +122,10 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Build the model file of the task in memory (nothing is written; `req.savefile` is not
-/// used).
-pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
-    if req.regions.len() != req.phas.len() || req.regions.is_empty() {
-        return Err(Error::msg(format!(
-            "{} source regions but {} source spectra: give them in pairs",
-            req.regions.len(),
-            req.phas.len()
-        )));
-    }
-    let info = BgdInfo::read(&req.bgdinfo)?;
-    let presets = Presets::read(&req.auxil.join("ratios.json"))?;
-    let mut x = XcmFile::read(&req.xcm)?;
+/// The fitted background model: its save file and session, checked to hold the
+/// background spectra of bgdinfo.json, in order.
+fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(XcmFile, Session)> {
+    let x = XcmFile::read(&req.xcm)?;
     let base = req
         .xcm
         .parent()
@@ -199,142 +156,155 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
             Path::new(".")
         },
     )?;
-    let grid = Grid::read(&info.refimg)?;
-    // background geometry (for the references) and the fitted fcxb per pixel per module
-    let mut bg: Vec<SpectrumGeom> = Vec::new();
-    let mut maps: Vec<(Module, ModuleMaps)> = Vec::new();
-    let fx = sess
-        .sources
+    Ok((x, sess))
+}
+
+/// Index of the source named `name` in the fitted session, or an error naming the file.
+fn source_position(sess: &Session, name: &str, xcm: &Path) -> Result<usize> {
+    sess.sources
         .iter()
-        .position(|s| s.name.as_deref() == Some("fcxb"))
-        .ok_or_else(|| Error::file(&req.xcm, "has no source named fcxb"))?;
-    let mut fcxb_rate: Vec<(Module, f64, f64)> = Vec::new();
-    for (k, (pha, reg)) in info.bgfiles.iter().zip(&info.regfiles).enumerate() {
-        let sp = Spectrum::read_at(pha, None)?;
-        let m = spectrum_module(pha, &sp.instrume)?;
-        if !maps.iter().any(|(x, _)| *x == m) {
-            maps.push((m, ModuleMaps::read(info.images(&req.bgdinfo, m)?, &grid)?));
-        }
-        let mm = &maps.iter().find(|(x, _)| *x == m).unwrap().1;
-        let (g, _, _) = geom_of(pha, &grid, reg, mm, m)?;
+        .position(|s| s.name.as_deref() == Some(name))
+        .ok_or_else(|| Error::file(xcm, format!("has no source named {name}")))
+}
+
+/// Per module: the fitted fcxb norms of its background spectra summed, and their region
+/// areas (exposure-weighted pixels) summed; `fx` is the fcxb source.
+fn fcxb_rates(setup: &BackgroundSetup, sess: &Session, fx: usize) -> Vec<(Module, f64, f64)> {
+    let mut rates: Vec<(Module, f64, f64)> = Vec::new();
+    for (k, s) in setup.spectra.iter().enumerate() {
         let norm = sess.params[fx]
             .get(3 * k + 2)
             .map(|p| p.value)
             .unwrap_or(f64::NAN);
-        match fcxb_rate.iter_mut().find(|(x, _, _)| *x == m) {
+        let area: f64 = s.weights.area.iter().sum();
+        match rates.iter_mut().find(|(x, _, _)| *x == s.module) {
             Some(e) => {
                 e.1 += norm;
-                e.2 += g.area.iter().sum::<f64>();
+                e.2 += area;
             }
-            None => fcxb_rate.push((m, norm, g.area.iter().sum())),
+            None => rates.push((s.module, norm, area)),
         }
-        bg.push(g);
     }
-    let model_item = |name: &str| -> Result<usize> {
-        sess.sources
-            .iter()
-            .find(|s| s.name.as_deref() == Some(name))
-            .map(|s| s.model_item())
-            .ok_or_else(|| Error::file(&req.xcm, format!("has no source named {name}")))
-    };
-    let items = [
-        model_item("apbgd")?,
-        model_item("intbgd")?,
-        model_item("fcxb")?,
-        model_item("intn")?,
-    ];
-    let last_data = x.items.iter().rposition(|it| matches!(it, Item::Cmd { name, .. } if matches!(name.as_str(), "data" | "response" | "arf" | "backgrnd"))).unwrap_or(0);
-    let mut data_items = Vec::new();
-    let mut ignore = Vec::new();
-    let mut arfs = Vec::new();
-    let mut arf_in: Vec<(Module, ArfInputs)> = Vec::new();
-    for (i, (reg, pha)) in req.regions.iter().zip(&req.phas).enumerate() {
-        let n = nbgd + i + 1;
-        let sp0 = Spectrum::read_at(pha, None)?;
-        let m = spectrum_module(pha, &sp0.instrume)?;
-        let r = bg.iter().position(|g| g.module == m).ok_or_else(|| {
-            Error::file(
-                pha,
-                format!(
-                    "is {} but no background spectrum of that module was fitted",
-                    m.instrume()
-                ),
-            )
-        })?;
-        let mm = &maps.iter().find(|(x, _)| *x == m).unwrap().1;
-        let (g, sp, rmf_path) = geom_of(pha, &grid, reg, mm, m)?;
-        if !arf_in.iter().any(|(x, _)| *x == m) {
-            arf_in.push((
-                m,
-                ArfInputs::load(&req.caldb, &req.auxil, m, &date_obs(pha)?)?,
-            ));
-        }
-        let ai = &arf_in.iter().find(|(x, _)| *x == m).unwrap().1;
-        let tot: f64 = g.area.iter().sum();
-        let (with, _) = ai.curves(g.area.map(|a| a / tot));
-        arfs.push((PathBuf::from(&g.nsb_arf), m, with));
-        let rmf = Rmf::read(&rmf_path)?;
-        let rg = ignored_ranges(&sp, &rmf);
-        if !rg.is_empty() {
-            ignore.push(format!("{n}:{rg}"));
-        }
-        let fcxb_path = req.auxil.join(format!("fcxb{}.arf", m.letter()));
-        let mut cmds = vec![
-            Item::Blank,
-            Item::Cmd {
-                name: "data".into(),
-                args: format!("{n}:{n} {}", g.pha),
-                params: vec![],
-            },
-        ];
-        for src in 2..=4 {
-            cmds.push(Item::Cmd {
-                name: "response".into(),
-                args: format!("{src}:{n} {}", g.rmf),
-                params: vec![],
-            });
-        }
-        cmds.push(Item::Cmd {
-            name: "response".into(),
-            args: format!("5:{n} {}", req.auxil.join("diag.rmf").display()),
-            params: vec![],
-        });
-        cmds.push(Item::Cmd {
-            name: "arf".into(),
-            args: format!("2:{n} {}", g.nsb_arf),
-            params: vec![],
-        });
-        cmds.push(Item::Cmd {
-            name: "arf".into(),
-            args: format!("4:{n} {}", fcxb_path.display()),
-            params: vec![],
-        });
-        if sp.backfile.is_some() {
-            cmds.push(Item::Cmd {
-                name: "backgrnd".into(),
-                args: format!("{n} none"),
-                params: vec![],
-            });
-        }
-        data_items.extend(cmds);
-        // parameters of the new group for each background source
-        let l = linked_lines(&presets, &g, r, &bg[r])?;
-        let (_, fsum, asum) = fcxb_rate.iter().find(|(x, _, _)| *x == m).copied().unwrap();
-        let fcxb_norm = param_line([fsum / asum * tot, 0.01, 0.0, 0.0, 1e20, 1e24]);
-        for (item, text) in items.iter().zip([
+    rates
+}
+
+/// The save-file items of the four background sources (apbgd, intbgd, fcxb, intn).
+fn background_items(sess: &Session, xcm: &Path) -> Result<[usize; 4]> {
+    let item = |name: &str| source_position(sess, name, xcm).map(|i| sess.sources[i].model_item());
+    Ok([
+        item("apbgd")?,
+        item("intbgd")?,
+        item("fcxb")?,
+        item("intn")?,
+    ])
+}
+
+/// A `name args` command without parameter lines.
+fn cmd(name: &str, args: String) -> Item {
+    Item::Cmd {
+        name: name.into(),
+        args,
+        params: vec![],
+    }
+}
+
+/// The data block of source spectrum `n` (1-based): the spectrum, the responses of
+/// sources 2..5, its apbgd and fcxb ARFs, and its BACKFILE switched off.
+fn data_block(n: usize, g: &SpectrumGeom, sp: &Spectrum, auxil: &Path) -> Vec<Item> {
+    let fcxb_path = auxil.join(format!("fcxb{}.arf", g.module.letter()));
+    let mut cmds = vec![Item::Blank, cmd("data", format!("{n}:{n} {}", g.pha))];
+    for src in 2..=4 {
+        cmds.push(cmd("response", format!("{src}:{n} {}", g.rmf)));
+    }
+    cmds.push(cmd(
+        "response",
+        format!("5:{n} {}", auxil.join("diag.rmf").display()),
+    ));
+    cmds.push(cmd("arf", format!("2:{n} {}", g.nsb_arf)));
+    cmds.push(cmd("arf", format!("4:{n} {}", fcxb_path.display())));
+    if sp.backfile.is_some() {
+        cmds.push(cmd("backgrnd", format!("{n} none")));
+    }
+    cmds
+}
+
+/// What one source spectrum adds to the model.
+struct SourceBlock {
+    /// Its data block.
+    items: Vec<Item>,
+    /// Its ignored ranges as `n:ranges` (None when none).
+    ignore: Option<String>,
+    /// Its apbgd ARF: the path the model names, the module and the curve.
+    arf: (PathBuf, Module, Vec<f64>),
+    /// Parameter lines of its group for apbgd, intbgd, fcxb and intn.
+    lines: [String; 4],
+}
+
+/// Source spectrum `pha` in region `reg`, spectrum `n` (1-based) of the model: its data
+/// block, band, ARF and parameters linked to its module's reference spectrum.
+fn source_block(
+    req: &SpecRequest,
+    setup: &BackgroundSetup,
+    ctx: &SourceContext,
+    n: usize,
+    (reg, pha): (&Path, &Path),
+    arf_in: &mut Vec<(Module, ArfInputs)>,
+) -> Result<SourceBlock> {
+    let s = RegionSpectrum::read(setup, pha, reg)?;
+    let m = s.module;
+    let r = setup
+        .reference(m)
+        .expect("the module has background spectra");
+    let g = s.geom(setup.maps(m).expect("read with the background spectra"))?;
+    if !arf_in.iter().any(|(x, _)| *x == m) {
+        arf_in.push((
+            m,
+            ArfInputs::load(&req.caldb, &req.auxil, m, &date_obs(pha)?)?,
+        ));
+    }
+    let ai = &arf_in.iter().find(|(x, _)| *x == m).unwrap().1;
+    let tot: f64 = g.area.iter().sum();
+    let (with, _) = ai.curves(g.area.map(|a| a / tot));
+    let rmf = Rmf::read(&s.rmf_path()?)?;
+    let rg = ignored_ranges(&s.spectrum, &rmf);
+    let items = data_block(n, &g, &s.spectrum, &req.auxil);
+    let l = linked_lines(&setup.presets, &g, r, &ctx.bg[r])?;
+    let (_, fsum, asum) = ctx.fcxb.iter().find(|(x, _, _)| *x == m).copied().unwrap();
+    let fcxb_norm = param_line([fsum / asum * tot, 0.01, 0.0, 0.0, 1e20, 1e24]);
+    Ok(SourceBlock {
+        items,
+        ignore: (!rg.is_empty()).then(|| format!("{n}:{rg}")),
+        arf: (PathBuf::from(&g.nsb_arf), m, with),
+        lines: [
             l.apbgd,
             l.intbgd,
             format!("{}{fcxb_norm}\n", l.fcxb_indices),
             l.intn,
-        ]) {
-            if let Item::Cmd { params, .. } = &mut x.items[*item] {
-                for line in text.lines() {
-                    params.push(ParamLine::parse(line).map_err(Error::msg)?);
-                }
-            }
+        ],
+    })
+}
+
+/// What every source spectrum is scaled from: the background geometry (the references)
+/// and the fitted fcxb per module (see [`fcxb_rates`]).
+struct SourceContext {
+    bg: Vec<SpectrumGeom>,
+    fcxb: Vec<(Module, f64, f64)>,
+}
+
+/// Append parameter lines `text` (one per line) to the `model` command at `item`.
+fn append_lines(x: &mut XcmFile, item: usize, text: &str) -> Result<()> {
+    if let Item::Cmd { params, .. } = &mut x.items[item] {
+        for line in text.lines() {
+            params.push(ParamLine::parse(line).map_err(Error::msg)?);
         }
     }
-    // data blocks after the last data block, the band added to the ignore command
+    Ok(())
+}
+
+/// Insert the data blocks after the last data block and add the ignored ranges to the
+/// ignore command (a new one after the blocks when there is none).
+fn insert_data(x: &mut XcmFile, data_items: Vec<Item>, ignore: &[String]) {
+    let last_data = x.items.iter().rposition(|it| matches!(it, Item::Cmd { name, .. } if matches!(name.as_str(), "data" | "response" | "arf" | "backgrnd"))).unwrap_or(0);
     let at = last_data + 1;
     let nl = data_items.len();
     x.items.splice(at..at, data_items);
@@ -345,7 +315,7 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
         .find(|it| matches!(it, Item::Cmd { name, .. } if name == "ignore"))
     {
         Some(Item::Cmd { args, .. }) => {
-            for ig in &ignore {
+            for ig in ignore {
                 args.push(' ');
                 args.push_str(ig);
             }
@@ -353,18 +323,49 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
         _ => {
             if !ignore.is_empty() {
                 let pos = at + nl;
-                x.items.insert(
-                    pos,
-                    Item::Cmd {
-                        name: "ignore".into(),
-                        args: ignore.join(" "),
-                        params: vec![],
-                    },
-                );
+                x.items.insert(pos, cmd("ignore", ignore.join(" ")));
                 x.lines.insert(pos, 0);
             }
         }
     }
+}
+
+/// Build the model file of the task in memory (nothing is written; `req.savefile` is not
+/// used).
+pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
+    if req.regions.len() != req.phas.len() || req.regions.is_empty() {
+        return Err(Error::msg(format!(
+            "{} source regions but {} source spectra: give them in pairs",
+            req.regions.len(),
+            req.phas.len()
+        )));
+    }
+    let info = BgdInfo::read(&req.bgdinfo)?;
+    let presets = Presets::read(&req.auxil.join("ratios.json"))?;
+    let (mut x, sess) = read_fitted(req, &info)?;
+    let nbgd = info.bgfiles.len();
+    let fx = source_position(&sess, "fcxb", &req.xcm)?;
+    let setup = BackgroundSetup::from_parts(&req.bgdinfo, info, presets)?;
+    let ctx = SourceContext {
+        bg: setup.geoms()?,
+        fcxb: fcxb_rates(&setup, &sess, fx),
+    };
+    let items = background_items(&sess, &req.xcm)?;
+    let mut data_items = Vec::new();
+    let mut ignore = Vec::new();
+    let mut arfs = Vec::new();
+    let mut arf_in: Vec<(Module, ArfInputs)> = Vec::new();
+    for (i, (reg, pha)) in req.regions.iter().zip(&req.phas).enumerate() {
+        let pair = (reg.as_path(), pha.as_path());
+        let b = source_block(req, &setup, &ctx, nbgd + i + 1, pair, &mut arf_in)?;
+        data_items.extend(b.items);
+        ignore.extend(b.ignore);
+        arfs.push(b.arf);
+        for (item, text) in items.iter().zip(&b.lines) {
+            append_lines(&mut x, *item, text)?;
+        }
+    }
+    insert_data(&mut x, data_items, &ignore);
     Ok(SpecModel {
         xcm: x,
         nbgd,

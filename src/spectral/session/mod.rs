@@ -14,7 +14,9 @@ use crate::spectral::xcm::link::ParRef;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod attach;
 mod load;
+mod plan;
 mod save;
 
 /// One model source.
