@@ -11,7 +11,7 @@ use nuskybgd::io::output::Output;
 use nuskybgd::spectral::expr::Expression;
 use nuskybgd::spectral::fit::{fit, FitOptions};
 use nuskybgd::spectral::grouping::group_min;
-use nuskybgd::spectral::response::{Arf, Rmf};
+use nuskybgd::spectral::ogip::{arf::Arf, rmf::Rmf};
 use nuskybgd::spectral::run::load;
 use std::fmt::Write;
 use std::time::Instant;

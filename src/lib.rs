@@ -15,8 +15,8 @@ pub mod pipeline;
 pub mod sim;
 pub mod sky;
 pub mod spectral;
+pub mod tasks;
 #[doc(hidden)]
 pub mod testing;
-pub mod tasks;
 
 pub use error::{Error, Result};

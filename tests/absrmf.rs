@@ -8,10 +8,10 @@ use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
-use nuskybgd::spectral::response::Rmf;
+use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
-use nuskybgd::testing;
 use nuskybgd::tasks::absrmf::{absorbed_rmf, absrmf, AbsrmfRequest};
+use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 
 fn write_evt(path: &Path, instrume: &str) {

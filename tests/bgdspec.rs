@@ -5,10 +5,10 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::grouping::{apply, Range};
-use nuskybgd::spectral::pha::Spectrum;
+use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::spectral::run::load;
-use nuskybgd::testing;
 use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary};
+use nuskybgd::testing;
 
 mod bgdspec_case;
 mod case_real;

@@ -1,7 +1,7 @@
 //! bgdspec refusals that leave every file as it was, and the command line.
 
 use nuskybgd::io::fits::Fits;
-use nuskybgd::spectral::pha::Spectrum;
+use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest};
 
 mod bgdspec_case;

@@ -2,7 +2,7 @@
 //! so the built-in synthetic instrument; every step runs, the products exist and load, the
 //! report names them, and a second run without clobber is refused and changes nothing.
 
-use nuskybgd::spectral::pha::Spectrum;
+use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::spectral::run::load;
 use nuskybgd::testing;
 use std::process::Command;

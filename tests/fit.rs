@@ -275,11 +275,16 @@ fn xcm_show_round_trip_and_type_ii_rows() {
             f.write_col_i64(3, &[1, 2, 3, 4, 10, 20, 30, 40])
         })
         .unwrap();
-    let s2 = nuskybgd::spectral::pha::Spectrum::read(&format!("{}{{2}}", p.display())).unwrap();
+    let s2 =
+        nuskybgd::spectral::ogip::pha::Spectrum::read(&format!("{}{{2}}", p.display())).unwrap();
     assert_eq!(s2.counts, vec![10.0, 20.0, 30.0, 40.0]);
-    assert!(nuskybgd::spectral::pha::Spectrum::read(p.to_str().unwrap())
-        .unwrap_err()
-        .to_string()
-        .contains("type II"));
-    assert!(nuskybgd::spectral::pha::Spectrum::read(&format!("{}{{3}}", p.display())).is_err());
+    assert!(
+        nuskybgd::spectral::ogip::pha::Spectrum::read(p.to_str().unwrap())
+            .unwrap_err()
+            .to_string()
+            .contains("type II")
+    );
+    assert!(
+        nuskybgd::spectral::ogip::pha::Spectrum::read(&format!("{}{{3}}", p.display())).is_err()
+    );
 }

@@ -9,8 +9,8 @@ use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::pipeline::demo::{demo, DemoRequest};
 use nuskybgd::spectral::fit::{fit, FitOptions};
 use nuskybgd::spectral::stat::Statistic;
-use nuskybgd::testing;
 use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
+use nuskybgd::testing;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 

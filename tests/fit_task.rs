@@ -5,8 +5,8 @@
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::run::load;
-use nuskybgd::testing;
 use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
+use nuskybgd::testing;
 use std::path::Path;
 
 mod case_real;
@@ -107,7 +107,7 @@ fn fit_task_bad_input() {
     let e = run(&info, "b.xcm").unwrap_err().to_string();
     assert!(e.contains("bgd2A_sr_g30.pha") && e.contains("FPMC"), "{e}");
     // a spectrum with no counts in the fitted band (counts only below 3 keV)
-    let mut empty = nuskybgd::spectral::write::PhaOut::new(
+    let mut empty = nuskybgd::spectral::ogip::pha::PhaOut::new(
         "FPMA",
         (0..4096).map(|c| if c < 30 { 5.0 } else { 0.0 }).collect(),
         5e4,
@@ -116,7 +116,7 @@ fn fit_task_bad_input() {
     empty
         .keys
         .push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
-    nuskybgd::spectral::write::write_pha(
+    nuskybgd::spectral::ogip::pha::write_pha(
         &Output::new(dir.join("bgd2A_sr_g30.pha").to_str().unwrap(), true),
         &empty,
     )

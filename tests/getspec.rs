@@ -8,13 +8,13 @@ use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::sky::regmask::region_mask;
 use nuskybgd::spectral::grouping::group_min;
-use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::spectral::response::Rmf;
+use nuskybgd::spectral::ogip::pha::Spectrum;
+use nuskybgd::spectral::ogip::rmf::write_rmf;
+use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
-use nuskybgd::spectral::write::write_rmf;
-use nuskybgd::testing;
 use nuskybgd::tasks::getspec::{getspec, Grouping};
 use nuskybgd::tasks::mkimgs::mkimgs;
+use nuskybgd::testing;
 use std::path::Path;
 
 mod getspec_fixture;

@@ -5,8 +5,8 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::sky::refimg::RefImage;
-use nuskybgd::testing;
 use nuskybgd::tasks::mkimgs::mkimgs;
+use nuskybgd::testing;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 
 use nuskybgd::spectral::expr::Expression;
 use nuskybgd::spectral::grouping::{apply, group_min, parse_selection, Bins};
-use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::spectral::response::{Arf, Rmf};
+use nuskybgd::spectral::ogip::pha::Spectrum;
+use nuskybgd::spectral::ogip::{arf::Arf, rmf::Rmf};
 use nuskybgd::spectral::stat;
 use nuskybgd::testing;
 use serde_json::Value;

@@ -2,9 +2,12 @@
 //! survives a write/read round trip unchanged.
 
 use nuskybgd::io::output::Output;
-use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::spectral::response::Rmf;
-use nuskybgd::spectral::write::{write_pha, write_rmf, PhaOut};
+use nuskybgd::spectral::ogip::pha::Spectrum;
+use nuskybgd::spectral::ogip::rmf::Rmf;
+use nuskybgd::spectral::ogip::{
+    pha::{write_pha, PhaOut},
+    rmf::write_rmf,
+};
 use nuskybgd::testing;
 use std::path::PathBuf;
 

@@ -3,12 +3,12 @@
 
 use nuskybgd::bgmodel::detrmf::RmfSource;
 use nuskybgd::io::output::Output;
+use nuskybgd::spectral::ogip::pha::Spectrum;
+use nuskybgd::spectral::ogip::rmf::write_rmf;
+use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::optimal::{fwhm_per_channel, group_optimal};
-use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::spectral::response::Rmf;
-use nuskybgd::spectral::write::write_rmf;
-use nuskybgd::testing;
 use nuskybgd::tasks::getspec::{getspec, Grouping};
+use nuskybgd::testing;
 use std::path::PathBuf;
 
 mod getspec_fixture;

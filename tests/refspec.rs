@@ -4,11 +4,11 @@
 
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::module::Module;
-use nuskybgd::spectral::pha::Spectrum;
-use nuskybgd::spectral::response::{Arf, Rmf};
-use nuskybgd::spectral::write::write_rmf;
-use nuskybgd::testing;
+use nuskybgd::spectral::ogip::pha::Spectrum;
+use nuskybgd::spectral::ogip::rmf::write_rmf;
+use nuskybgd::spectral::ogip::{arf::Arf, rmf::Rmf};
 use nuskybgd::tasks::refspec::{refspec, RefspecRequest};
+use nuskybgd::testing;
 
 /// ∫ N E^-Γ exp(-E/Ec) dE over [a, b] by Simpson's rule on 64 intervals.
 fn cutoffpl(a: f64, b: f64) -> f64 {

@@ -19,7 +19,7 @@ use nuskybgd::sim::{simulate, SimRequest, SimSummary};
 use nuskybgd::sky::aperture::aperture_image;
 use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::sky::regmask::Grid;
-use nuskybgd::spectral::response::{Arf, Rmf};
+use nuskybgd::spectral::ogip::{arf::Arf, rmf::Rmf};
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

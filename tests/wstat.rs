@@ -134,8 +134,11 @@ const M_CHANNEL: f64 = 2.0;
 /// the source as spectrum 2.
 fn tiny(dir: &Path, statistic: &str) -> std::path::PathBuf {
     use nuskybgd::io::output::Output;
-    use nuskybgd::spectral::response::Rmf;
-    use nuskybgd::spectral::write::{write_pha, write_rmf, PhaOut};
+    use nuskybgd::spectral::ogip::rmf::Rmf;
+    use nuskybgd::spectral::ogip::{
+        pha::{write_pha, PhaOut},
+        rmf::write_rmf,
+    };
     let n = SRC.len();
     let rmf = Rmf {
         path: Default::default(),

@@ -11,7 +11,7 @@ use crate::io::fits::Fits;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
-use crate::spectral::write::write_specresp;
+use crate::spectral::ogip::arf::write_specresp;
 use std::path::{Path, PathBuf};
 
 /// Transmission curves of one module on the 4096-bin response grid.
@@ -108,7 +108,7 @@ pub fn arf_names(pha: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
-/// Write one apbgd ARF (SPECRESP extension by `spectral::write::write_specresp`, with
+/// Write one apbgd ARF (SPECRESP extension by `spectral::ogip::arf::write_specresp`, with
 /// the HISTORY of its inputs and a checksum).
 pub fn write_arf(
     out: &Output,

@@ -16,8 +16,8 @@
 
 use crate::error::{Error, Result};
 use crate::spectral::grouping::{apply, Bins, Range};
-use crate::spectral::pha::Spectrum;
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::pha::Spectrum;
+use crate::spectral::ogip::rmf::Rmf;
 
 /// The band the background model is fitted in (keV): `ignore **-3. 150.-**`.
 pub const FIT_BAND: (f64, f64) = (3.0, 150.0);

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::rmf::Rmf;
 use std::path::{Path, PathBuf};
 
 /// CAL_CBD boundary selecting the nominal-depth-cut GRPRMF entries.

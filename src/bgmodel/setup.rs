@@ -11,7 +11,7 @@ use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
 use crate::nustar::module::Module;
 use crate::sky::regmask::Grid;
-use crate::spectral::pha::Spectrum;
+use crate::spectral::ogip::pha::Spectrum;
 use std::path::{Path, PathBuf};
 
 /// A spectrum with its region on the reference grid.

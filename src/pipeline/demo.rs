@@ -350,8 +350,8 @@ fn getspec_one(
 
 /// Counts of a spectrum in 3–20 keV by XSPEC's ignore rule on ungrouped channels.
 fn counts_3_20(pha: &Path, rmf: &Path) -> Result<f64> {
-    let sp = crate::spectral::pha::Spectrum::read_at(pha, None)?;
-    let r = crate::spectral::response::Rmf::read(rmf)?;
+    let sp = crate::spectral::ogip::pha::Spectrum::read_at(pha, None)?;
+    let r = crate::spectral::ogip::rmf::Rmf::read(rmf)?;
     let band = crate::bgmodel::bands::noticed_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
     Ok(sp
         .counts

@@ -16,7 +16,7 @@ use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
 use crate::nustar::pixpos::PixelMap;
 use crate::spectral::expr::Expression;
-use crate::spectral::response::{Arf, Rmf};
+use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
 use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 use rand_pcg::Pcg64;

@@ -1,6 +1,6 @@
 //! The built-in synthetic instrument: an auxiliary directory and a CALDB tree in the formats
 //! the readers expect (`bgmodel::presets`, `sky::aperture`, `nustar::pixpos`, `nustar::caldb`,
-//! `nustar::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::response`), written when the
+//! `nustar::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::ogip`), written when the
 //! user has no real calibration. Every file says it is synthetic ([`SYNTHETIC_LABEL`]).
 //!
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
@@ -13,8 +13,8 @@ use crate::io::output::Output;
 use crate::nustar::caldb_index::{write_index, IndexEntry};
 use crate::nustar::module::Module;
 use crate::nustar::pixpos::PixelMap;
-use crate::spectral::response::Rmf;
-use crate::spectral::write::{write_rmf, write_specresp};
+use crate::spectral::ogip::rmf::Rmf;
+use crate::spectral::ogip::{arf::write_specresp, rmf::write_rmf};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 

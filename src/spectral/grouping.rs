@@ -2,7 +2,7 @@
 //! `ignore`/`notice` ranges in channels (1-based grouped bins) or energies (keV).
 
 use crate::error::{Error, Result};
-use crate::spectral::pha::Spectrum;
+use crate::spectral::ogip::pha::Spectrum;
 
 /// The grouped bins of a spectrum.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 //! resolution element N_r, and from them the largest safe bin width at each channel.
 
 use crate::error::{Error, Result};
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::rmf_ops::dense_row;
 
 /// FWHM in channels of each energy row: from the (first) maximum, step outwards until the

@@ -2,7 +2,7 @@
 //! addrmf) and per-energy-row scaling (detector absorption folded into an RMF).
 
 use crate::error::{Error, Result};
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::rmf::Rmf;
 
 /// Energy row `e` (0-based) of `rmf` as a dense vector over all `nchan` channels.
 pub fn dense_row(rmf: &Rmf, e: usize) -> Vec<f64> {

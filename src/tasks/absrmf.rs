@@ -9,9 +9,9 @@ use crate::bgmodel::detrmf::{
 use crate::error::{Error, Result};
 use crate::io::output::{check_all, parent_dir, Output};
 use crate::nustar::events::EventFile;
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::rmf::write_rmf;
+use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
-use crate::spectral::write::write_rmf;
 use std::path::PathBuf;
 
 /// Σ_d w_d · DETABS_d(E_row) · RMF_d with the non-negative weights normalised to sum 1.

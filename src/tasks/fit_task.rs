@@ -12,7 +12,7 @@ use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::{date_obs, Caldb};
 use crate::nustar::module::Module;
 use crate::spectral::fit::{fit, FitOptions, FitResult};
-use crate::spectral::response::Rmf;
+use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::run::{fit_notes, fitted_xcm, table, TableErrors};
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;

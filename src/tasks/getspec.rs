@@ -10,10 +10,13 @@ use crate::io::wcs::Wcs;
 use crate::nustar::events::{ColumnWcs, EventFile};
 use crate::sky::regmask::{mask, Grid};
 use crate::spectral::grouping::group_min;
+use crate::spectral::ogip::rmf::Rmf;
+use crate::spectral::ogip::{
+    pha::{write_pha, PhaOut},
+    rmf::write_rmf,
+};
 use crate::spectral::optimal::{fwhm_per_channel, group_optimal};
-use crate::spectral::response::Rmf;
 use crate::spectral::rmf_ops::weighted_sum;
-use crate::spectral::write::{write_pha, write_rmf, PhaOut};
 use std::path::{Path, PathBuf};
 
 /// NuSTAR PI channels (0..4095).

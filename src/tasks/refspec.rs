@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::io::output::{check_all, Output};
 use crate::nustar::module::Module;
 use crate::spectral::expr::Expression;
-use crate::spectral::response::{Arf, Rmf};
-use crate::spectral::write::{write_pha, PhaOut};
+use crate::spectral::ogip::pha::{write_pha, PhaOut};
+use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
 use std::path::PathBuf;
 
 /// Model of the reference spectra (XSPEC cutoffpl: PhoIndex, HighECut keV, norm).

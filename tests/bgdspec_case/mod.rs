@@ -6,9 +6,9 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::spectral::grouping::group_min;
-use nuskybgd::spectral::write::{write_pha, PhaOut};
-use nuskybgd::testing;
+use nuskybgd::spectral::ogip::pha::{write_pha, PhaOut};
 use nuskybgd::tasks::bgdspec::{BgdspecRequest, DEFAULT_SEED};
+use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 
 pub const EXPFACTOR: f64 = 100.0;

@@ -5,9 +5,9 @@
 use crate::error::{Error, Result};
 use crate::spectral::expr::Expression;
 use crate::spectral::grouping::Bins;
+use crate::spectral::ogip::pha::Spectrum;
+use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
 use crate::spectral::params::{resolve_links, Addr, Param};
-use crate::spectral::pha::Spectrum;
-use crate::spectral::response::{Arf, Rmf};
 use crate::spectral::stat::{self, BackgroundBin, PoissonBin, StatTerms, Statistic};
 use crate::spectral::xcm::file::XcmFile;
 use crate::spectral::xcm::link::ParRef;

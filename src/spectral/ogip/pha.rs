@@ -1,7 +1,11 @@
-//! OGIP spectra (PHA type I, OGIP/92-007; type II rows addressed as `file{n}`).
+//! OGIP spectra (PHA type I, OGIP/92-007; type II rows addressed as `file{n}`): the reader
+//! and the writer.
 
+use super::common_keys;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
+use crate::io::image::Image;
+use crate::io::output::Output;
 use std::path::{Path, PathBuf};
 
 /// A spectrum as loaded: per-channel counts and the keywords that matter for fitting.
@@ -70,10 +74,9 @@ impl Spectrum {
         let mut t = Rows::new(f, path, row)?;
         let channel: Vec<i64> = t.col("CHANNEL")?.iter().map(|v| *v as i64).collect();
         let n = channel.len();
-        let exposure = t
-            .f
-            .opt_key_f64("EXPOSURE")?
-            .ok_or_else(|| Error::file(path, "keyword EXPOSURE missing in SPECTRUM"))?;
+        let exposure =
+            t.f.opt_key_f64("EXPOSURE")?
+                .ok_or_else(|| Error::file(path, "keyword EXPOSURE missing in SPECTRUM"))?;
         if !(exposure > 0.0) {
             return Err(Error::file(
                 path,
@@ -234,4 +237,150 @@ fn read_stat_err(t: &mut Rows, is_rate: bool, exposure: f64) -> Result<Option<Ve
     } else {
         e
     }))
+}
+
+/// A spectrum to write. Channels are numbered from 0 (NuSTAR's PI), one row each.
+#[derive(Debug, Clone, Default)]
+pub struct PhaOut {
+    /// FPMA or FPMB.
+    pub instrume: String,
+    /// Counts per channel; written as integers (COUNTS 1J) when `integer_counts`, else as
+    /// real numbers (COUNTS 1D: a noise-free model spectrum).
+    pub counts: Vec<f64>,
+    pub integer_counts: bool,
+    /// OGIP quality (0 good) and grouping (+1 starts a group, −1 continues it); columns
+    /// written only when given.
+    pub quality: Option<Vec<i16>>,
+    pub grouping: Option<Vec<i16>>,
+    /// Exposure (s) and livetime (s).
+    pub exposure: f64,
+    pub livetime: Option<f64>,
+    pub backscal: f64,
+    pub areascal: f64,
+    /// Companion files (None writes 'none').
+    pub respfile: Option<String>,
+    pub ancrfile: Option<String>,
+    pub backfile: Option<String>,
+    /// Further string keywords for both headers (DATE-OBS, OBS_ID, OBJECT, …).
+    pub keys: Vec<(String, String)>,
+    /// Further numeric keywords for both headers (RA_NOM, …).
+    pub num_keys: Vec<(String, f64)>,
+    pub history: Vec<String>,
+}
+
+impl PhaOut {
+    /// A spectrum with OGIP defaults (BACKSCAL = AREASCAL = 1, integer counts).
+    pub fn new(instrume: &str, counts: Vec<f64>, exposure: f64) -> PhaOut {
+        PhaOut {
+            instrume: instrume.to_string(),
+            counts,
+            integer_counts: true,
+            exposure,
+            backscal: 1.0,
+            areascal: 1.0,
+            ..Default::default()
+        }
+    }
+}
+
+fn none_or(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("none")
+}
+
+/// Write `pha` to `out` (temporary name, then renamed; an existing file only with clobber).
+pub fn write_pha(out: &Output, pha: &PhaOut) -> Result<()> {
+    out.write_fits(|f| {
+        f.write_image(&Image::zeros(0, 0), 8)?;
+        common_keys(f, &pha.instrume)?;
+        user_keys(f, pha)?;
+        let mut cols = vec![
+            ("CHANNEL", "1J", ""),
+            (
+                "COUNTS",
+                if pha.integer_counts { "1J" } else { "1D" },
+                "count",
+            ),
+        ];
+        if pha.quality.is_some() {
+            cols.push(("QUALITY", "1I", ""));
+        }
+        if pha.grouping.is_some() {
+            cols.push(("GROUPING", "1I", ""));
+        }
+        f.create_table("SPECTRUM", &cols, pha.counts.len())?;
+        spectrum_keys(f, pha)?;
+        user_keys(f, pha)?;
+        spectrum_columns(f, pha)?;
+        for h in &pha.history {
+            f.history(h)?;
+        }
+        f.write_date()?;
+        f.write_checksum()
+    })
+}
+
+/// The caller's own keywords (in the primary HDU and again in SPECTRUM).
+fn user_keys(f: &mut Fits, pha: &PhaOut) -> Result<()> {
+    for (k, v) in &pha.keys {
+        f.set_key_str(k, v, "")?;
+    }
+    for (k, v) in &pha.num_keys {
+        f.set_key_f64(k, *v, "")?;
+    }
+    Ok(())
+}
+
+/// The OGIP keywords of a SPECTRUM extension (channels 0 to N−1, Poisson errors).
+fn spectrum_keys(f: &mut Fits, pha: &PhaOut) -> Result<()> {
+    let n = pha.counts.len();
+    common_keys(f, &pha.instrume)?;
+    for (k, v) in [
+        ("HDUCLASS", "OGIP"),
+        ("HDUCLAS1", "SPECTRUM"),
+        ("HDUCLAS2", "TOTAL"),
+        ("HDUCLAS3", "COUNT"),
+        ("HDUVERS", "1.2.1"),
+        ("CHANTYPE", "PI"),
+    ] {
+        f.set_key_str(k, v, "")?;
+    }
+    f.set_key_i64("DETCHANS", n as i64, "number of channels")?;
+    f.set_key_i64("TLMIN1", 0, "first channel")?;
+    f.set_key_i64("TLMAX1", n as i64 - 1, "last channel")?;
+    f.set_key_bool("POISSERR", true, "Poisson errors apply")?;
+    f.set_key_f64("EXPOSURE", pha.exposure, "exposure time (s)")?;
+    if let Some(l) = pha.livetime {
+        f.set_key_f64("LIVETIME", l, "live time (s)")?;
+    }
+    f.set_key_f64("AREASCAL", pha.areascal, "area scaling")?;
+    f.set_key_f64("BACKSCAL", pha.backscal, "background scaling")?;
+    f.set_key_f64("CORRSCAL", 0.0, "correction scaling")?;
+    f.set_key_str("RESPFILE", none_or(&pha.respfile), "redistribution matrix")?;
+    f.set_key_str("ANCRFILE", none_or(&pha.ancrfile), "ancillary response")?;
+    f.set_key_str("BACKFILE", none_or(&pha.backfile), "background spectrum")?;
+    f.set_key_str("CORRFILE", "none", "correction spectrum")?;
+    if pha.quality.is_none() {
+        f.set_key_i64("QUALITY", 0, "all channels good")?;
+    }
+    if pha.grouping.is_none() {
+        f.set_key_i64("GROUPING", 0, "no grouping")?;
+    }
+    Ok(())
+}
+
+/// CHANNEL, COUNTS and, when given, QUALITY and GROUPING.
+fn spectrum_columns(f: &mut Fits, pha: &PhaOut) -> Result<()> {
+    f.write_col_i64(1, &(0..pha.counts.len() as i64).collect::<Vec<_>>())?;
+    if pha.integer_counts {
+        let c: Vec<i64> = pha.counts.iter().map(|c| c.round() as i64).collect();
+        f.write_col_i64(2, &c)?;
+    } else {
+        f.write_col_f64(2, &pha.counts)?;
+    }
+    let mut c = 3;
+    for col in [&pha.quality, &pha.grouping].into_iter().flatten() {
+        f.write_col_i64(c, &col.iter().map(|v| *v as i64).collect::<Vec<_>>())?;
+        c += 1;
+    }
+    Ok(())
 }

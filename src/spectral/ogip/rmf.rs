@@ -1,8 +1,12 @@
-//! Responses: RMF (MATRIX or SPECRESP MATRIX with EBOUNDS; fixed or variable-length rows,
-//! several channel groups per row) and ARF (SPECRESP), with XSPEC's consistency checks.
+//! Redistribution matrices (MATRIX or SPECRESP MATRIX with EBOUNDS; fixed or
+//! variable-length rows, several channel groups per row): the reader, with XSPEC's
+//! consistency checks, and the writer.
 
+use super::common_keys;
 use crate::error::{Error, Result};
 use crate::io::fits::Fits;
+use crate::io::image::Image;
+use crate::io::output::Output;
 use std::path::{Path, PathBuf};
 
 /// A redistribution matrix: for each energy bin, runs of (first channel index, values).
@@ -150,44 +154,101 @@ impl Rmf {
     }
 }
 
-/// An ancillary response: effective area (cm²) per energy bin.
-#[derive(Debug, Clone)]
-pub struct Arf {
-    pub path: PathBuf,
-    pub energy_lo: Vec<f64>,
-    pub energy_hi: Vec<f64>,
-    pub area: Vec<f64>,
+/// Write an RMF: MATRIX (ENERG_LO, ENERG_HI, N_GRP, F_CHAN, N_CHAN, MATRIX with
+/// variable-length rows holding each row's stored runs) and EBOUNDS. Channel numbers in
+/// F_CHAN start at `rmf.first_channel` (TLMIN4).
+pub fn write_rmf(out: &Output, rmf: &Rmf, instrume: &str, history: &[String]) -> Result<()> {
+    out.write_fits(|f| {
+        f.write_image(&Image::zeros(0, 0), 8)?;
+        common_keys(f, instrume)?;
+        write_matrix(f, rmf, instrume)?;
+        for h in history {
+            f.history(h)?;
+        }
+        f.write_date()?;
+        f.write_checksum()?;
+        write_ebounds(f, rmf, instrume)?;
+        f.write_checksum()
+    })
 }
 
-impl Arf {
-    /// Read an ARF (extension SPECRESP).
-    pub fn read(path: &Path) -> Result<Arf> {
-        let mut f = Fits::open(path)?;
-        if !f.try_goto_named("SPECRESP")? {
-            return Err(Error::file(path, "no SPECRESP extension: not an ARF"));
+/// The MATRIX extension: one row per energy bin, each row's stored runs as channel groups.
+fn write_matrix(f: &mut Fits, rmf: &Rmf, instrume: &str) -> Result<()> {
+    f.create_table(
+        "MATRIX",
+        &[
+            ("ENERG_LO", "1E", "keV"),
+            ("ENERG_HI", "1E", "keV"),
+            ("N_GRP", "1I", ""),
+            ("F_CHAN", "PJ", ""),
+            ("N_CHAN", "PJ", ""),
+            ("MATRIX", "PE", ""),
+        ],
+        rmf.energy_lo.len(),
+    )?;
+    common_keys(f, instrume)?;
+    response_keys(f, "RSP_MATRIX", Some("REDIST"), "1.3.0")?;
+    f.set_key_i64("DETCHANS", rmf.nchan as i64, "number of channels")?;
+    f.set_key_i64("TLMIN4", rmf.first_channel, "first channel")?;
+    let last = rmf.first_channel + rmf.nchan as i64 - 1;
+    f.set_key_i64("TLMAX4", last, "last channel")?;
+    f.set_key_f64("LO_THRES", 0.0, "lower threshold of stored values")?;
+    f.write_col_f64(1, &rmf.energy_lo)?;
+    f.write_col_f64(2, &rmf.energy_hi)?;
+    let ngrp: Vec<i64> = rmf.rows.iter().map(|r| r.len() as i64).collect();
+    f.write_col_i64(3, &ngrp)?;
+    for (r, runs) in rmf.rows.iter().enumerate() {
+        if runs.is_empty() {
+            continue;
         }
-        Ok(Arf {
-            path: path.to_path_buf(),
-            energy_lo: f.read_col_f64("ENERG_LO")?,
-            energy_hi: f.read_col_f64("ENERG_HI")?,
-            area: f.read_col_f64("SPECRESP")?,
-        })
+        let fch: Vec<f64> = runs
+            .iter()
+            .map(|(c0, _)| (*c0 as i64 + rmf.first_channel) as f64)
+            .collect();
+        let nch: Vec<f64> = runs.iter().map(|(_, v)| v.len() as f64).collect();
+        let m: Vec<f64> = runs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        f.write_cell_f64(4, r, &fch)?;
+        f.write_cell_f64(5, r, &nch)?;
+        f.write_cell_f64(6, r, &m)?;
     }
+    Ok(())
+}
 
-    /// XSPEC's check: the ARF must have one row per RMF energy bin (energies are not
-    /// compared: some released ARFs store them with reduced precision).
-    pub fn check_against(&self, rmf: &Rmf) -> Result<()> {
-        if self.area.len() != rmf.energy_lo.len() {
-            return Err(Error::file(
-                &self.path,
-                format!(
-                    "ARF has {} energy bins but the RMF {} has {}",
-                    self.area.len(),
-                    rmf.path.display(),
-                    rmf.energy_lo.len()
-                ),
-            ));
-        }
-        Ok(())
+/// The EBOUNDS extension: channel numbers from `rmf.first_channel` and their energy range.
+fn write_ebounds(f: &mut Fits, rmf: &Rmf, instrume: &str) -> Result<()> {
+    f.create_table(
+        "EBOUNDS",
+        &[
+            ("CHANNEL", "1J", ""),
+            ("E_MIN", "1E", "keV"),
+            ("E_MAX", "1E", "keV"),
+        ],
+        rmf.e_min.len(),
+    )?;
+    common_keys(f, instrume)?;
+    response_keys(f, "EBOUNDS", None, "1.2.0")?;
+    f.set_key_i64("DETCHANS", rmf.nchan as i64, "number of channels")?;
+    let chan: Vec<i64> = (0..rmf.e_min.len() as i64)
+        .map(|c| c + rmf.first_channel)
+        .collect();
+    f.write_col_i64(1, &chan)?;
+    f.write_col_f64(2, &rmf.e_min)?;
+    f.write_col_f64(3, &rmf.e_max)
+}
+
+/// OGIP class keywords of a response extension (HDUCLAS1 RESPONSE), PI channels.
+pub(super) fn response_keys(
+    f: &mut Fits,
+    class2: &str,
+    class3: Option<&str>,
+    vers: &str,
+) -> Result<()> {
+    f.set_key_str("HDUCLASS", "OGIP", "")?;
+    f.set_key_str("HDUCLAS1", "RESPONSE", "")?;
+    f.set_key_str("HDUCLAS2", class2, "")?;
+    if let Some(c) = class3 {
+        f.set_key_str("HDUCLAS3", c, "")?;
     }
+    f.set_key_str("HDUVERS", vers, "")?;
+    f.set_key_str("CHANTYPE", "PI", "")
 }
