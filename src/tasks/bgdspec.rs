@@ -19,8 +19,7 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::output::{parent_dir, Output};
 use crate::nustar::caldb::Caldb;
-use crate::spectral::ogip::pha::Spectrum;
-use crate::spectral::ogip::pha::{write_pha, PhaOut};
+use crate::spectral::ogip::pha::{goto_spectrum, write_pha, PhaOut, Spectrum};
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::XcmFile;
 use crate::tasks::spec::{spec_model, SpecRequest};
@@ -147,22 +146,6 @@ fn temp_dir() -> Result<TempDir> {
     std::fs::create_dir_all(&d)
         .map_err(|e| Error::file(&d, format!("cannot create temporary directory: {e}")))?;
     Ok(TempDir(d))
-}
-
-/// Move to the SPECTRUM HDU (EXTNAME, else HDUCLAS1), as the spectrum reader finds it.
-fn goto_spectrum(f: &mut Fits, pha: &Path) -> Result<()> {
-    if f.try_goto_named("SPECTRUM")? {
-        return Ok(());
-    }
-    for h in 2..=f.num_hdus()? {
-        f.goto_hdu(h)?;
-        if f.opt_key_str("HDUCLAS1")?
-            .is_some_and(|c| c.eq_ignore_ascii_case("SPECTRUM"))
-        {
-            return Ok(());
-        }
-    }
-    Err(Error::file(pha, "no SPECTRUM extension"))
 }
 
 /// Keywords copied from the source spectrum when present (SPECTRUM, else primary header).

@@ -26,11 +26,10 @@ pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// Solve H x = b for a symmetric positive semi-definite H, equilibrated by its diagonal so
-/// that parameters of very different scales (norms of 1e-9 beside indices of 1) pivot
-/// alike; None when H is singular on the given columns.
-pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
-    let n = b.len();
+/// The scales 1/√H_ii (1 where H_ii is 0) and H scaled by them on both sides, so that its
+/// diagonal is 1 wherever it is not 0.
+fn equilibrate(h: &[Vec<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let n = h.len();
     let s: Vec<f64> = (0..n)
         .map(|i| {
             if h[i][i] > 0.0 {
@@ -40,9 +39,18 @@ pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
             }
         })
         .collect();
-    let a: Vec<Vec<f64>> = (0..n)
+    let a = (0..n)
         .map(|i| (0..n).map(|j| h[i][j] * s[i] * s[j]).collect())
         .collect();
+    (s, a)
+}
+
+/// Solve H x = b for a symmetric positive semi-definite H, equilibrated by its diagonal so
+/// that parameters of very different scales (norms of 1e-9 beside indices of 1) pivot
+/// alike; None when H is singular on the given columns.
+pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    let n = b.len();
+    let (s, a) = equilibrate(h);
     let y = solve(a, (0..n).map(|i| b[i] * s[i]).collect())?;
     Some((0..n).map(|i| y[i] * s[i]).collect())
 }
@@ -55,22 +63,12 @@ pub fn solve_spd(h: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
 /// then gives the decrease over the directions the data determine.
 pub fn solve_psd_pivoted(h: &[Vec<f64>], b: &[f64], rel: f64) -> Vec<f64> {
     let n = b.len();
-    let s: Vec<f64> = (0..n)
-        .map(|i| {
-            if h[i][i] > 0.0 {
-                1.0 / h[i][i].sqrt()
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let mut a: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| h[i][j] * s[i] * s[j]).collect())
-        .collect();
+    let (s, mut a) = equilibrate(h);
     // l holds the factor's columns over the kept pivots, in pivot order
     let mut kept: Vec<usize> = Vec::new();
     let mut l: Vec<Vec<f64>> = Vec::new();
-    let mut open: Vec<usize> = (0..n).filter(|&i| s[i] > 0.0).collect();
+    // a column without curvature has 0 on the diagonal and is never kept
+    let mut open: Vec<usize> = (0..n).collect();
     while let Some(pos) =
         (0..open.len()).max_by(|&x, &y| a[open[x]][open[x]].total_cmp(&a[open[y]][open[y]]))
     {

@@ -124,7 +124,7 @@ impl Spectrum {
 }
 
 /// Move to the SPECTRUM extension: by name, else the first HDU with HDUCLAS1 = SPECTRUM.
-fn goto_spectrum(f: &mut Fits, path: &Path) -> Result<()> {
+pub fn goto_spectrum(f: &mut Fits, path: &Path) -> Result<()> {
     if f.try_goto_named("SPECTRUM")? {
         return Ok(());
     }
