@@ -64,7 +64,7 @@ use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::nustar::caldb_index::{self, IndexEntry};
-use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
+use nuskybgd::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
 use std::path::{Path, PathBuf};
 
 /// (cnam, detnam, dir, file, xno, vsd, qual)

@@ -13,14 +13,15 @@ use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
 use crate::nustar::module::Module;
+use crate::nustar::naming::det_image_path;
 use crate::nustar::refpoint::read_refpoints;
 use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
-use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
 use crate::spectral::stat::Statistic;
 use crate::tasks::fit_task::{fit_task, FitRequest, FitSummary};
 use crate::tasks::mkimgs::mkimgs;
+use crate::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
+use crate::tasks::projbgd::{projbgd, ProjbgdRequest};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -27,22 +27,18 @@ pub mod truth;
 use crate::bgmodel::geometry::{region_weights, ModuleMaps};
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
-use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
+use crate::nustar::instrmap::{write_instrmap, InstrmapInputs};
 use crate::nustar::module::Module;
+use crate::nustar::naming::det_image_path;
 use crate::nustar::pixpos::PixelMap;
 use crate::nustar::refpoint::read_refpoints;
-use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
-use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::projbgd::{project, ProjInput};
-use crate::sky::projbgd_task::{
-    det_image_path, projbgd, read_aspect, read_chipmap, ProjbgdRequest,
-};
-use crate::sky::refimg::RefImage;
+use crate::sky::instrmap::instrument_map;
+use crate::sky::projected::{projbgd_history, write_projected, ProjbgdInputs};
 use crate::sky::regmask::Grid;
 use observation::{Pointing, Shape, Wander};
 use rand::SeedableRng;
@@ -187,10 +183,6 @@ impl SimSummary {
     }
 }
 
-fn read_image(path: &Path) -> Result<Image> {
-    Fits::open(path)?.read_image()
-}
-
 fn check_scale(name: &str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
         return Err(Error::msg(format!(
@@ -233,6 +225,70 @@ fn outdir_ready(req: &SimRequest) -> Result<()> {
         std::fs::create_dir_all(&sub).map_err(|e| Error::file(&sub, e.to_string()))?;
     }
     Ok(())
+}
+
+/// Where a simulation's geometry is made, and from what.
+struct GeometryInputs<'a> {
+    /// Directory of the geometry products (`truth/geometry`).
+    geo: &'a Path,
+    /// Reference sky image the projection is made on.
+    refimg: &'a Path,
+    caldb: &'a Caldb,
+    auxil: &'a Path,
+    /// Write the projected images too (they are kept).
+    keep: bool,
+}
+
+/// The projected images of module `m`, made as the aspecthist, mkinstrmap and projbgd
+/// tasks make them from the written DET1 track `det1` and GTIs `gti`: the aspect histogram
+/// and the instrument map (from a header-only event file carrying the observation's bad
+/// pixels) are written into the geometry directory and read back for the projection.
+/// Returns the maps and the geometry files to list as written (when kept).
+fn module_geometry(
+    g: &GeometryInputs,
+    p: &Pointing,
+    m: Module,
+    det1: &Path,
+    gti: &Path,
+) -> Result<(ModuleMaps, Vec<PathBuf>)> {
+    let out = |p: PathBuf| Output {
+        path: p,
+        clobber: true,
+    };
+    let l = m.letter();
+    let stub = g.geo.join(format!("header{l}.evt"));
+    observation::write_events(&out(stub.clone()), p, m, &[], &[])?;
+    let rp = read_refpoints(det1)?;
+    let h = aspect_histogram(&rp, &Gti::read(gti)?)?;
+    let asp = g.geo.join(format!("aspecthist{l}.fits"));
+    write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
+
+    let chip = g.geo.join(format!("newinstrmap{l}.fits"));
+    let inputs = InstrmapInputs::read(g.caldb, m, &p.date_obs(), &[stub], Some(g.auxil))?;
+    let map = instrument_map(&inputs.caldb_map, &inputs.pixmap, &inputs.bad);
+    write_instrmap(&out(chip.clone()), &map.image, &inputs, &map.removed, m)?;
+
+    let dets = [0, 1, 2, 3];
+    let pin = ProjbgdInputs::read(g.refimg, &chip, &asp, g.auxil, m)?;
+    let pr = pin.project(&dets)?;
+    let mut written = Vec::new();
+    if g.keep {
+        let bgdap = g.geo.join(format!("bgdap{l}.fits"));
+        let det_outs: Vec<Output> = dets
+            .iter()
+            .map(|&d| out(det_image_path(&bgdap, d, m)))
+            .collect();
+        let history = projbgd_history(m, &dets, &asp, &chip);
+        let files = write_projected(&out(bgdap), &det_outs, &pr, &pin.refimg.cards, &history)?;
+        written.extend([asp, chip]);
+        written.extend(files);
+    }
+    let det: Vec<Image> = pr.dets.into_iter().map(|(_, i)| i).collect();
+    let maps = ModuleMaps {
+        bgdap: pr.aperture,
+        det: det.try_into().expect("four detector images"),
+    };
+    Ok((maps, written))
 }
 
 /// Simulate an observation (see the module documentation).
@@ -316,6 +372,13 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     written.push(refimg.clone());
     let grid = Grid::read(&refimg)?;
     let wcs = p.wcs();
+    let gin = GeometryInputs {
+        geo: &geo,
+        refimg: &refimg,
+        caldb: &caldb,
+        auxil: &auxil,
+        keep: req.keep_geometry,
+    };
 
     let mut files = Vec::new();
     let mut truths = Vec::new();
@@ -341,55 +404,8 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         observation::write_bp(&out(bp.clone()), &p, m)?;
         written.extend([det1.clone(), gti.clone(), bp.clone()]);
 
-        // geometry, by the project's own tasks on the written files
-        let stub = geo.join(format!("header{l}.evt"));
-        observation::write_events(&out(stub.clone()), &p, m, &[], &[])?;
-        let rp = read_refpoints(&det1)?;
-        let h = aspect_histogram(&rp, &Gti::read(&gti)?)?;
-        let asp = geo.join(format!("aspecthist{l}.fits"));
-        write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
-        let chip = geo.join(format!("newinstrmap{l}.fits"));
-        mkinstrmap(&InstrmapRequest {
-            evt: stub.clone(),
-            usrbpix: Vec::new(),
-            out: out(chip.clone()),
-            caldb: Some(caldb.clone()),
-            auxil: Some(auxil.clone()),
-        })?;
-        let bgdap = geo.join(format!("bgdap{l}.fits"));
-        let maps = if req.keep_geometry {
-            projbgd(&ProjbgdRequest {
-                refimg: refimg.clone(),
-                out: out(bgdap.clone()),
-                module: m,
-                dets: vec![0, 1, 2, 3],
-                chipmap: chip.clone(),
-                aspect: asp.clone(),
-                auxil: auxil.clone(),
-            })?;
-            let det: Vec<Image> = (0..4)
-                .map(|d| read_image(&det_image_path(&bgdap, d, m)))
-                .collect::<Result<_>>()?;
-            ModuleMaps {
-                bgdap: read_image(&bgdap)?,
-                det: det.try_into().expect("four detector images"),
-            }
-        } else {
-            // what projbgd computes, from the same files, without writing ~40 MB of images
-            let pr = project(&ProjInput {
-                pa_pnt: RefImage::read(&refimg)?.pa_pnt,
-                chipmap: &read_chipmap(&chip)?,
-                aperture: &aperture_image(&auxil, m)?,
-                aspect: &read_aspect(&asp)?,
-                dets: &[0, 1, 2, 3],
-                sky: (grid.nx, grid.ny),
-            })?;
-            let det: Vec<Image> = pr.dets.into_iter().map(|(_, i)| i).collect();
-            ModuleMaps {
-                bgdap: pr.aperture,
-                det: det.try_into().expect("four detector images"),
-            }
-        };
+        // geometry, by the functions the project's own tasks use, on the written files
+        let (maps, geo_files) = module_geometry(&gin, &p, m, &det1, &gti)?;
 
         // responses and the draw
         let cal = draw::load_cal(&caldb, &auxil, m, &p.date_obs())?;
@@ -427,10 +443,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         ];
         observation::write_events(&out(evt.clone()), &p, m, &events, &history)?;
         written.push(evt.clone());
-        if req.keep_geometry {
-            written.extend([asp, chip, bgdap.clone()]);
-            written.extend((0..4).map(|d| det_image_path(&bgdap, d, m)));
-        }
+        written.extend(geo_files);
         files.push(ModuleFiles {
             module: m,
             events: evt,
