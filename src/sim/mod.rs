@@ -33,7 +33,7 @@ use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
 use crate::nustar::instrmap::{write_instrmap, InstrmapInputs};
 use crate::nustar::module::Module;
-use crate::nustar::naming::det_image_path;
+use crate::nustar::naming;
 use crate::nustar::pixpos::PixelMap;
 use crate::nustar::refpoint::read_refpoints;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
@@ -260,10 +260,10 @@ fn module_geometry(
     observation::write_events(&out(stub.clone()), p, m, &[], &[])?;
     let rp = read_refpoints(det1)?;
     let h = aspect_histogram(&rp, &Gti::read(gti)?)?;
-    let asp = g.geo.join(format!("aspecthist{l}.fits"));
+    let asp = g.geo.join(naming::aspecthist_file(m));
     write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
 
-    let chip = g.geo.join(format!("newinstrmap{l}.fits"));
+    let chip = g.geo.join(naming::instrmap_file(m));
     let inputs = InstrmapInputs::read(g.caldb, m, &p.date_obs(), &[stub], Some(g.auxil))?;
     let map = instrument_map(&inputs.caldb_map, &inputs.pixmap, &inputs.bad);
     write_instrmap(&out(chip.clone()), &map.image, &inputs, &map.removed, m)?;
@@ -273,10 +273,10 @@ fn module_geometry(
     let pr = pin.project(&dets)?;
     let mut written = Vec::new();
     if g.keep {
-        let bgdap = g.geo.join(format!("bgdap{l}.fits"));
+        let bgdap = g.geo.join(naming::bgdap_file(m));
         let det_outs: Vec<Output> = dets
             .iter()
-            .map(|&d| out(det_image_path(&bgdap, d, m)))
+            .map(|&d| out(naming::det_image_path(&bgdap, d, m)))
             .collect();
         let history = projbgd_history(m, &dets, &asp, &chip);
         let files = write_projected(&out(bgdap), &det_outs, &pr, &pin.refimg.cards, &history)?;
@@ -385,7 +385,6 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let mut region_cell = (0.0, 0.0);
     let mut all_maps = Vec::new();
     for (mi, m) in Module::ALL.into_iter().enumerate() {
-        let l = m.letter();
         let aim = if m == Module::A {
             (-6.0, 4.0)
         } else {
@@ -396,11 +395,11 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         if mi == 0 {
             region_cell = (mean.0.floor(), mean.1.floor());
         }
-        let det1 = outdir.join(format!("nu{}{l}_det1.fits", p.obsid));
+        let det1 = outdir.join(naming::det1_file(&p.obsid, m));
         observation::write_det1(&out(det1.clone()), &p, m, &track)?;
-        let gti = outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
+        let gti = outdir.join(naming::gti_file(&p.obsid, m));
         observation::write_gti(&out(gti.clone()), &p, m)?;
-        let bp = outdir.join(format!("nu{}{l}_bp.fits", p.obsid));
+        let bp = outdir.join(naming::badpix_file(&p.obsid, m));
         observation::write_bp(&out(bp.clone()), &p, m)?;
         written.extend([det1.clone(), gti.clone(), bp.clone()]);
 
@@ -421,7 +420,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         let mut mrng =
             Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
         let events = draw::draw_module(&mut mrng, &p, &track, &maps, &sp, &pm, &mut t);
-        let evt = outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
+        let evt = outdir.join(naming::events_file(&p.obsid, m));
         let history = vec![
             format!(
                 "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
@@ -465,9 +464,13 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         let l = f.module.letter();
         let mut regs = Vec::new();
         for (k, s) in bgd.iter().enumerate() {
-            regs.push((outdir.join(format!("bgd{}{l}.reg", k + 1)), s, true));
+            regs.push((
+                outdir.join(naming::bgd_region_file(k + 1, f.module)),
+                s,
+                true,
+            ));
         }
-        regs.push((outdir.join(format!("src{l}.reg")), &src, false));
+        regs.push((outdir.join(naming::src_region_file(f.module)), &src, false));
         for (path, shape, is_bgd) in regs {
             observation::write_region(&path, &wcs, shape, true)?;
             let w = region_weights(&grid, &path, f.module, &all_maps[mi])?;
