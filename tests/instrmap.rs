@@ -62,9 +62,10 @@ fn real_bad_pixel_files() {
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
+use nuskybgd::nustar::badpix::{write_badpix_extensions, BadPixelRow, BadpixLayout};
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::nustar::caldb_index::{self, IndexEntry};
-use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
+use nuskybgd::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
 use std::path::{Path, PathBuf};
 
 /// (cnam, detnam, dir, file, xno, vsd, qual)
@@ -93,50 +94,28 @@ fn write_index(root: &Path, instrume: &str, rows: &[IndexRow]) {
 
 /// BADPIX file in the event-file layout: rows (det, rawx, rawy, t0, t1, flag value).
 fn write_badpix(path: &Path, span: Option<(f64, f64)>, rows: &[(u8, i64, i64, f64, f64, u16)]) {
+    let rows: Vec<BadPixelRow> = rows
+        .iter()
+        .map(|r| BadPixelRow {
+            det: r.0,
+            rawx: r.1,
+            rawy: r.2,
+            time: r.3,
+            time_stop: r.4,
+            flag: r.5,
+        })
+        .collect();
+    let layout = BadpixLayout {
+        time_stop: true,
+        span,
+        module: None,
+    };
     Output::new(path.to_str().unwrap(), false)
         .write_fits(|f| {
             f.write_image(&Image::zeros(0, 0), 8)?;
             f.set_key_str("TELESCOP", "NuSTAR", "")?;
             f.set_key_str("INSTRUME", "FPMA", "")?;
-            for det in 0..4u8 {
-                let mine: Vec<_> = rows.iter().filter(|r| r.0 == det).collect();
-                let cols = [
-                    ("RAWX", "1B", ""),
-                    ("RAWY", "1B", ""),
-                    ("TIME", "1D", "s"),
-                    ("TIME_STOP", "1D", "s"),
-                    ("BADFLAG", "16X", ""),
-                ];
-                f.create_table("BADPIX", &cols, mine.len())?;
-                f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
-                if let Some((a, b)) = span {
-                    f.set_key_f64("TSTART", a, "")?;
-                    f.set_key_f64("TSTOP", b, "")?;
-                }
-                f.write_col_i64(1, &mine.iter().map(|r| r.1).collect::<Vec<_>>())?;
-                f.write_col_i64(2, &mine.iter().map(|r| r.2).collect::<Vec<_>>())?;
-                f.write_col_f64(3, &mine.iter().map(|r| r.3).collect::<Vec<_>>())?;
-                f.write_col_f64(4, &mine.iter().map(|r| r.4).collect::<Vec<_>>())?;
-                for (i, r) in mine.iter().enumerate() {
-                    // 16 bits, first bit most significant
-                    let mut bits: Vec<i8> =
-                        (0..16).map(|k| ((r.5 >> (15 - k)) & 1) as i8).collect();
-                    let mut status = 0;
-                    unsafe {
-                        fitsio::sys::ffpclx(
-                            f.raw(),
-                            5,
-                            i as i64 + 1,
-                            1,
-                            16,
-                            bits.as_mut_ptr() as *mut _,
-                            &mut status,
-                        );
-                    }
-                    assert_eq!(status, 0);
-                }
-            }
-            Ok(())
+            write_badpix_extensions(f, &rows, &layout, |_| Ok(()))
         })
         .unwrap();
 }

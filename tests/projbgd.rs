@@ -4,7 +4,7 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::module::Module;
-use nuskybgd::sky::projbgd_task::{projbgd, ProjbgdRequest};
+use nuskybgd::tasks::projbgd::{projbgd, ProjbgdRequest};
 use nuskybgd::testing;
 use std::path::{Path, PathBuf};
 

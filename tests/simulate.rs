@@ -523,7 +523,7 @@ fn simulate_command() {
 #[test]
 fn observation_bad_pixels_reach_the_instrument_map() {
     use nuskybgd::io::output::Output;
-    use nuskybgd::sky::instrmap::{mkinstrmap, InstrmapRequest};
+    use nuskybgd::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
     let dir = testing::scratch("sim_badpix");
     let s = run(&dir.join("obs"), 5, 2e3, false);
     for m in [Module::A, Module::B] {

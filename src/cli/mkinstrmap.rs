@@ -5,7 +5,7 @@ use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
-use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
+use crate::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

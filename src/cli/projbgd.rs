@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::output::Output;
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::module::Module;
-use crate::sky::projbgd_task::{projbgd, ProjbgdRequest};
+use crate::tasks::projbgd::{projbgd, ProjbgdRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\

@@ -112,3 +112,74 @@ pub fn read_badpix(path: &Path, m: Module) -> Result<Option<BadPixels>> {
     }
     Ok(Some(out))
 }
+
+/// One row of a BADPIX extension to write: a raw pixel of one detector and its bad interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadPixelRow {
+    /// Detector 0..3 (the extension DETNAM DET0..DET3 it goes into).
+    pub det: u8,
+    /// Raw pixel, 0..31 each.
+    pub rawx: i64,
+    pub rawy: i64,
+    /// Start of the bad interval (s, mission time; 0 in CALDB lists).
+    pub time: f64,
+    /// End of the bad interval (s, mission time); written only with a TIME_STOP column.
+    pub time_stop: f64,
+    /// The 16 BADFLAG bits, first bit most significant (value 1 = "bad in the list",
+    /// value 2 = bit [`FLAG_DISABLED_BIT`], "disabled on board").
+    pub flag: u16,
+}
+
+/// How the BADPIX extensions are laid out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadpixLayout {
+    /// Write a TIME_STOP column (observation and user lists); CALDB lists have none.
+    pub time_stop: bool,
+    /// TSTART and TSTOP keywords (s) of every extension: the observation's span.
+    pub span: Option<(f64, f64)>,
+    /// TELESCOP and INSTRUME keywords in every extension (beside the primary header's).
+    pub module: Option<Module>,
+}
+
+/// Append four BADPIX extensions (DET0..DET3, in that order) holding `rows`, each
+/// detector's rows in the order given, laid out as `layout` says; `each` adds keywords or
+/// records to every extension after its columns are written.
+pub fn write_badpix_extensions(
+    f: &mut Fits,
+    rows: &[BadPixelRow],
+    layout: &BadpixLayout,
+    mut each: impl FnMut(&mut Fits) -> Result<()>,
+) -> Result<()> {
+    let mut cols = vec![
+        ("RAWX", "1B", "pixel"),
+        ("RAWY", "1B", "pixel"),
+        ("TIME", "1D", "s"),
+    ];
+    if layout.time_stop {
+        cols.push(("TIME_STOP", "1D", "s"));
+    }
+    cols.push(("BADFLAG", "16X", ""));
+    for det in 0..4u8 {
+        let mine: Vec<&BadPixelRow> = rows.iter().filter(|r| r.det == det).collect();
+        f.create_table("BADPIX", &cols, mine.len())?;
+        if let Some(m) = layout.module {
+            f.set_key_str("TELESCOP", "NuSTAR", "")?;
+            f.set_key_str("INSTRUME", m.instrume(), "")?;
+        }
+        f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
+        if let Some((t0, t1)) = layout.span {
+            f.set_key_f64("TSTART", t0, "")?;
+            f.set_key_f64("TSTOP", t1, "")?;
+        }
+        f.write_col_i64(1, &mine.iter().map(|r| r.rawx).collect::<Vec<_>>())?;
+        f.write_col_i64(2, &mine.iter().map(|r| r.rawy).collect::<Vec<_>>())?;
+        f.write_col_f64(3, &mine.iter().map(|r| r.time).collect::<Vec<_>>())?;
+        if layout.time_stop {
+            f.write_col_f64(4, &mine.iter().map(|r| r.time_stop).collect::<Vec<_>>())?;
+        }
+        let flags: Vec<u64> = mine.iter().map(|r| r.flag as u64).collect();
+        f.write_col_bits(cols.len(), &flags, 16)?;
+        each(f)?;
+    }
+    Ok(())
+}

@@ -13,14 +13,15 @@ use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
 use crate::nustar::module::Module;
+use crate::nustar::naming;
 use crate::nustar::refpoint::read_refpoints;
 use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
-use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::projbgd_task::{det_image_path, projbgd, ProjbgdRequest};
 use crate::spectral::stat::Statistic;
 use crate::tasks::fit_task::{fit_task, FitRequest, FitSummary};
 use crate::tasks::mkimgs::mkimgs;
+use crate::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
+use crate::tasks::projbgd::{projbgd, ProjbgdRequest};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -177,7 +178,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             let r = mkinstrmap(&InstrmapRequest {
                 evt: o.events.clone(),
                 usrbpix: Vec::new(),
-                out: out(&format!("newinstrmap{l}.fits")),
+                out: out(&naming::instrmap_file(m)),
                 caldb: Some(caldb.clone()),
                 auxil: Some(auxil.clone()),
             })?;
@@ -188,7 +189,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             let rp = read_refpoints(&o.det1)?;
             let gti = Gti::read(&o.gti)?;
             let h = aspect_histogram(&rp, &gti)?;
-            let p = out(&format!("aspecthist{l}.fits"));
+            let p = out(&naming::aspecthist_file(m));
             write_aspect_histogram(&p, &h, &rp)?;
             let d = format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny);
             Ok((p.path, d))
@@ -196,7 +197,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         t.run(&format!("projbgd {l}"), || {
             let r = projbgd(&ProjbgdRequest {
                 refimg: refimg.clone(),
-                out: out(&format!("bgdap{l}.fits")),
+                out: out(&naming::bgdap_file(m)),
                 module: m,
                 dets: vec![0, 1, 2, 3],
                 chipmap: chip.clone(),
@@ -227,8 +228,8 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     // 3. bgdinfo.json
     let info_path = dir.join("bgdinfo.json");
     let images = |m: Module| {
-        let bgdap = dir.join(format!("bgdap{}.fits", m.letter()));
-        let det = [0, 1, 2, 3].map(|d| det_image_path(&bgdap, d, m));
+        let bgdap = dir.join(naming::bgdap_file(m));
+        let det = [0, 1, 2, 3].map(|d| naming::det_image_path(&bgdap, d, m));
         Some(ModuleImages { bgdap, det })
     };
     BgdInfo {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
+use crate::nustar::badpix::{write_badpix_extensions, BadPixelRow, BadpixLayout};
 use crate::nustar::caldb_index::{write_index, IndexEntry};
 use crate::nustar::module::Module;
 use crate::nustar::pixpos::PixelMap;
@@ -388,65 +389,34 @@ pub const OBSERVATION_BAD_PIXELS: [(u8, i64, i64); 6] = [
     (3, 6, 30),
 ];
 
-/// Append four BADPIX extensions (DET0..DET3) listing `pixels` (detector, RAWX, RAWY).
-/// With `span` = (TSTART, TSTOP) every pixel is bad over the whole span (the layout of an
-/// observation's lists, TIME and TIME_STOP columns); without, the CALDB layout (TIME only).
+/// Append four BADPIX extensions (DET0..DET3) listing `pixels` (detector, RAWX, RAWY),
+/// each labelled synthetic. With `span` = (TSTART, TSTOP) every pixel is bad over the whole
+/// span (the layout of an observation's lists, TIME and TIME_STOP columns); without, the
+/// CALDB layout (TIME only).
 pub fn badpix_extensions(
     f: &mut Fits,
     m: Module,
     pixels: &[(u8, i64, i64)],
     span: Option<(f64, f64)>,
 ) -> Result<()> {
-    for det in 0..4u8 {
-        let mine: Vec<_> = pixels.iter().filter(|r| r.0 == det).collect();
-        let mut cols = vec![
-            ("RAWX", "1B", "pixel"),
-            ("RAWY", "1B", "pixel"),
-            ("TIME", "1D", "s"),
-        ];
-        if span.is_some() {
-            cols.push(("TIME_STOP", "1D", "s"));
-        }
-        cols.push(("BADFLAG", "16X", ""));
-        f.create_table("BADPIX", &cols, mine.len())?;
-        f.set_key_str("TELESCOP", "NuSTAR", "")?;
-        f.set_key_str("INSTRUME", m.instrume(), "")?;
-        f.set_key_str("DETNAM", &format!("DET{det}"), "")?;
-        if let Some((t0, t1)) = span {
-            f.set_key_f64("TSTART", t0, "")?;
-            f.set_key_f64("TSTOP", t1, "")?;
-        }
-        f.write_col_i64(1, &mine.iter().map(|r| r.1).collect::<Vec<_>>())?;
-        f.write_col_i64(2, &mine.iter().map(|r| r.2).collect::<Vec<_>>())?;
-        f.write_col_f64(3, &vec![span.map_or(0.0, |s| s.0); mine.len()])?;
-        if let Some((_, t1)) = span {
-            f.write_col_f64(4, &vec![t1; mine.len()])?;
-        }
-        let flag_col = cols.len() as i32;
-        for i in 0..mine.len() {
+    let rows: Vec<BadPixelRow> = pixels
+        .iter()
+        .map(|&(det, rawx, rawy)| BadPixelRow {
+            det,
+            rawx,
+            rawy,
+            time: span.map_or(0.0, |s| s.0),
+            time_stop: span.map_or(0.0, |s| s.1),
             // BADFLAG 0000000000000001: "bad in the list"
-            let mut bits: Vec<i8> = (0..16).map(|k| (k == 15) as i8).collect();
-            let mut status = 0;
-            unsafe {
-                fitsio::sys::ffpclx(
-                    f.raw(),
-                    flag_col,
-                    i as i64 + 1,
-                    1,
-                    16,
-                    bits.as_mut_ptr() as *mut _,
-                    &mut status,
-                );
-            }
-            if status != 0 {
-                return Err(crate::error::Error::msg(format!(
-                    "cannot write BADFLAG (status {status})"
-                )));
-            }
-        }
-        label(f)?;
-    }
-    Ok(())
+            flag: 1,
+        })
+        .collect();
+    let layout = BadpixLayout {
+        time_stop: span.is_some(),
+        span,
+        module: Some(m),
+    };
+    write_badpix_extensions(f, &rows, &layout, label)
 }
 
 fn write_detabs(path: &Path, m: Module) -> Result<()> {

@@ -24,32 +24,28 @@ pub mod instrument;
 pub mod observation;
 pub mod truth;
 
-use crate::bgmodel::geometry::{region_weights, ModuleMaps};
+use crate::bgmodel::geometry::{region_weights, ModuleMaps, RegionWeights};
 use crate::bgmodel::presets::Presets;
 use crate::error::{Error, Result};
-use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
+use crate::nustar::instrmap::{write_instrmap, InstrmapInputs};
 use crate::nustar::module::Module;
+use crate::nustar::naming;
 use crate::nustar::pixpos::PixelMap;
 use crate::nustar::refpoint::read_refpoints;
-use crate::sky::aperture::aperture_image;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
-use crate::sky::instrmap::{mkinstrmap, InstrmapRequest};
-use crate::sky::projbgd::{project, ProjInput};
-use crate::sky::projbgd_task::{
-    det_image_path, projbgd, read_aspect, read_chipmap, ProjbgdRequest,
-};
-use crate::sky::refimg::RefImage;
+use crate::sky::instrmap::instrument_map;
+use crate::sky::projected::{projbgd_history, write_projected, ProjbgdInputs};
 use crate::sky::regmask::Grid;
 use observation::{Pointing, Shape, Wander};
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use truth::Truth;
+use truth::{ModuleTruth, Truth};
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -187,10 +183,6 @@ impl SimSummary {
     }
 }
 
-fn read_image(path: &Path) -> Result<Image> {
-    Fits::open(path)?.read_image()
-}
-
 fn check_scale(name: &str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
         return Err(Error::msg(format!(
@@ -235,8 +227,54 @@ fn outdir_ready(req: &SimRequest) -> Result<()> {
     Ok(())
 }
 
-/// Simulate an observation (see the module documentation).
-pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
+/// Where a simulation's calibration comes from, and whether it is the synthetic one.
+struct Calibration {
+    auxil: PathBuf,
+    auxil_synthetic: bool,
+    caldb: Caldb,
+    caldb_synthetic: bool,
+}
+
+impl Calibration {
+    /// The note saying which parts are the built-in synthetic instrument, if any.
+    fn note(&self) -> Option<String> {
+        if !(self.auxil_synthetic || self.caldb_synthetic) {
+            return None;
+        }
+        Some(format!(
+            "{} ({}{}{})",
+            instrument::SYNTHETIC_LABEL,
+            if self.auxil_synthetic { "auxil" } else { "" },
+            if self.auxil_synthetic && self.caldb_synthetic {
+                " and "
+            } else {
+                ""
+            },
+            if self.caldb_synthetic { "CALDB" } else { "" }
+        ))
+    }
+
+    /// The HISTORY line of the event files naming the calibration.
+    fn history(&self) -> String {
+        format!(
+            "calibration: auxil {}, CALDB {}",
+            if self.auxil_synthetic {
+                "synthetic (auxil/ beside this file)".to_string()
+            } else {
+                self.auxil.display().to_string()
+            },
+            if self.caldb_synthetic {
+                "synthetic (caldb/ beside this file)".to_string()
+            } else {
+                self.caldb.root.display().to_string()
+            }
+        )
+    }
+}
+
+/// Refuse an exposure under 100 s, a negative or non-finite scale, an auxil directory
+/// without ratios.json or a CALDB missing what a simulation reads.
+fn check_request(req: &SimRequest) -> Result<()> {
     if !(req.exposure.is_finite() && req.exposure >= 100.0) {
         return Err(Error::msg(format!(
             "exposure={}: must be at least 100 s",
@@ -259,18 +297,12 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     if let Some(c) = &req.caldb {
         caldb_complete(c)?;
     }
-    outdir_ready(req)?;
-    // paths in the summary and the truth do not depend on the working directory
-    let outdir =
-        std::path::absolute(&req.outdir).map_err(|e| Error::file(&req.outdir, e.to_string()))?;
-    let out = |p: PathBuf| Output {
-        path: p,
-        clobber: true,
-    };
-    let mut written: Vec<PathBuf> = Vec::new();
-    let mut notes = Vec::new();
+    Ok(())
+}
 
-    // calibration
+/// The calibration of `req`: its real auxil and CALDB when given, else the synthetic ones
+/// written into `outdir/auxil` and `outdir/caldb` (their files added to `written`).
+fn calibration(req: &SimRequest, outdir: &Path, written: &mut Vec<PathBuf>) -> Result<Calibration> {
     let (auxil, auxil_synthetic) = match &req.auxil {
         Some(a) => (a.clone(), false),
         None => {
@@ -279,7 +311,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
             (a, true)
         }
     };
-    let (caldb_root, caldb_synthetic) = match &req.caldb {
+    let (root, caldb_synthetic) = match &req.caldb {
         Some(c) => (c.clone(), false),
         None => {
             let c = outdir.join("caldb");
@@ -287,151 +319,167 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
             (c, true)
         }
     };
-    if auxil_synthetic || caldb_synthetic {
-        notes.push(format!(
-            "{} ({}{}{})",
-            instrument::SYNTHETIC_LABEL,
-            if auxil_synthetic { "auxil" } else { "" },
-            if auxil_synthetic && caldb_synthetic {
-                " and "
-            } else {
-                ""
-            },
-            if caldb_synthetic { "CALDB" } else { "" }
-        ));
+    Ok(Calibration {
+        auxil,
+        auxil_synthetic,
+        caldb: Caldb { root },
+        caldb_synthetic,
+    })
+}
+
+/// What the modules of one simulation share.
+struct Setup<'a> {
+    req: &'a SimRequest,
+    /// Absolute output directory.
+    outdir: PathBuf,
+    cal: Calibration,
+    presets: Presets,
+    p: Pointing,
+    wander: Wander,
+    /// Directory of the geometry products (`truth/geometry`).
+    geo: PathBuf,
+    /// Reference sky image the geometry is projected on.
+    refimg: PathBuf,
+}
+
+/// One simulated module: its files, its truth, its projected images, and the 0-based sky
+/// cell of its mean aim point.
+struct ModuleSim {
+    files: ModuleFiles,
+    truth: ModuleTruth,
+    maps: ModuleMaps,
+    cell: (f64, f64),
+}
+
+/// An output that replaces an existing file.
+fn out(path: PathBuf) -> Output {
+    Output {
+        path,
+        clobber: true,
     }
-    let caldb = Caldb {
-        root: caldb_root.clone(),
+}
+
+/// The projected images of module `m`, made as the aspecthist, mkinstrmap and projbgd
+/// tasks make them from the written DET1 track `det1` and GTIs `gti`: the aspect histogram
+/// and the instrument map (from a header-only event file carrying the observation's bad
+/// pixels) are written into the geometry directory and read back for the projection.
+/// Returns the maps and the geometry files to list as written (when kept).
+fn module_geometry(
+    s: &Setup,
+    m: Module,
+    det1: &Path,
+    gti: &Path,
+) -> Result<(ModuleMaps, Vec<PathBuf>)> {
+    let (geo, auxil) = (&s.geo, &s.cal.auxil);
+    let stub = geo.join(format!("header{}.evt", m.letter()));
+    observation::write_events(&out(stub.clone()), &s.p, m, &[], &[])?;
+    let rp = read_refpoints(det1)?;
+    let h = aspect_histogram(&rp, &Gti::read(gti)?)?;
+    let asp = geo.join(naming::aspecthist_file(m));
+    write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
+
+    let chip = geo.join(naming::instrmap_file(m));
+    let inputs = InstrmapInputs::read(&s.cal.caldb, m, &s.p.date_obs(), &[stub], Some(auxil))?;
+    let map = instrument_map(&inputs.caldb_map, &inputs.pixmap, &inputs.bad);
+    write_instrmap(&out(chip.clone()), &map.image, &inputs, &map.removed, m)?;
+
+    let dets = [0, 1, 2, 3];
+    let pin = ProjbgdInputs::read(&s.refimg, &chip, &asp, auxil, m)?;
+    let pr = pin.project(&dets)?;
+    let mut written = Vec::new();
+    if s.req.keep_geometry {
+        let bgdap = geo.join(naming::bgdap_file(m));
+        let det_outs: Vec<Output> = dets
+            .iter()
+            .map(|&d| out(naming::det_image_path(&bgdap, d, m)))
+            .collect();
+        let history = projbgd_history(m, &dets, &asp, &chip);
+        let files = write_projected(&out(bgdap), &det_outs, &pr, &pin.refimg.cards, &history)?;
+        written.extend([asp, chip]);
+        written.extend(files);
+    }
+    let det: Vec<Image> = pr.dets.into_iter().map(|(_, i)| i).collect();
+    let maps = ModuleMaps {
+        bgdap: pr.aperture,
+        det: det.try_into().expect("four detector images"),
     };
-    let presets = Presets::read(&auxil.join("ratios.json"))?;
+    Ok((maps, written))
+}
 
-    // pointing, GTIs, aspect track
-    let mut rng = Pcg64::seed_from_u64(req.seed);
-    let p = Pointing::new(&mut rng, req.exposure);
-    let wander = Wander::new(&mut rng, observation::track_len(&p));
-    let geo = outdir.join("truth").join("geometry");
-    std::fs::create_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
-    let refimg = outdir.join("truth").join("refimg.fits");
-    observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
-    written.push(refimg.clone());
-    let grid = Grid::read(&refimg)?;
-    let wcs = p.wcs();
+/// RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS.
+fn event_pixel_map(s: &Setup, m: Module) -> Result<PixelMap> {
+    PixelMap::from_auxil(&s.cal.auxil, m).or_else(|e| {
+        s.cal
+            .caldb
+            .lookup("PIXPOS", m.instrume(), Some("DET0"), &s.p.date_obs())
+            .and_then(|f| PixelMap::from_pixpos(&f.path))
+            .map_err(|_| e)
+    })
+}
 
-    let mut files = Vec::new();
-    let mut truths = Vec::new();
-    let mut region_cell = (0.0, 0.0);
-    let mut all_maps = Vec::new();
-    for (mi, m) in Module::ALL.into_iter().enumerate() {
-        let l = m.letter();
-        let aim = if m == Module::A {
-            (-6.0, 4.0)
-        } else {
-            (5.0, -3.0)
-        };
-        let mean = p.mean_refpoint((499.5 + aim.0, 499.5 + aim.1));
-        let track = wander.track(&p, mean);
-        if mi == 0 {
-            region_cell = (mean.0.floor(), mean.1.floor());
-        }
-        let det1 = outdir.join(format!("nu{}{l}_det1.fits", p.obsid));
-        observation::write_det1(&out(det1.clone()), &p, m, &track)?;
-        let gti = outdir.join(format!("nu{}{l}01_gti.fits", p.obsid));
-        observation::write_gti(&out(gti.clone()), &p, m)?;
-        let bp = outdir.join(format!("nu{}{l}_bp.fits", p.obsid));
-        observation::write_bp(&out(bp.clone()), &p, m)?;
-        written.extend([det1.clone(), gti.clone(), bp.clone()]);
+/// Responses and the draw: the events of module `m` (index `mi`, which seeds its own
+/// generator) from the maps along the aspect track, and its truth with the drawn counts.
+fn draw_events(
+    s: &Setup,
+    mi: usize,
+    m: Module,
+    track: &observation::Track,
+    maps: &ModuleMaps,
+) -> Result<(Vec<observation::Event>, ModuleTruth)> {
+    let cal = draw::load_cal(&s.cal.caldb, &s.cal.auxil, m, &s.p.date_obs())?;
+    let sp = draw::spectra(&cal, &s.presets, m)?;
+    let pm = event_pixel_map(s, m)?;
+    let mut t = draw::densities(s.req, &s.presets, m)?;
+    let mut mrng =
+        Pcg64::seed_from_u64(s.req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
+    let events = draw::draw_module(&mut mrng, &s.p, track, maps, &sp, &pm, &mut t);
+    Ok((events, t))
+}
 
-        // geometry, by the project's own tasks on the written files
-        let stub = geo.join(format!("header{l}.evt"));
-        observation::write_events(&out(stub.clone()), &p, m, &[], &[])?;
-        let rp = read_refpoints(&det1)?;
-        let h = aspect_histogram(&rp, &Gti::read(&gti)?)?;
-        let asp = geo.join(format!("aspecthist{l}.fits"));
-        write_aspect_histogram(&out(asp.clone()), &h, &rp)?;
-        let chip = geo.join(format!("newinstrmap{l}.fits"));
-        mkinstrmap(&InstrmapRequest {
-            evt: stub.clone(),
-            usrbpix: Vec::new(),
-            out: out(chip.clone()),
-            caldb: Some(caldb.clone()),
-            auxil: Some(auxil.clone()),
-        })?;
-        let bgdap = geo.join(format!("bgdap{l}.fits"));
-        let maps = if req.keep_geometry {
-            projbgd(&ProjbgdRequest {
-                refimg: refimg.clone(),
-                out: out(bgdap.clone()),
-                module: m,
-                dets: vec![0, 1, 2, 3],
-                chipmap: chip.clone(),
-                aspect: asp.clone(),
-                auxil: auxil.clone(),
-            })?;
-            let det: Vec<Image> = (0..4)
-                .map(|d| read_image(&det_image_path(&bgdap, d, m)))
-                .collect::<Result<_>>()?;
-            ModuleMaps {
-                bgdap: read_image(&bgdap)?,
-                det: det.try_into().expect("four detector images"),
-            }
-        } else {
-            // what projbgd computes, from the same files, without writing ~40 MB of images
-            let pr = project(&ProjInput {
-                pa_pnt: RefImage::read(&refimg)?.pa_pnt,
-                chipmap: &read_chipmap(&chip)?,
-                aperture: &aperture_image(&auxil, m)?,
-                aspect: &read_aspect(&asp)?,
-                dets: &[0, 1, 2, 3],
-                sky: (grid.nx, grid.ny),
-            })?;
-            let det: Vec<Image> = pr.dets.into_iter().map(|(_, i)| i).collect();
-            ModuleMaps {
-                bgdap: pr.aperture,
-                det: det.try_into().expect("four detector images"),
-            }
-        };
+/// The HISTORY lines of the event files: the request and the calibration.
+fn events_history(s: &Setup) -> Vec<String> {
+    let r = s.req;
+    vec![
+        format!(
+            "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
+            r.seed, r.exposure, r.apscale, r.fcxbscale, r.intscale, r.intnscale
+        ),
+        s.cal.history(),
+    ]
+}
 
-        // responses and the draw
-        let cal = draw::load_cal(&caldb, &auxil, m, &p.date_obs())?;
-        let sp = draw::spectra(&cal, &presets, m)?;
-        // RAW pixels of the events: the auxil IDL maps, else the CALDB PIXPOS
-        let pm = PixelMap::from_auxil(&auxil, m).or_else(|e| {
-            caldb
-                .lookup("PIXPOS", m.instrume(), Some("DET0"), &p.date_obs())
-                .and_then(|f| PixelMap::from_pixpos(&f.path))
-                .map_err(|_| e)
-        })?;
-        let mut t = draw::densities(req, &presets, m)?;
-        let mut mrng =
-            Pcg64::seed_from_u64(req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
-        let events = draw::draw_module(&mut mrng, &p, &track, &maps, &sp, &pm, &mut t);
-        let evt = outdir.join(format!("nu{}{l}01_cl.evt", p.obsid));
-        let history = vec![
-            format!(
-                "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
-                req.seed, req.exposure, req.apscale, req.fcxbscale, req.intscale, req.intnscale
-            ),
-            format!(
-                "calibration: auxil {}, CALDB {}",
-                if auxil_synthetic {
-                    "synthetic (auxil/ beside this file)".to_string()
-                } else {
-                    auxil.display().to_string()
-                },
-                if caldb_synthetic {
-                    "synthetic (caldb/ beside this file)".to_string()
-                } else {
-                    caldb_root.display().to_string()
-                }
-            ),
-        ];
-        observation::write_events(&out(evt.clone()), &p, m, &events, &history)?;
-        written.push(evt.clone());
-        if req.keep_geometry {
-            written.extend([asp, chip, bgdap.clone()]);
-            written.extend((0..4).map(|d| det_image_path(&bgdap, d, m)));
-        }
-        files.push(ModuleFiles {
+/// Simulate module `m` (index `mi`): its DET1 track, GTIs and bad pixels, its geometry,
+/// and its event list; every file written is added to `written`.
+fn simulate_module(
+    s: &Setup,
+    mi: usize,
+    m: Module,
+    written: &mut Vec<PathBuf>,
+) -> Result<ModuleSim> {
+    let p = &s.p;
+    let aim = if m == Module::A {
+        (-6.0, 4.0)
+    } else {
+        (5.0, -3.0)
+    };
+    let mean = p.mean_refpoint((499.5 + aim.0, 499.5 + aim.1));
+    let track = s.wander.track(p, mean);
+    let det1 = s.outdir.join(naming::det1_file(&p.obsid, m));
+    observation::write_det1(&out(det1.clone()), p, m, &track)?;
+    let gti = s.outdir.join(naming::gti_file(&p.obsid, m));
+    observation::write_gti(&out(gti.clone()), p, m)?;
+    let bp = s.outdir.join(naming::badpix_file(&p.obsid, m));
+    observation::write_bp(&out(bp.clone()), p, m)?;
+    written.extend([det1.clone(), gti.clone(), bp.clone()]);
+
+    let (maps, geo_files) = module_geometry(s, m, &det1, &gti)?;
+    let (events, truth) = draw_events(s, mi, m, &track, &maps)?;
+    let evt = s.outdir.join(naming::events_file(&p.obsid, m));
+    observation::write_events(&out(evt.clone()), p, m, &events, &events_history(s))?;
+    written.push(evt.clone());
+    written.extend(geo_files);
+    Ok(ModuleSim {
+        files: ModuleFiles {
             module: m,
             events: evt,
             det1,
@@ -440,69 +488,129 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
             bgd_regions: Vec::new(),
             src_region: PathBuf::new(),
             n_events: events.len(),
-        });
-        truths.push(t);
-        all_maps.push(maps);
-    }
+        },
+        truth,
+        maps,
+        cell: (mean.0.floor(), mean.1.floor()),
+    })
+}
 
-    // regions, checked on both modules' geometry
-    let (bgd, src) = region_shapes(&p, region_cell);
+/// The truth entry of one region: its weights, expected norms and counts.
+fn region_entry(s: &Setup, m: Module, w: &RegionWeights, t: &ModuleTruth) -> Value {
+    let norms = t.expected_norms_for(w.area, w.apw);
+    json!({
+        "module": m.letter(),
+        "pixels": w.pixels,
+        "area": w.area.to_vec(),
+        "apw": w.apw,
+        "expected_norms": norms.named().iter()
+            .map(|(s, c, v)| json!({"source": s, "component": c, "norm": v}))
+            .collect::<Vec<_>>(),
+        "expected_counts": t.expected_counts_for(w.area, w.apw, s.req.exposure),
+    })
+}
+
+/// Refuse a background region the geometry leaves thin: under 3000 pixels or under 97%
+/// detector coverage.
+fn check_background_region(path: &Path, w: &RegionWeights) -> Result<()> {
+    let covered: f64 = w.area.iter().sum::<f64>() / w.pixels.max(1) as f64;
+    if w.pixels < 3000 || covered < 0.97 {
+        return Err(Error::file(
+            path,
+            format!(
+                "internal: background region has {} pixels, {:.1}% detector coverage",
+                w.pixels,
+                100.0 * covered
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Write the regions of every module (placed for module A's mean aim cell), checked on
+/// each module's geometry; fills the modules' region files and returns the truth's
+/// region entries by file name.
+fn write_regions(
+    s: &Setup,
+    grid: &Grid,
+    sims: &mut [ModuleSim],
+    written: &mut Vec<PathBuf>,
+) -> Result<serde_json::Map<String, Value>> {
+    let wcs = s.p.wcs();
+    let (bgd, src) = region_shapes(&s.p, sims[0].cell);
     let mut region_json = serde_json::Map::new();
-    for (mi, f) in files.iter_mut().enumerate() {
-        let l = f.module.letter();
+    for sim in sims.iter_mut() {
+        let m = sim.files.module;
         let mut regs = Vec::new();
-        for (k, s) in bgd.iter().enumerate() {
-            regs.push((outdir.join(format!("bgd{}{l}.reg", k + 1)), s, true));
+        for (k, shape) in bgd.iter().enumerate() {
+            regs.push((
+                s.outdir.join(naming::bgd_region_file(k + 1, m)),
+                shape,
+                true,
+            ));
         }
-        regs.push((outdir.join(format!("src{l}.reg")), &src, false));
+        regs.push((s.outdir.join(naming::src_region_file(m)), &src, false));
         for (path, shape, is_bgd) in regs {
             observation::write_region(&path, &wcs, shape, true)?;
-            let w = region_weights(&grid, &path, f.module, &all_maps[mi])?;
-            let covered: f64 = w.area.iter().sum::<f64>() / w.pixels.max(1) as f64;
-            if is_bgd && (w.pixels < 3000 || covered < 0.97) {
-                return Err(Error::file(
-                    &path,
-                    format!(
-                        "internal: background region has {} pixels, {:.1}% detector coverage",
-                        w.pixels,
-                        100.0 * covered
-                    ),
-                ));
+            let w = region_weights(grid, &path, m, &sim.maps)?;
+            if is_bgd {
+                check_background_region(&path, &w)?;
             }
-            let t = &truths[mi];
-            let norms = t.expected_norms_for(w.area, w.apw);
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            region_json.insert(
-                name,
-                json!({
-                    "module": l,
-                    "pixels": w.pixels,
-                    "area": w.area.to_vec(),
-                    "apw": w.apw,
-                    "expected_norms": norms.named().iter()
-                        .map(|(s, c, v)| json!({"source": s, "component": c, "norm": v}))
-                        .collect::<Vec<_>>(),
-                    "expected_counts": t.expected_counts_for(w.area, w.apw, req.exposure),
-                }),
-            );
+            region_json.insert(name, region_entry(s, m, &w, &sim.truth));
             written.push(path.clone());
             if is_bgd {
-                f.bgd_regions.push(path);
+                sim.files.bgd_regions.push(path);
             } else {
-                f.src_region = path;
+                sim.files.src_region = path;
             }
         }
     }
+    Ok(region_json)
+}
 
-    // truth
-    let truth_path = outdir.join("truth.json");
+/// The truth's description of the observation and the model (everything but the module
+/// truths).
+fn truth_json(
+    s: &Setup,
+    files: &[ModuleFiles],
+    regions: serde_json::Map<String, Value>,
+    notes: &[String],
+) -> Value {
+    let (p, cal) = (&s.p, &s.cal);
     let file_list = |f: &ModuleFiles| {
         json!({"events": f.events, "det1": f.det1, "gti": f.gti,
                "bgd_regions": f.bgd_regions, "src_region": f.src_region})
     };
+    json!({
+        "comment": "nuskybgd simulate: background-only synthetic NuSTAR observation and the model it was drawn from",
+        "instrument": if cal.auxil_synthetic || cal.caldb_synthetic { instrument::SYNTHETIC_LABEL } else { "real calibration files" },
+        "auxil_dir": cal.auxil,
+        "caldb_dir": cal.caldb.root,
+        "obsid": p.obsid,
+        "pointing": {"ra": p.ra, "dec": p.dec, "pa_pnt": p.pa_pnt,
+                     "tstart": p.tstart, "tstop": p.tstop, "date_obs": p.date_obs(),
+                     "gti": p.gti.iter().map(|g| vec![g.0, g.1]).collect::<Vec<_>>()},
+        "model": {
+            "density_units": "norm per exposure-weighted sky pixel (per unit of the projected images)",
+            "apbgd": "D_ap = 0.002353/32 * apscale per unit of BGDAP; cutoffpl through BE x DETABS",
+            "lines": "D_line[c][d] = intscale * ifactor_c[d] / 32400 for lines 4-29; lines 1-3 and apec off (solar off)",
+            "fcxb": "D_fcxb = 1.645545e-9 * fcxbscale, cutoffpl through fcxb ARF",
+            "intn": "D_intn[d] = intnscale * 25 * ifactor_intn[d] / 32400 (whole-detector norm per pixel), bknpower through diag.rmf",
+            "identical_detectors": if cal.caldb_synthetic { Value::Bool(true) } else { Value::Null }
+        },
+        "files": {"A": file_list(&files[0]), "B": file_list(&files[1]), "refimg": s.refimg},
+        "regions": Value::Object(regions),
+        "notes": notes,
+    })
+}
+
+/// Write `truth.json` (the module truths and [`truth_json`]); returns its path.
+fn write_truth(s: &Setup, truths: Vec<ModuleTruth>, json: Value) -> Result<PathBuf> {
+    let req = s.req;
     let truth = Truth {
         seed: req.seed,
         exposure: req.exposure,
@@ -510,53 +618,88 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         fcxbscale: req.fcxbscale,
         intscale: req.intscale,
         intnscale: req.intnscale,
-        synthetic_auxil: auxil_synthetic,
-        synthetic_caldb: caldb_synthetic,
-        pa_pnt: p.pa_pnt,
+        synthetic_auxil: s.cal.auxil_synthetic,
+        synthetic_caldb: s.cal.caldb_synthetic,
+        pa_pnt: s.p.pa_pnt,
         modules: truths,
-        json: json!({
-            "comment": "nuskybgd simulate: background-only synthetic NuSTAR observation and the model it was drawn from",
-            "instrument": if auxil_synthetic || caldb_synthetic { instrument::SYNTHETIC_LABEL } else { "real calibration files" },
-            "auxil_dir": auxil,
-            "caldb_dir": caldb_root,
-            "obsid": p.obsid,
-            "pointing": {"ra": p.ra, "dec": p.dec, "pa_pnt": p.pa_pnt,
-                         "tstart": p.tstart, "tstop": p.tstop, "date_obs": p.date_obs(),
-                         "gti": p.gti.iter().map(|g| vec![g.0, g.1]).collect::<Vec<_>>()},
-            "model": {
-                "density_units": "norm per exposure-weighted sky pixel (per unit of the projected images)",
-                "apbgd": "D_ap = 0.002353/32 * apscale per unit of BGDAP; cutoffpl through BE x DETABS",
-                "lines": "D_line[c][d] = intscale * ifactor_c[d] / 32400 for lines 4-29; lines 1-3 and apec off (solar off)",
-                "fcxb": "D_fcxb = 1.645545e-9 * fcxbscale, cutoffpl through fcxb ARF",
-                "intn": "D_intn[d] = intnscale * 25 * ifactor_intn[d] / 32400 (whole-detector norm per pixel), bknpower through diag.rmf",
-                "identical_detectors": if caldb_synthetic { Value::Bool(true) } else { Value::Null }
-            },
-            "files": {"A": file_list(&files[0]), "B": file_list(&files[1]), "refimg": refimg},
-            "regions": Value::Object(region_json),
-            "notes": notes,
-        }),
+        json,
     };
-    out(truth_path.clone()).write_text(
+    let path = s.outdir.join("truth.json");
+    out(path.clone()).write_text(
         &(serde_json::to_string_pretty(&truth.to_json()).expect("JSON value") + "\n"),
     )?;
+    Ok(path)
+}
+
+/// The pointing, the aspect wander, the geometry directory and the reference image
+/// (written, and added to `written`) of a simulation with calibration `cal`.
+fn setup<'a>(
+    req: &'a SimRequest,
+    outdir: PathBuf,
+    cal: Calibration,
+    written: &mut Vec<PathBuf>,
+) -> Result<Setup<'a>> {
+    let presets = Presets::read(&cal.auxil.join("ratios.json"))?;
+    let mut rng = Pcg64::seed_from_u64(req.seed);
+    let p = Pointing::new(&mut rng, req.exposure);
+    let wander = Wander::new(&mut rng, observation::track_len(&p));
+    let geo = outdir.join("truth").join("geometry");
+    std::fs::create_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
+    let refimg = outdir.join("truth").join("refimg.fits");
+    observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
+    written.push(refimg.clone());
+    Ok(Setup {
+        req,
+        outdir,
+        cal,
+        presets,
+        p,
+        wander,
+        geo,
+        refimg,
+    })
+}
+
+/// Simulate an observation (see the module documentation).
+pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
+    check_request(req)?;
+    outdir_ready(req)?;
+    // paths in the summary and the truth do not depend on the working directory
+    let outdir =
+        std::path::absolute(&req.outdir).map_err(|e| Error::file(&req.outdir, e.to_string()))?;
+    let mut written: Vec<PathBuf> = Vec::new();
+    let cal = calibration(req, &outdir, &mut written)?;
+    let notes: Vec<String> = cal.note().into_iter().collect();
+    let s = setup(req, outdir, cal, &mut written)?;
+    let grid = Grid::read(&s.refimg)?;
+
+    let mut sims = Vec::new();
+    for (mi, m) in Module::ALL.into_iter().enumerate() {
+        sims.push(simulate_module(&s, mi, m, &mut written)?);
+    }
+    let regions = write_regions(&s, &grid, &mut sims, &mut written)?;
+    let (files, truths): (Vec<ModuleFiles>, Vec<ModuleTruth>) =
+        sims.into_iter().map(|x| (x.files, x.truth)).unzip();
+    let json = truth_json(&s, &files, regions, &notes);
+    let truth_path = write_truth(&s, truths, json)?;
     written.push(truth_path.clone());
 
     let geometry_dir = if req.keep_geometry {
-        Some(geo)
+        Some(s.geo.clone())
     } else {
-        std::fs::remove_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
+        std::fs::remove_dir_all(&s.geo).map_err(|e| Error::file(&s.geo, e.to_string()))?;
         None
     };
     Ok(SimSummary {
-        outdir: outdir.clone(),
+        outdir: s.outdir.clone(),
         modules: files,
-        obsid: p.obsid.clone(),
-        auxil,
-        auxil_synthetic,
-        caldb: caldb_root,
-        caldb_synthetic,
+        obsid: s.p.obsid.clone(),
+        auxil: s.cal.auxil.clone(),
+        auxil_synthetic: s.cal.auxil_synthetic,
+        caldb: s.cal.caldb.root.clone(),
+        caldb_synthetic: s.cal.caldb_synthetic,
         truth: truth_path,
-        refimg,
+        refimg: s.refimg.clone(),
         geometry_dir,
         written,
         notes,

@@ -2,10 +2,13 @@
 //! time. It is the kernel that spreads detector-fixed background patterns over the sky.
 
 use crate::error::{Error, Result};
+use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::nustar::gti::Gti;
 use crate::nustar::refpoint::RefPoints;
+use crate::sky::projbgd::Aspect;
+use std::path::Path;
 
 /// Side of the sky grid the histogram is binned on (NuSTAR sky images are 1000×1000).
 pub const SKY_SIZE: usize = 1000;
@@ -135,5 +138,34 @@ pub fn write_aspect_histogram(out: &Output, h: &AspectHist, rp: &RefPoints) -> R
             ))?;
         }
         Ok(())
+    })
+}
+
+/// Read an aspect histogram image with its X_OFF/Y_OFF placement (0-based sky-grid cell of
+/// the image's pixel (0, 0); 0 when absent); dwell times (s) must be finite, ≥ 0, not all 0.
+pub fn read_aspect(path: &Path) -> Result<Aspect> {
+    let mut f = Fits::open(path)?;
+    let image = f.read_image()?;
+    let off = |f: &mut Fits, k: &str| -> Result<usize> {
+        match f.opt_key_i64(k)? {
+            None => Ok(0),
+            Some(v) if (0..1000).contains(&v) => Ok(v as usize),
+            Some(v) => Err(Error::file(
+                path,
+                format!("{k} = {v} is off the 1000x1000 sky grid"),
+            )),
+        }
+    };
+    let (x_off, y_off) = (off(&mut f, "X_OFF")?, off(&mut f, "Y_OFF")?);
+    if image.data.iter().any(|v| !v.is_finite() || *v < 0.0) || !(image.sum() > 0.0) {
+        return Err(Error::file(
+            path,
+            "aspect histogram is empty or has negative/non-finite values",
+        ));
+    }
+    Ok(Aspect {
+        image,
+        x_off,
+        y_off,
     })
 }

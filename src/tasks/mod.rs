@@ -6,6 +6,8 @@ pub mod fit_task;
 pub mod getspec;
 pub mod image;
 pub mod mkimgs;
+pub mod mkinstrmap;
+pub mod projbgd;
 pub mod refspec;
 pub mod simplify;
 pub mod spec;

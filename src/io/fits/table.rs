@@ -383,6 +383,33 @@ impl Fits {
         self.check("cannot write column", status)
     }
 
+    /// Write a bit column (TFORM nX, 1-based column number) from row 1, one integer per
+    /// row holding `nbits` bits (≤ 64), first bit most significant: the inverse of
+    /// [`Fits::read_col_bits`].
+    pub fn write_col_bits(&mut self, col: usize, values: &[u64], nbits: usize) -> Result<()> {
+        let nbits = nbits.min(64);
+        let mut bits = vec![0 as c_char; nbits];
+        for (row, v) in values.iter().enumerate() {
+            for (k, b) in bits.iter_mut().enumerate() {
+                *b = ((v >> (nbits - 1 - k)) & 1) as c_char;
+            }
+            let mut status = 0;
+            unsafe {
+                sys::ffpclx(
+                    self.ptr,
+                    col as c_int,
+                    row as i64 + 1,
+                    1,
+                    nbits as c_long,
+                    bits.as_mut_ptr(),
+                    &mut status,
+                )
+            };
+            self.check("cannot write bit column", status)?;
+        }
+        Ok(())
+    }
+
     /// Write f64 values into one cell (1-based column, 0-based row) from its first element;
     /// for a variable-length column this sets the row's length.
     pub fn write_cell_f64(&mut self, col: usize, row: usize, data: &[f64]) -> Result<()> {
