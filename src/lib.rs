@@ -15,8 +15,6 @@ pub mod pipeline;
 pub mod sim;
 pub mod sky;
 pub mod spectral;
-#[doc(hidden)]
-pub mod testing;
 pub mod tasks;
 
 pub use error::{Error, Result};
