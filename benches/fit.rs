@@ -16,7 +16,7 @@ use nuskybgd::spectral::run::load;
 use std::fmt::Write;
 use std::time::Instant;
 
-#[path = "../tests/support/exact_minimum.rs"]
+#[path = "../tests/it/support/exact_minimum.rs"]
 mod exact_minimum;
 use exact_minimum::{values, Linear};
 

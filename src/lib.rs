@@ -16,7 +16,5 @@ pub mod sim;
 pub mod sky;
 pub mod spectral;
 pub mod tasks;
-#[doc(hidden)]
-pub mod testing;
 
 pub use error::{Error, Result};

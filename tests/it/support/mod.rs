@@ -1,0 +1,48 @@
+//! Locating the shared reference data for tests (`NUSKYBGD_TESTDATA`, default `../shared`
+//! beside the checkout). Tests that need it call [`shared`]; without the data they are
+//! skipped with a line on stderr, unless `NUSKYBGD_REQUIRE_TESTDATA` is set (CI), in which
+//! case a missing folder is a failure. Scratch folders for one test, and the fixtures
+//! several test modules share.
+#![allow(dead_code)]
+
+pub mod bgdspec_case;
+pub mod case_real;
+pub mod exact_minimum;
+pub mod getspec_fixture;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Root of the shared test data, if present.
+pub fn root() -> Option<PathBuf> {
+    let p = match std::env::var_os("NUSKYBGD_TESTDATA") {
+        Some(v) => PathBuf::from(v),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+    };
+    p.is_dir().then_some(p)
+}
+
+/// `root()/rel` for a test named `test`; None (and a "SKIPPED" line) when it is missing.
+/// Panics when `NUSKYBGD_REQUIRE_TESTDATA` is set and the data are missing.
+pub fn shared(test: &str, rel: &str) -> Option<PathBuf> {
+    let found = root().map(|r| r.join(rel)).filter(|p| p.exists());
+    if found.is_none() {
+        if std::env::var_os("NUSKYBGD_REQUIRE_TESTDATA").is_some() {
+            panic!("{test}: test data {rel} not found (NUSKYBGD_TESTDATA) but NUSKYBGD_REQUIRE_TESTDATA is set");
+        }
+        // Written to the real stderr (not the captured test output) so the skip is visible.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: needs {rel} under NUSKYBGD_TESTDATA (default ../shared)"
+        );
+    }
+    found
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nuskybgd-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create scratch dir");
+    d
+}
