@@ -1,71 +1,164 @@
-//! One error type for the library: every failure names the file (when there is one) and
-//! says what is wrong in one line, so the CLI can print it and exit non-zero.
+//! The library's failures. Each layer has its own error enum (`io::Error`,
+//! `nustar::Error`, `sky::Error`, `spectral::Error`, `bgmodel::Error`, `tasks::Error`,
+//! `sim::Error`, `pipeline::Error`, `cli::Error`), whose variants name what went wrong and
+//! carry the file (and 1-based line) the user can act on. [`Error`] is their union: every
+//! function returns it, `?` lifts a layer's error into it, tests match on the variants, and
+//! the CLI prints its one-line `Display` and exits non-zero.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A failure with the file it concerns and a one-line description.
-#[derive(Debug)]
-pub struct Error {
-    /// The file the problem is in, when there is one.
-    pub file: Option<PathBuf>,
-    /// 1-based line number inside `file` (text inputs such as regions or .xcm files).
-    pub line: Option<usize>,
-    /// What is wrong, in words a user can act on.
-    pub msg: String,
+/// Any failure: a layer's error, or the same located in a file the caller knows.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Io(#[from] crate::io::error::Error),
+    #[error(transparent)]
+    Nustar(#[from] crate::nustar::error::Error),
+    #[error(transparent)]
+    Sky(#[from] crate::sky::error::Error),
+    #[error(transparent)]
+    Spectral(#[from] crate::spectral::error::Error),
+    #[error(transparent)]
+    Model(#[from] crate::bgmodel::error::Error),
+    #[error(transparent)]
+    Task(#[from] crate::tasks::error::Error),
+    #[error(transparent)]
+    Sim(#[from] crate::sim::error::Error),
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::error::Error),
+    #[error(transparent)]
+    Cli(#[from] crate::cli::error::Error),
+    /// A failure found by a function that did not know the file; `file` is the file the
+    /// caller was reading (1-based `line` when it is a text file).
+    #[error("{}: {source}", location(file, *line))]
+    In {
+        file: PathBuf,
+        line: Option<usize>,
+        source: Box<Error>,
+    },
+    /// Not yet given a variant of its layer (being replaced, layer by layer).
+    #[error("{}", located(file.as_deref(), *line, msg))]
+    Other {
+        file: Option<PathBuf>,
+        line: Option<usize>,
+        msg: String,
+    },
 }
 
 /// Result type used throughout the crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
+fn location(file: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", file.display()),
+        None => file.display().to_string(),
+    }
+}
+
+fn located(file: Option<&Path>, line: Option<usize>, msg: &str) -> String {
+    match file {
+        Some(f) => format!("{}: {msg}", location(f, line)),
+        None => msg.to_string(),
+    }
+}
+
 impl Error {
-    /// An error not tied to a file (bad argument, inconsistent request).
+    /// An error not tied to a file (transitional: prefer a layer's variant).
     pub fn msg(msg: impl Into<String>) -> Self {
-        Error {
+        Error::Other {
             file: None,
             line: None,
             msg: msg.into(),
         }
     }
 
-    /// An error about a file.
+    /// An error about a file (transitional: prefer a layer's variant).
     pub fn file(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
-        Error {
+        Error::Other {
             file: Some(path.as_ref().to_path_buf()),
             line: None,
             msg: msg.into(),
         }
     }
 
-    /// An error at a line of a text file.
+    /// An error at a 1-based line of a text file (transitional: prefer a layer's variant).
     pub fn at_line(path: impl AsRef<Path>, line: usize, msg: impl Into<String>) -> Self {
-        Error {
+        Error::Other {
             file: Some(path.as_ref().to_path_buf()),
             line: Some(line),
             msg: msg.into(),
         }
     }
 
-    /// Attach a file to an error that has none yet.
-    pub fn in_file(mut self, path: impl AsRef<Path>) -> Self {
-        if self.file.is_none() {
-            self.file = Some(path.as_ref().to_path_buf());
+    /// The file the failure is located in, if it names one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io(e) => e.path(),
+            Error::Nustar(e) => e.path(),
+            Error::Sky(e) => e.path(),
+            Error::Spectral(e) => e.path(),
+            Error::Model(e) => e.path(),
+            Error::Task(e) => e.path(),
+            Error::Sim(e) => e.path(),
+            Error::Pipeline(e) => e.path(),
+            Error::Cli(e) => e.path(),
+            Error::In { file, .. } => Some(file),
+            Error::Other { file, .. } => file.as_deref(),
         }
-        self
+    }
+
+    /// Locate in `path` a failure that names no file yet (one that does is returned as is).
+    pub fn in_file(self, path: impl AsRef<Path>) -> Self {
+        self.locate(path, None)
+    }
+
+    /// Locate at a 1-based line of `path` a failure that names no file yet.
+    pub fn at(self, path: impl AsRef<Path>, line: usize) -> Self {
+        self.locate(path, Some(line))
+    }
+
+    fn locate(self, path: impl AsRef<Path>, line: Option<usize>) -> Self {
+        if self.path().is_some() {
+            return self;
+        }
+        match self {
+            Error::Other { msg, .. } => Error::Other {
+                file: Some(path.as_ref().to_path_buf()),
+                line,
+                msg,
+            },
+            e => Error::In {
+                file: path.as_ref().to_path_buf(),
+                line,
+                source: Box::new(e),
+            },
+        }
+    }
+
+    /// What is wrong, without the file and line in front (for a caller that words the
+    /// location itself).
+    pub fn message(&self) -> String {
+        match self {
+            Error::Other { msg, .. } => msg.clone(),
+            Error::In { source, .. } => source.message(),
+            e if e.path().is_none() => e.to_string(),
+            e => {
+                let full = e.to_string();
+                let loc = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                full.strip_prefix(&loc)
+                    .map(|rest| {
+                        rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit())
+                            .trim_start()
+                            .to_string()
+                    })
+                    .unwrap_or(full)
+            }
+        }
     }
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.file, self.line) {
-            (Some(p), Some(l)) => write!(f, "{}:{}: {}", p.display(), l, self.msg),
-            (Some(p), None) => write!(f, "{}: {}", p.display(), self.msg),
-            _ => write!(f, "{}", self.msg),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

@@ -309,7 +309,7 @@ impl Expression {
         let p = &params[off[i]..off[i] + n];
         let mut out = vec![0.0; edges.len() - 1];
         (spec.eval)(p, edges, &mut out)
-            .map_err(|e| Error::msg(format!("{}: {}", c.name, e.msg)))?;
+            .map_err(|e| Error::msg(format!("{}: {}", c.name, e.message())))?;
         if spec.kind == Kind::Additive {
             let norm = params[off[i] + n];
             out.iter_mut().for_each(|v| *v *= norm);
@@ -402,7 +402,7 @@ mod tests {
         assert!(u
             .eval(&[1.0], &edges)
             .unwrap_err()
-            .msg
+            .message()
             .contains("atable{grxe.mod}"));
         assert!(Expression::parse("powerlaw +").is_err());
         assert!(Expression::parse("(powerlaw").is_err());

@@ -192,7 +192,7 @@ fn read_background(d: &DataSpec, sp: &Spectrum, fpath: &Path) -> Result<Option<B
     let bs = Spectrum::read(&b).map_err(|e| {
         Error::file(
             fpath,
-            format!("background spectrum {b} cannot be read: {}", e.msg),
+            format!("background spectrum {b} cannot be read: {}", e.message()),
         )
     })?;
     if bs.len() != sp.len() {

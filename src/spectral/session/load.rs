@@ -221,11 +221,11 @@ impl Session {
         for (line, args) in newpars {
             if let Err(e) = self.apply_newpar(args) {
                 if !opaque {
-                    return Err(Error::at_line(path, *line, e.msg));
+                    return Err(Error::at_line(path, *line, e.message()));
                 }
                 self.missing.push((
                     format!("line {line}: newpar {args}"),
-                    format!("skipped: {}", e.msg),
+                    format!("skipped: {}", e.message()),
                 ));
             }
         }

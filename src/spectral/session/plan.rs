@@ -75,7 +75,7 @@ impl LoadPlan {
                 "backgrnd" => plan.set_background(name, args, &cwd, &err)?,
                 "ignore" | "notice" => plan.selections.push((
                     name == "notice",
-                    parse_selection(args).map_err(|e| err(e.msg))?,
+                    parse_selection(args).map_err(|e| err(e.message()))?,
                 )),
                 "model" => plan.add_model(args, i, &err)?,
                 "newpar" => plan.newpars.push((line, args.clone())),
@@ -200,7 +200,7 @@ impl LoadPlan {
             }
             _ => (1, None, a),
         };
-        let expr = Expression::parse(text).map_err(|e| err(e.msg))?;
+        let expr = Expression::parse(text).map_err(|e| err(e.message()))?;
         let per_group = expr.params().ok().map(|p| p.len());
         self.sources.retain(|s| s.number != number);
         self.sources.push(Source {

@@ -27,7 +27,9 @@ impl ParamLine {
     pub fn parse(text: &str) -> std::result::Result<ParamLine, String> {
         let t = text.trim();
         if let Some(rest) = t.strip_prefix('=') {
-            return Expr::parse(rest).map(ParamLine::Link).map_err(|e| e.msg);
+            return Expr::parse(rest)
+                .map(ParamLine::Link)
+                .map_err(|e| e.message());
         }
         if t == "/*" {
             return Ok(ParamLine::DefaultRest);
@@ -293,7 +295,7 @@ fn check_newpar(args: &str) -> std::result::Result<(), String> {
     }
     if let Some(r) = rest {
         if args.contains('=') {
-            Expr::parse(r).map_err(|e| e.msg)?;
+            Expr::parse(r).map_err(|e| e.message())?;
         }
     }
     Ok(())
