@@ -66,7 +66,9 @@ fn grprmf_boundary_filter_reads_vector_cal_cbd() {
             "DEPTHCUT(SHALLOW) GRADE(0-4)"
         ]
     );
-    let c = Caldb { root: dir.clone() };
+    let c = Caldb {
+        root: dir.to_path_buf(),
+    };
     let date = "2016-02-12T19:06:40";
     let nominal = c
         .lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(NOMINAL)")

@@ -90,7 +90,7 @@ fn twenty_simulations_cover_the_truth_as_their_errors_promise() {
 fn the_truth_is_as_likely_as_the_fit_allows() {
     let dir = support::scratch("recovery_likelihood");
     let r = demo(&DemoRequest {
-        outdir: dir.clone(),
+        outdir: dir.to_path_buf(),
         seed: 21,
         exposure: 5e4,
         statistic: nuskybgd::spectral::stat::Statistic::Cstat,

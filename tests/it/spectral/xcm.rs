@@ -14,10 +14,12 @@ use std::path::{Path, PathBuf};
 
 const IDL: &str = "data/real/nuskybgd_idl_20013036002/bgd_20013036002.xcm";
 
-fn write(test: &str, text: &str) -> PathBuf {
-    let p = support::scratch(test).join("t.xcm");
+/// `text` as t.xcm in a scratch folder for `test`: (the folder, kept for the test, the file).
+fn write(test: &str, text: &str) -> (support::Scratch, PathBuf) {
+    let dir = support::scratch(test);
+    let p = dir.join("t.xcm");
     std::fs::write(&p, text).unwrap();
-    p
+    (dir, p)
 }
 
 fn r(model: Option<&str>, index: usize) -> ParRef {
@@ -39,7 +41,7 @@ model  2:bg cutoffpl
 
 #[test]
 fn a_bare_pn_in_a_named_source_is_source_one() {
-    let p = write("links_rule", TWO_SOURCES);
+    let (_dir, p) = write("links_rule", TWO_SOURCES);
     let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.addr(&r(None, 1)), Some((0, 0)));
     assert_eq!(s.addr(&r(Some("bg"), 2)), Some((1, 1)));
@@ -47,7 +49,7 @@ fn a_bare_pn_in_a_named_source_is_source_one() {
     // bg's p1 is source 1's PhoIndex (not itself: that would be a cycle)
     assert_eq!(s.params[1][0].value, 1.7);
     // a bare p3 is not bg's own third parameter: source 1 has none, so the load refuses
-    let p = write("links_rule_p3", &TWO_SOURCES.replace("= p2*4", "= p3*4"));
+    let (_dir, p) = write("links_rule_p3", &TWO_SOURCES.replace("= p2*4", "= p3*4"));
     let e = load(&p, false).map(|_| ()).unwrap_err().to_string();
     assert!(
         e.contains("t.xcm:7:") && e.contains("p3 does not exist (source 1 has 2 parameters)"),
@@ -57,7 +59,7 @@ fn a_bare_pn_in_a_named_source_is_source_one() {
 
 #[test]
 fn resolving_follows_the_same_rule() {
-    let p = write("links_resolve", TWO_SOURCES);
+    let (_dir, p) = write("links_resolve", TWO_SOURCES);
     let mut s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
     // p2 is source 1's norm (0.5), bg:p2 is bg's HighECut (20)
     assert_eq!(s.params[1][2].value, 0.5 * 4.0 + 20.0);
@@ -82,7 +84,7 @@ model  2:bg powerlaw
 = p1
             0.1       0.01          0          0      1e+20      1e+24
 ";
-    let p = write("links_no_src1", text);
+    let (_dir, p) = write("links_no_src1", text);
     let e = match load(&p, false) {
         Ok(_) => panic!("a bare p1 with no unnamed model loaded"),
         Err(e) => e.to_string(),
@@ -90,7 +92,7 @@ model  2:bg powerlaw
     assert!(e.contains("t.xcm:5:"), "{e}");
     assert!(e.contains("unnamed model"), "{e}");
     // naming the source is what XSPEC wants
-    let p = write("links_no_src1_named", &text.replace("= p1", "= src:p1"));
+    let (_dir, p) = write("links_no_src1_named", &text.replace("= p1", "= src:p1"));
     let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.params[1][0].value, 1.7);
 }
@@ -98,7 +100,7 @@ model  2:bg powerlaw
 #[test]
 fn a_spaced_exponent_is_one_number() {
     let text = TWO_SOURCES.replace("= p2*4 + bg:p2", "= p2*1.5e + 2");
-    let p = write("links_exponent", &text);
+    let (_dir, p) = write("links_exponent", &text);
     let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.params[1][2].value, 0.5 * 1.5e2);
     let out = s.to_xcm().to_text();
@@ -254,7 +256,8 @@ fn as_xspec_writes(text: &str) -> String {
 }
 
 fn rewrite(p: &Path, test: &str) -> String {
-    let out = support::scratch(test).join("out.xcm");
+    let dir = support::scratch(test);
+    let out = dir.join("out.xcm");
     let st = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
         .arg("xcm-show")
         .arg(p)
@@ -286,7 +289,8 @@ fn the_idl_file_round_trips_as_xspec_would_write_it() {
     assert_eq!(differ, text.lines().filter(|l| l.starts_with('=')).count());
     assert_eq!(text.lines().count(), out.lines().count());
     // and the rewritten file comes back byte for byte
-    let again_in = support::scratch("idl_round_trip_again").join("in.xcm");
+    let again = support::scratch("idl_round_trip_again");
+    let again_in = again.join("in.xcm");
     std::fs::write(&again_in, &out).unwrap();
     assert_eq!(rewrite(&again_in, "idl_round_trip_again2"), out);
     // the session writes the same file when nothing changed
@@ -327,7 +331,7 @@ fn a_value_set_in_the_idl_file_is_written_back_with_the_links() {
         ]
     );
     // and it loads again with the new values through the links
-    let q = write("idl_edit_reload", &out);
+    let (_dir, q) = write("idl_edit_reload", &out);
     let s2 = load(&q, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s2.params[0][13].value, 0.0025 * 2.39092);
     assert_eq!(s2.params[2][5].value, s.params[2][5].value);
@@ -344,7 +348,7 @@ model  2:bg powerlaw
             2.2       0.01         -3         -2          9         10
             0.1       0.01          0          0      1e+20      1e+24
 ";
-    let p = write("links_groups", text);
+    let (_dir, p) = write("links_groups", text);
     let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.ngroups, 2);
     let bg: Vec<f64> = s.params[1].iter().map(|q| q.value).collect();

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 pub const EXPFACTOR: f64 = 100.0;
 
 pub struct Case {
-    pub dir: PathBuf,
+    /// The scratch folder, removed when the case is dropped.
+    pub dir: support::Scratch,
     pub info: PathBuf,
     pub caldb: Caldb,
     pub auxil: PathBuf,

@@ -39,8 +39,9 @@ pub fn write_pha(path: &Path, instrume: &str, level: i64) {
 }
 
 /// Scratch directory with three FPMA background spectra, bgdinfo.json, a CALDB and the
-/// auxil directory: (dir, bgdinfo, caldb, auxil); None when the shared data are absent.
-pub fn setup(name: &str) -> Option<(PathBuf, PathBuf, Caldb, PathBuf)> {
+/// auxil directory: (dir, bgdinfo, caldb, auxil), the directory removed when `dir` is
+/// dropped; None when the shared data are absent.
+pub fn setup(name: &str) -> Option<(support::Scratch, PathBuf, Caldb, PathBuf)> {
     // shared() first: it prints the SKIPPED line when the data are missing
     let case = support::shared(name, "reference/sky/case_real")?;
     let root = support::root()?;

@@ -11,7 +11,7 @@ pub mod exact_minimum;
 pub mod getspec_fixture;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Root of the shared test data, if present.
 pub fn root() -> Option<PathBuf> {
@@ -39,10 +39,29 @@ pub fn shared(test: &str, rel: &str) -> Option<PathBuf> {
     found
 }
 
-/// A fresh scratch directory for one test.
-pub fn scratch(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nuskybgd-test-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    d
+/// A scratch directory for one test, removed (with everything in it) when the guard is
+/// dropped, whether the test passes or panics. Reads as a `Path` (`dir.join(..)`, `&dir`).
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh scratch directory for the test `test` (its name starts the folder's name, so a
+/// folder left by a killed run says whose it was). Keep the guard alive while it is used.
+pub fn scratch(test: &str) -> Scratch {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("nuskybgd-test-{test}-"))
+        .tempdir()
+        .expect("create scratch dir");
+    Scratch(dir)
 }

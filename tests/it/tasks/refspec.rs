@@ -52,7 +52,7 @@ fn reference_spectra_equal_the_folded_model() {
     )
     .unwrap();
     let req = RefspecRequest {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         mods: vec![Module::A, Module::B],
         dets: vec![0, 1, 2, 3],
         auxil: auxil.clone(),

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use crate::support::exact_minimum::{put, values, Linear};
 
 /// A simulated observation taken through the demo up to the fit; its analysis folder.
-fn observation(name: &str, exposure: f64, seed: u64) -> (PathBuf, PathBuf) {
+fn observation(name: &str, exposure: f64, seed: u64) -> (PathBuf, support::Scratch) {
     let dir = support::scratch(name);
     demo(&DemoRequest {
-        outdir: dir.clone(),
+        outdir: dir.to_path_buf(),
         seed,
         exposure,
         statistic: Statistic::Cstat,

@@ -16,7 +16,7 @@ use nuskybgd::spectral::run::load;
 use nuskybgd::spectral::session::Session;
 use nuskybgd::spectral::xcm::file::XcmFile;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const DIR: &str = "data/real/occultation";
 /// Parameters (1-based, source 1) of the gaussians at 150, 157 and 159.5 keV.
@@ -24,7 +24,7 @@ const UNSEEN: [usize; 9] = [7, 8, 9, 10, 11, 12, 16, 17, 18];
 
 /// The analysis folder of one epoch: its spectrum, its save file with the band cut at
 /// 150.8 keV, `diag.rmf` from auxil and `det3A.rmf` unpacked from the CALDB RMF.
-fn setup(epoch: usize) -> Option<PathBuf> {
+fn setup(epoch: usize) -> Option<support::Scratch> {
     let test = format!("occultation_{epoch}");
     let data = support::shared(&test, DIR)?;
     let shared = support::root()?;

@@ -115,7 +115,7 @@ fn expected_continuum(a: f64, b: f64, w: [f64; 2], abund: f64) -> f64 {
 fn apec_interpolates_scales_and_shifts() {
     let dir = support::scratch("apec_tables");
     write_tables(&dir);
-    set_atomdb_dir(Some(dir.clone()));
+    set_atomdb_dir(Some(dir.to_path_buf()));
     let edges: Vec<f64> = (0..=200).map(|i| 1.0 + 0.05 * i as f64).collect();
     let e = Expression::parse("apec").unwrap();
     // kT halfway between the tables, half-solar metals, norm 2
