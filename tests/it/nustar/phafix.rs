@@ -1,29 +1,22 @@
 //! phafix on a real nuproducts spectrum and on spectra with directory paths.
 
 use crate::support;
+use crate::support::pha::PhaFixture;
 use nuskybgd::io::fits::Fits;
-use nuskybgd::io::image::Image;
-use nuskybgd::io::output::Output;
+use nuskybgd::nustar::module::Module;
 use nuskybgd::nustar::phafix::phafix;
 use std::path::Path;
 
 fn write_pha(path: &Path, resp: &str, anc: &str, extname: &str) {
-    Output::new(path.to_str().unwrap(), false)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            f.create_table(
-                extname,
-                &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "count")],
-                2,
-            )?;
-            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
-            f.set_key_str("RESPFILE", resp, "")?;
-            f.set_key_str("ANCRFILE", anc, "")?;
-            f.set_key_str("BACKFILE", "none", "")?;
-            f.write_col_i64(1, &[0, 1])?;
-            f.write_col_i64(2, &[5, 7])
-        })
-        .unwrap();
+    PhaFixture::new(Module::A)
+        .bare()
+        .extname(extname)
+        .counts(&[5.0, 7.0])
+        .no_exposure()
+        .respfile(resp)
+        .ancrfile(anc)
+        .backfile("none")
+        .write(path);
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! survives a write/read round trip unchanged.
 
 use crate::support;
+use crate::support::pha::PhaFixture;
 use nuskybgd::io::output::Output;
+use nuskybgd::nustar::module::Module;
 use nuskybgd::spectral::expr::Expression;
 use nuskybgd::spectral::grouping::{apply, group_min, parse_selection, Bins};
 use nuskybgd::spectral::ogip::pha::Spectrum;
@@ -189,26 +191,16 @@ fn real_responses_and_spectra_read() {
 
 #[test]
 fn bad_spectra_are_named() {
-    use nuskybgd::io::image::Image;
-    use nuskybgd::io::output::Output;
     let dir = support::scratch("ogip_bad");
     let write = |name: &str, exposure: Option<f64>, counts: &[i64]| {
         let p = dir.join(name);
-        Output::new(p.to_str().unwrap(), false)
-            .write_fits(|f| {
-                f.write_image(&Image::zeros(0, 0), 8)?;
-                f.create_table(
-                    "SPECTRUM",
-                    &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "")],
-                    counts.len(),
-                )?;
-                if let Some(e) = exposure {
-                    f.set_key_f64("EXPOSURE", e, "")?;
-                }
-                f.write_col_i64(1, &(0..counts.len() as i64).collect::<Vec<_>>())?;
-                f.write_col_i64(2, counts)
-            })
-            .unwrap();
+        let counts: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        let pha = PhaFixture::new(Module::A).bare().counts(&counts);
+        match exposure {
+            Some(e) => pha.exposure(e),
+            None => pha.no_exposure(),
+        }
+        .write(&p);
         p
     };
     for (name, exp, counts, want) in [

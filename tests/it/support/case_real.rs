@@ -4,38 +4,26 @@
 #![allow(dead_code)]
 
 use crate::support;
-use nuskybgd::io::image::Image;
+use crate::support::pha::PhaFixture;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
+use nuskybgd::nustar::module::Module;
 use std::path::{Path, PathBuf};
 
 /// A synthetic 4096-channel spectrum (RESPFILE diag.rmf, EXPOSURE 5e4 s).
 pub fn write_pha(path: &Path, instrume: &str, level: i64) {
-    Output::new(path.to_str().unwrap(), true)
-        .write_fits(|f| {
-            f.write_image(&Image::zeros(0, 0), 8)?;
-            f.set_key_str("INSTRUME", instrume, "")?;
-            f.set_key_str("DATE-OBS", "2016-02-12T19:06:40", "")?;
-            f.create_table(
-                "SPECTRUM",
-                &[("CHANNEL", "1J", ""), ("COUNTS", "1J", "count")],
-                4096,
-            )?;
-            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
-            f.set_key_str("INSTRUME", instrume, "")?;
-            f.set_key_f64("EXPOSURE", 5e4, "")?;
-            f.set_key_str("RESPFILE", "diag.rmf", "")?;
-            f.write_col_i64(1, &(0..4096).collect::<Vec<_>>())?;
-            // a falling spectrum with some scatter, enough to fit
-            f.write_col_i64(
-                2,
-                &(0..4096)
-                    .map(|c| (level as f64 * 200.0 / (c as f64 + 50.0)).round() as i64 + (c % 3))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .unwrap();
+    // a falling spectrum with some scatter, enough to fit
+    let counts: Vec<f64> = (0..4096)
+        .map(|c| ((level as f64 * 200.0 / (c as f64 + 50.0)).round() as i64 + (c % 3)) as f64)
+        .collect();
+    PhaFixture::new(Module::A)
+        .instrume(instrume)
+        .key("DATE-OBS", "2016-02-12T19:06:40")
+        .counts(&counts)
+        .exposure(5e4)
+        .respfile("diag.rmf")
+        .write(path);
 }
 
 /// Scratch directory with three FPMA background spectra, bgdinfo.json, a CALDB and the

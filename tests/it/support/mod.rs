@@ -9,6 +9,7 @@ pub mod bgdspec_case;
 pub mod case_real;
 pub mod exact_minimum;
 pub mod getspec_fixture;
+pub mod pha;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -119,9 +119,7 @@ impl PhaFixture {
         let out = Output::new(path.to_str().unwrap(), true);
         if !self.bare {
             assert_eq!(self.extname, "SPECTRUM", "extname is for bare spectra only");
-            let exposure = self
-                .exposure
-                .expect("no_exposure is for bare spectra only");
+            let exposure = self.exposure.expect("no_exposure is for bare spectra only");
             write_pha(
                 &out,
                 &PhaOut {
@@ -159,7 +157,10 @@ impl PhaFixture {
             f.write_col_i64(1, &(0..p.counts.len() as i64).collect::<Vec<_>>())?;
             f.write_col_i64(
                 2,
-                &p.counts.iter().map(|c| c.round() as i64).collect::<Vec<_>>(),
+                &p.counts
+                    .iter()
+                    .map(|c| c.round() as i64)
+                    .collect::<Vec<_>>(),
             )
         })
         .unwrap();
@@ -189,10 +190,7 @@ pub fn write_pha_type_ii(path: &Path, exposure: f64, rows: &[&[i64]]) {
             f.write_col_i64(1, &(1..=rows.len() as i64).collect::<Vec<_>>())?;
             f.write_col_i64(
                 2,
-                &rows
-                    .iter()
-                    .flat_map(|_| 0..n as i64)
-                    .collect::<Vec<_>>(),
+                &rows.iter().flat_map(|_| 0..n as i64).collect::<Vec<_>>(),
             )?;
             f.write_col_i64(3, &rows.concat())
         })

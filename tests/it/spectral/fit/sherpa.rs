@@ -256,25 +256,7 @@ fn xcm_show_round_trip_and_type_ii_rows() {
     }
     // type II: row n of a PHA-II file, addressed as file{n}
     let p = tmp.join("typeii.pha");
-    nuskybgd::io::output::Output::new(p.to_str().unwrap(), false)
-        .write_fits(|f| {
-            f.write_image(&nuskybgd::io::image::Image::zeros(0, 0), 8)?;
-            f.create_table(
-                "SPECTRUM",
-                &[
-                    ("SPEC_NUM", "1J", ""),
-                    ("CHANNEL", "4J", ""),
-                    ("COUNTS", "4J", "count"),
-                ],
-                2,
-            )?;
-            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
-            f.set_key_f64("EXPOSURE", 100.0, "")?;
-            f.write_col_i64(1, &[1, 2])?;
-            f.write_col_i64(2, &[0, 1, 2, 3, 0, 1, 2, 3])?;
-            f.write_col_i64(3, &[1, 2, 3, 4, 10, 20, 30, 40])
-        })
-        .unwrap();
+    support::pha::write_pha_type_ii(&p, 100.0, &[&[1, 2, 3, 4], &[10, 20, 30, 40]]);
     let s2 =
         nuskybgd::spectral::ogip::pha::Spectrum::read(&format!("{}{{2}}", p.display())).unwrap();
     assert_eq!(s2.counts, vec![10.0, 20.0, 30.0, 40.0]);
