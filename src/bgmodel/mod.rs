@@ -8,7 +8,6 @@ pub mod bands;
 pub mod bgdinfo;
 pub mod constants;
 pub mod detrmf;
-pub mod error;
 pub mod geometry;
 pub mod model_build;
 pub mod presets;

@@ -6,7 +6,6 @@ pub mod args;
 pub mod aspecthist;
 pub mod bgdspec;
 pub mod demo;
-pub mod error;
 pub mod fit;
 pub mod getspec;
 pub mod image;

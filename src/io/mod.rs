@@ -1,5 +1,4 @@
 //! Formats at the bottom of the house: FITS over cfitsio, images, output-file handling.
-pub mod error;
 pub mod fits;
 pub mod image;
 pub mod output;

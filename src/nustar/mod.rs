@@ -5,7 +5,6 @@ pub mod auxil;
 pub mod badpix;
 pub mod caldb;
 pub mod caldb_index;
-pub mod error;
 pub mod events;
 pub mod gti;
 pub mod instrmap;

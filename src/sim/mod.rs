@@ -20,7 +20,6 @@
 //! pixels come from the spatial weights and channels from the folded spectrum.
 
 mod draw;
-pub mod error;
 pub mod instrument;
 pub mod observation;
 pub mod truth;

@@ -3,7 +3,6 @@
 //! event list are the `mkimgs` task; the mkinstrmap and projbgd tasks are in `tasks`.)
 pub mod aperture;
 pub mod aspecthist;
-pub mod error;
 pub mod instrmap;
 pub mod projbgd;
 pub mod projected;

@@ -1,5 +1,4 @@
 //! The spectral engine: OGIP spectra and responses, XSPEC models, folding, statistics, fitting, .xcm files.
-pub mod error;
 pub mod expr;
 pub mod fit;
 pub mod grouping;

@@ -2,7 +2,6 @@
 //! layer and the spectral engine. No task imports `sim` or `pipeline`.
 pub mod absrmf;
 pub mod bgdspec;
-pub mod error;
 pub mod fit_task;
 pub mod getspec;
 pub mod image;

@@ -1,13 +1,13 @@
-//! This layer's failures (see `crate::error`): each variant names what went wrong and the
-//! file (and 1-based line) it concerns.
+//! Failures of `nustar`: an observation's files, CALDB and auxil: each variant names what went wrong and
+//! the file (and 1-based line) it concerns.
 
 use std::path::Path;
 
 /// A failure of this layer.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {}
+pub enum NustarError {}
 
-impl Error {
+impl NustarError {
     /// The file the failure concerns, if any.
     pub fn path(&self) -> Option<&Path> {
         match *self {}

@@ -1,9 +1,31 @@
-//! The library's failures. Each layer has its own error enum (`io::Error`,
-//! `nustar::Error`, `sky::Error`, `spectral::Error`, `bgmodel::Error`, `tasks::Error`,
-//! `sim::Error`, `pipeline::Error`, `cli::Error`), whose variants name what went wrong and
-//! carry the file (and 1-based line) the user can act on. [`Error`] is their union: every
-//! function returns it, `?` lifts a layer's error into it, tests match on the variants, and
-//! the CLI prints its one-line `Display` and exits non-zero.
+//! The library's failures, the bottom layer of the crate: it imports none of the others,
+//! so every layer can use it. Each layer has its own error enum here, named after it
+//! ([`IoError`], [`NustarError`], [`SkyError`], [`SpectralError`], [`ModelError`] for
+//! `bgmodel`, [`TaskError`], [`SimError`], [`PipelineError`], [`CliError`]); its variants
+//! name what went wrong and carry the file (and 1-based line) the user can act on, and hold
+//! only plain values (paths, numbers, text), never a type of the layer above. [`Error`] is
+//! their union: every function returns it, `?` lifts a layer's error into it, tests match on
+//! the variants, and the CLI prints its one-line `Display` and exits non-zero.
+
+mod bgmodel;
+mod cli;
+mod io;
+mod nustar;
+mod pipeline;
+mod sim;
+mod sky;
+mod spectral;
+mod tasks;
+
+pub use bgmodel::ModelError;
+pub use cli::CliError;
+pub use io::IoError;
+pub use nustar::NustarError;
+pub use pipeline::PipelineError;
+pub use sim::SimError;
+pub use sky::SkyError;
+pub use spectral::SpectralError;
+pub use tasks::TaskError;
 
 use std::path::{Path, PathBuf};
 
@@ -11,23 +33,23 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Io(#[from] crate::io::error::Error),
+    Io(#[from] IoError),
     #[error(transparent)]
-    Nustar(#[from] crate::nustar::error::Error),
+    Nustar(#[from] NustarError),
     #[error(transparent)]
-    Sky(#[from] crate::sky::error::Error),
+    Sky(#[from] SkyError),
     #[error(transparent)]
-    Spectral(#[from] crate::spectral::error::Error),
+    Spectral(#[from] SpectralError),
     #[error(transparent)]
-    Model(#[from] crate::bgmodel::error::Error),
+    Model(#[from] ModelError),
     #[error(transparent)]
-    Task(#[from] crate::tasks::error::Error),
+    Task(#[from] TaskError),
     #[error(transparent)]
-    Sim(#[from] crate::sim::error::Error),
+    Sim(#[from] SimError),
     #[error(transparent)]
-    Pipeline(#[from] crate::pipeline::error::Error),
+    Pipeline(#[from] PipelineError),
     #[error(transparent)]
-    Cli(#[from] crate::cli::error::Error),
+    Cli(#[from] CliError),
     /// A failure found by a function that did not know the file; `file` is the file the
     /// caller was reading (1-based `line` when it is a text file).
     #[error("{}: {source}", location(file, *line))]

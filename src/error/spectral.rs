@@ -1,0 +1,15 @@
+//! Failures of `spectral`: the spectral engine (models, data, fits, save files): each variant names what went wrong and
+//! the file (and 1-based line) it concerns.
+
+use std::path::Path;
+
+/// A failure of this layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SpectralError {}
+
+impl SpectralError {
+    /// The file the failure concerns, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match *self {}
+    }
+}
