@@ -1,15 +1,15 @@
-//! The nuskybgd background model as an XSPEC save file: sources 2 `apbgd` (cutoffpl through
+//! The nuskybgd background model built for a set of spectra (a [`BackgroundModel`] value): sources 2 `apbgd` (cutoffpl through
 //! the Be-window × detector-absorption ARF), 3 `intbgd` (apec + 29 lorentz lines), 4 `fcxb`
 //! (cutoffpl through the fcxb ARF) and 5 `intn` (bknpower through diag.rmf), for every
 //! background spectrum; each module's first spectrum is its reference and the others are
 //! linked to it with geometric ratios, exactly as nuskybgd-py builds them (SPEC §4.9).
 
 use crate::bgmodel::constants::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, INTN_PIXELS};
+use crate::bgmodel::model::{full, same_as, scaled, BackgroundModel, ModelSource, ModelSpectrum};
 use crate::bgmodel::presets::{ComponentPreset, Presets};
 use crate::error::{Error, Result};
 use crate::nustar::module::Module;
-use crate::spectral::xcm::format::param_line;
-use std::fmt::Write;
+use crate::spectral::xcm::file::{Item, ParamLine};
 
 /// Reference intn norm of a region: each detector's whole-detector continuum norm (the IDL
 /// ifactors, = 25 × ratios.json) times the fraction of that detector's projected image the
@@ -73,22 +73,6 @@ pub struct BuildOptions {
     pub intn_port_scale: bool,
 }
 
-/// A link coefficient as XSPEC saves `=%e * name:N`: six decimals, exponent without '+'.
-pub fn link_coeff(v: f64) -> String {
-    let s = format!("{v:.6e}");
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let x: i32 = e.parse().unwrap_or(0);
-    if x < 0 {
-        format!("{m}e-{:02}", -x)
-    } else {
-        format!("{m}e{x:02}")
-    }
-}
-
-fn ratio_link(r: f64, name: &str, p: usize) -> String {
-    format!("= {}*{name}:p{p}", link_coeff(r))
-}
-
 fn module_presets<'a>(comps: &'a [ComponentPreset], what: &str) -> Result<&'a ComponentPreset> {
     comps
         .first()
@@ -113,15 +97,15 @@ fn ifactors(c: &ComponentPreset) -> Result<[f64; 4]> {
         .ok_or_else(|| Error::msg(format!("ratios.json: component {} has no ifactors", c.name)))
 }
 
-/// Parameter lines of a spectrum that is not its module's reference, for each of the four
+/// Parameters of a spectrum that is not its module's reference, for each of the four
 /// sources (the fcxb lines hold only the two index links; its norm is the caller's): every
 /// parameter linked to reference spectrum number `r` (0-based), norms scaled by the
 /// geometric ratios of the two regions.
 pub struct LinkedLines {
-    pub apbgd: String,
-    pub intbgd: String,
-    pub fcxb_indices: String,
-    pub intn: String,
+    pub apbgd: Vec<ParamLine>,
+    pub intbgd: Vec<ParamLine>,
+    pub fcxb_indices: Vec<ParamLine>,
+    pub intn: Vec<ParamLine>,
 }
 
 /// See [`LinkedLines`].
@@ -132,63 +116,61 @@ pub fn linked_lines(
     refg: &SpectrumGeom,
 ) -> Result<LinkedLines> {
     let m = s.module;
-    let mut ap = String::new();
-    let _ = writeln!(ap, "= apbgd:p{}\n= apbgd:p{}", 3 * r + 1, 3 * r + 2);
-    ap += &(ratio_link(s.apw / refg.apw, "apbgd", 3 * r + 3) + "\n");
-    let comps = presets.intbgd.module(m);
+    let ap = vec![
+        same_as("apbgd", 3 * r + 1),
+        same_as("apbgd", 3 * r + 2),
+        scaled(s.apw / refg.apw, "apbgd", 3 * r + 3),
+    ];
+    let c = module_presets(presets.intn.module(m), "intn")?;
+    let f = ifactors(c)?;
+    let nn = vec![
+        full(need(c, "phoindx1")?, -0.01, INDEX),
+        full(need(c, "breake")?, -0.01, BREAK),
+        full(need(c, "phoindx2")?, -0.01, INDEX),
+        scaled(
+            weighted(&s.area, &f) / weighted(&refg.area, &f),
+            "intn",
+            4 * r + 4,
+        ),
+    ];
+    Ok(LinkedLines {
+        apbgd: ap,
+        intbgd: linked_intbgd(presets, s, r, refg)?,
+        fcxb_indices: vec![same_as("apbgd", 3 * r + 1), same_as("apbgd", 3 * r + 2)],
+        intn: nn,
+    })
+}
+
+/// The intbgd parameters of a spectrum linked to reference spectrum `r` (0-based): shapes
+/// equal, each norm scaled by the detector-weighted presets of the two regions.
+fn linked_intbgd(
+    presets: &Presets,
+    s: &SpectrumGeom,
+    r: usize,
+    refg: &SpectrumGeom,
+) -> Result<Vec<ParamLine>> {
+    let comps = presets.intbgd.module(s.module);
     let per = 4 + 3 * (comps.len() - 1);
     let off = per * r;
     let ratio = |c: &ComponentPreset| -> Result<f64> {
         Ok(weighted(&s.area, &ifactors(c)?) / weighted(&refg.area, &ifactors(c)?))
     };
-    let mut ib = String::new();
-    let _ = writeln!(
-        ib,
-        "= intbgd:p{}\n= intbgd:p{}\n= intbgd:p{}",
-        off + 1,
-        off + 2,
-        off + 3
-    );
-    ib += &(ratio_link(ratio(&comps[0])?, "intbgd", off + 4) + "\n");
+    let mut ib: Vec<ParamLine> = (1..=3).map(|p| same_as("intbgd", off + p)).collect();
+    ib.push(scaled(ratio(&comps[0])?, "intbgd", off + 4));
     for (ci, c) in comps[1..].iter().enumerate() {
-        let _ = writeln!(
-            ib,
-            "= intbgd:p{}\n= intbgd:p{}",
-            off + 5 + 3 * ci,
-            off + 6 + 3 * ci
-        );
-        ib += &(ratio_link(ratio(c)?, "intbgd", off + 7 + 3 * ci) + "\n");
+        ib.push(same_as("intbgd", off + 5 + 3 * ci));
+        ib.push(same_as("intbgd", off + 6 + 3 * ci));
+        ib.push(scaled(ratio(c)?, "intbgd", off + 7 + 3 * ci));
     }
-    let c = module_presets(presets.intn.module(m), "intn")?;
-    let index = [-3.0, -2.0, 9.0, 10.0];
-    let full =
-        |v: f64, d: f64, lim: [f64; 4]| param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n";
-    let mut nn = full(need(c, "phoindx1")?, -0.01, index);
-    nn += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
-    nn += &full(need(c, "phoindx2")?, -0.01, index);
-    let f = ifactors(c)?;
-    nn += &(ratio_link(
-        weighted(&s.area, &f) / weighted(&refg.area, &f),
-        "intn",
-        4 * r + 4,
-    ) + "\n");
-    Ok(LinkedLines {
-        apbgd: ap,
-        intbgd: ib,
-        fcxb_indices: format!("= apbgd:p{}\n= apbgd:p{}\n", 3 * r + 1, 3 * r + 2),
-        intn: nn,
-    })
-}
-
-/// A full parameter line `value delta min bot top max` and a newline.
-fn full(v: f64, d: f64, lim: [f64; 4]) -> String {
-    param_line([v, d, lim[0], lim[1], lim[2], lim[3]]) + "\n"
+    Ok(ib)
 }
 
 /// Limits of a photon index.
 const INDEX: [f64; 4] = [-3.0, -2.0, 9.0, 10.0];
 /// Limits of a norm.
-const NORM: [f64; 4] = [0.0, 0.0, 1e20, 1e24];
+pub const NORM: [f64; 4] = [0.0, 0.0, 1e20, 1e24];
+/// Limits of the intn break energy (keV).
+const BREAK: [f64; 4] = [0.0, 0.01, 1e6, 1e6];
 
 /// Every spectrum's region covers a detector, and there is at least one spectrum.
 fn check_specs(specs: &[SpectrumGeom]) -> Result<()> {
@@ -207,34 +189,78 @@ fn check_specs(specs: &[SpectrumGeom]) -> Result<()> {
     Ok(())
 }
 
-/// The head of the file: statistic, the data blocks, ignore, and the settings.
-fn data_section(specs: &[SpectrumGeom], opt: &BuildOptions) -> String {
-    let mut x = String::new();
+/// The spectra of the model: each folded through its RMF for sources 2–4 and diag.rmf
+/// for intn, with its apbgd ARF and its module's fcxb ARF.
+fn model_spectra(specs: &[SpectrumGeom], opt: &BuildOptions) -> Vec<ModelSpectrum> {
+    specs
+        .iter()
+        .map(|s| {
+            let fcxb = if s.module == Module::A {
+                &opt.fcxb_arf_a
+            } else {
+                &opt.fcxb_arf_b
+            };
+            ModelSpectrum {
+                pha: s.pha.clone(),
+                responses: vec![
+                    (2, s.rmf.clone()),
+                    (3, s.rmf.clone()),
+                    (4, s.rmf.clone()),
+                    (5, opt.diag_rmf.clone()),
+                ],
+                arfs: vec![(2, s.nsb_arf.clone()), (4, fcxb.clone())],
+                background: None,
+            }
+        })
+        .collect()
+}
+
+/// The items before the spectra: a note when the apec is off for want of AtomDB, and the
+/// statistic.
+fn head(opt: &BuildOptions) -> Vec<Item> {
+    let mut items = Vec::new();
     if opt.apec_off && !opt.solar_off {
-        x.push_str("# nuskybgd: no AtomDB found, so the intbgd apec norm is 0 and frozen\n");
+        items.push(Item::Comment(
+            "# nuskybgd: no AtomDB found, so the intbgd apec norm is 0 and frozen".into(),
+        ));
     }
-    x.push_str("statistic chi\n");
-    for (k, s) in specs.iter().enumerate() {
-        let n = k + 1;
-        let fcxb = if s.module == Module::A {
-            &opt.fcxb_arf_a
-        } else {
-            &opt.fcxb_arf_b
-        };
-        if k > 0 {
-            x.push('\n');
-        }
-        let _ = write!(
-            x,
-            "data {n}:{n} {}\nresponse  2:{n} {}\nresponse  3:{n} {}\nresponse  4:{n} {}\nresponse  5:{n} {}\narf 2:{n} {}\narf 4:{n} {fcxb}\n",
-            s.pha, s.rmf, s.rmf, s.rmf, opt.diag_rmf, s.nsb_arf
-        );
+    items.push(command("statistic", "chi"));
+    items
+}
+
+/// The settings after the spectra (a blank line, then the fit method, abundances, cross
+/// sections, cosmology, derivative step and systematics), as nuskybgd-py writes them.
+fn settings() -> Vec<Item> {
+    let mut items = vec![Item::Blank];
+    for (name, args) in [
+        ("method", "leven 30000 0.0001"),
+        ("abund", "angr"),
+        ("xsect", "vern"),
+        ("cosmo", "70 0 0.73"),
+        ("xset", "delta -1"),
+        ("systematic", "0"),
+    ] {
+        items.push(command(name, args));
     }
-    if let Some(ig) = &opt.ignore {
-        let _ = writeln!(x, "ignore {ig}");
+    items
+}
+
+fn command(name: &str, args: &str) -> Item {
+    Item::Cmd {
+        name: name.into(),
+        args: args.into(),
+        params: vec![],
     }
-    x.push_str("\nmethod leven 30000 0.0001\nabund angr\nxsect vern\ncosmo 70 0 0.73\nxset delta -1\nsystematic 0\n");
-    x
+}
+
+/// A source `model  N:name expr` with its parameters.
+fn source(number: usize, name: &str, expr: String, params: Vec<ParamLine>) -> ModelSource {
+    ModelSource {
+        number,
+        name: Some(name.into()),
+        expr,
+        params,
+    }
 }
 
 /// Index (0-based) of the first spectrum of module `m`, its reference.
@@ -262,56 +288,56 @@ fn all_linked(presets: &Presets, specs: &[SpectrumGeom]) -> Result<Vec<Option<Li
 fn apbgd_model(
     presets: &Presets,
     specs: &[SpectrumGeom],
-    linked: &[Option<LinkedLines>],
-) -> Result<String> {
-    let mut x = "model  2:apbgd cutoffpl\n".to_string();
+    linked: &mut [Option<LinkedLines>],
+) -> Result<ModelSource> {
+    let mut params = Vec::new();
     for (k, s) in specs.iter().enumerate() {
         let c = module_presets(presets.apbgd.module(s.module), "apbgd")?;
-        match &linked[k] {
-            None => {
-                x += &full(need(c, "phoindex")?, -0.01, INDEX);
-                x += &full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]);
-                x += &full(APBGD_PER_APW * s.apw, 0.01, NORM);
-            }
-            Some(l) => x += &l.apbgd,
+        match &mut linked[k] {
+            None => params.extend([
+                full(need(c, "phoindex")?, -0.01, INDEX),
+                full(need(c, "highecut")?, -0.01, [0.01, 1.0, 500.0, 500.0]),
+                full(APBGD_PER_APW * s.apw, 0.01, NORM),
+            ]),
+            Some(l) => params.append(&mut l.apbgd),
         }
     }
-    Ok(x)
+    Ok(source(2, "apbgd", "cutoffpl".into(), params))
 }
 
-/// The intbgd lines of reference spectrum `s` (number `k`, 0-based; `per` parameters per
-/// group): the apec and the lines with norms from the detector-weighted presets.
+/// The intbgd parameters of reference spectrum `s` (number `k`, 0-based; `per` parameters
+/// per spectrum): the apec and the lines with norms from the detector-weighted presets.
 fn intbgd_reference(
     presets: &Presets,
     s: &SpectrumGeom,
     k: usize,
     per: usize,
     opt: &BuildOptions,
-) -> Result<String> {
-    let mut x = String::new();
+) -> Result<Vec<ParamLine>> {
     let comps = presets.intbgd.module(s.module);
     let tot: f64 = s.area.iter().sum();
     let mean = |c: &ComponentPreset| -> Result<f64> { Ok(weighted(&s.area, &ifactors(c)?) / tot) };
-    let off = per * k;
     let apec = &comps[0];
-    x += &full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]);
-    x += &full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]);
-    x += &full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]);
-    if opt.solar_off || opt.apec_off {
-        x += &full(0.0, -0.01, NORM);
+    let mut x = vec![
+        full(need(apec, "kt")?, -0.01, [0.008, 0.008, 64.0, 64.0]),
+        full(need(apec, "abundanc")?, -0.001, [0.0, 0.0, 5.0, 5.0]),
+        full(need(apec, "redshift")?, -0.01, [-0.999, -0.999, 10.0, 10.0]),
+    ];
+    x.push(if opt.solar_off || opt.apec_off {
+        full(0.0, -0.01, NORM)
     } else {
-        x += &full(mean(apec)?, 0.01, NORM);
-    }
+        full(mean(apec)?, 0.01, NORM)
+    });
     for (ci, c) in comps[1..].iter().enumerate() {
-        x += &full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]);
-        x += &full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]);
-        if opt.solar_off && ci < 3 {
-            x += &full(0.0, -0.01, NORM);
+        x.push(full(need(c, "linee")?, -0.05, [0.0, 0.0, 1e6, 1e6]));
+        x.push(full(need(c, "width")?, -0.05, [0.0, 0.0, 10.0, 20.0]));
+        x.push(if opt.solar_off && ci < 3 {
+            full(0.0, -0.01, NORM)
         } else if opt.fix_line_ratios && ci >= 4 {
-            x += &(ratio_link(mean(c)? / mean(&comps[4])?, "intbgd", off + 16) + "\n");
+            scaled(mean(c)? / mean(&comps[4])?, "intbgd", per * k + 16)
         } else {
-            x += &full(mean(c)?, 0.01, NORM);
-        }
+            full(mean(c)?, 0.01, NORM)
+        });
     }
     Ok(x)
 }
@@ -320,83 +346,93 @@ fn intbgd_reference(
 fn intbgd_model(
     presets: &Presets,
     specs: &[SpectrumGeom],
-    linked: &[Option<LinkedLines>],
+    linked: &mut [Option<LinkedLines>],
     opt: &BuildOptions,
-) -> Result<String> {
+) -> Result<ModelSource> {
     let ncomp = presets.intbgd.a.len();
     let per = 4 + 3 * (ncomp - 1);
     let exprs: Vec<&str> = std::iter::once("apec")
-        .chain(std::iter::repeat("lorentz").take(ncomp - 1))
+        .chain(std::iter::repeat_n("lorentz", ncomp - 1))
         .collect();
-    let mut x = format!("model  3:intbgd {}\n", exprs.join(" + "));
+    let mut params = Vec::new();
     for (k, s) in specs.iter().enumerate() {
-        match &linked[k] {
-            Some(l) => x += &l.intbgd,
-            None => x += &intbgd_reference(presets, s, k, per, opt)?,
+        match &mut linked[k] {
+            Some(l) => params.append(&mut l.intbgd),
+            None => params.extend(intbgd_reference(presets, s, k, per, opt)?),
         }
     }
-    Ok(x)
+    Ok(source(3, "intbgd", exprs.join(" + "), params))
 }
 
 /// Source 4, fcxb: the apbgd shape, a norm per spectrum (or linked as bgdinfo says).
-fn fcxb_model(specs: &[SpectrumGeom], opt: &BuildOptions) -> String {
-    let mut x = "model  4:fcxb cutoffpl\n".to_string();
+fn fcxb_model(specs: &[SpectrumGeom], opt: &BuildOptions) -> ModelSource {
+    let mut params = Vec::new();
     for (k, s) in specs.iter().enumerate() {
         let r = reference(specs, s.module);
-        let _ = writeln!(x, "= apbgd:p{}\n= apbgd:p{}", 3 * r + 1, 3 * r + 2);
-        match opt.fcxb_links.iter().find(|(_, j)| *j == k + 1) {
-            Some((i, _)) => {
-                let _ = writeln!(x, "= fcxb:p{}", 3 * (i - 1) + 3);
-            }
-            None => x += &full(FCXB_PER_PIXEL * s.area.iter().sum::<f64>(), 0.01, NORM),
-        }
+        params.push(same_as("apbgd", 3 * r + 1));
+        params.push(same_as("apbgd", 3 * r + 2));
+        params.push(match opt.fcxb_links.iter().find(|(_, j)| *j == k + 1) {
+            Some((i, _)) => same_as("fcxb", 3 * (i - 1) + 3),
+            None => full(FCXB_PER_PIXEL * s.area.iter().sum::<f64>(), 0.01, NORM),
+        });
     }
-    x
+    source(4, "fcxb", "cutoffpl".into(), params)
 }
 
 /// Source 5, intn: a broken power law, free on the references.
 fn intn_model(
     presets: &Presets,
     specs: &[SpectrumGeom],
-    linked: &[Option<LinkedLines>],
+    linked: &mut [Option<LinkedLines>],
     opt: &BuildOptions,
-) -> Result<String> {
-    let mut x = "model  5:intn bknpower\n".to_string();
+) -> Result<ModelSource> {
+    let mut params = Vec::new();
     for (k, s) in specs.iter().enumerate() {
-        if let Some(l) = &linked[k] {
-            x += &l.intn;
+        if let Some(l) = &mut linked[k] {
+            params.append(&mut l.intn);
             continue;
         }
         let c = module_presets(presets.intn.module(s.module), "intn")?;
-        x += &full(need(c, "phoindx1")?, -0.01, INDEX);
-        x += &full(need(c, "breake")?, -0.01, [0.0, 0.01, 1e6, 1e6]);
-        x += &full(need(c, "phoindx2")?, -0.01, INDEX);
         let v = intn_reference_norm(&s.area, &s.det_total, &ifactors(c)?, opt.intn_port_scale);
-        x += &full(v, 0.01, NORM);
+        params.extend([
+            full(need(c, "phoindx1")?, -0.01, INDEX),
+            full(need(c, "breake")?, -0.01, BREAK),
+            full(need(c, "phoindx2")?, -0.01, INDEX),
+            full(v, 0.01, NORM),
+        ]);
     }
-    Ok(x)
+    Ok(source(5, "intn", "bknpower".into(), params))
+}
+
+/// The background model of `specs` (in fit order), as a value.
+pub fn build_model(
+    presets: &Presets,
+    specs: &[SpectrumGeom],
+    opt: &BuildOptions,
+) -> Result<BackgroundModel> {
+    check_specs(specs)?;
+    let mut linked = all_linked(presets, specs)?;
+    let sources = vec![
+        apbgd_model(presets, specs, &mut linked)?,
+        intbgd_model(presets, specs, &mut linked, opt)?,
+        fcxb_model(specs, opt),
+        intn_model(presets, specs, &mut linked, opt)?,
+    ];
+    Ok(BackgroundModel {
+        head: head(opt),
+        spectra: model_spectra(specs, opt),
+        ignore: opt
+            .ignore
+            .iter()
+            .flat_map(|ig| ig.split_whitespace().map(String::from))
+            .collect(),
+        settings: settings(),
+        sources,
+        tail: vec![],
+    })
 }
 
 /// The save-file text of the background model for `specs` (in fit order).
 pub fn build_xcm(presets: &Presets, specs: &[SpectrumGeom], opt: &BuildOptions) -> Result<String> {
-    check_specs(specs)?;
-    let mut x = data_section(specs, opt);
-    let linked = all_linked(presets, specs)?;
-    x += &apbgd_model(presets, specs, &linked)?;
-    x += &intbgd_model(presets, specs, &linked, opt)?;
-    x += &fcxb_model(specs, opt);
-    x += &intn_model(presets, specs, &linked, opt)?;
-    Ok(x)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::link_coeff;
-
-    #[test]
-    fn link_coefficients_as_xspec_saves_them() {
-        assert_eq!(link_coeff(1.118002), "1.118002e00");
-        assert_eq!(link_coeff(0.7164754), "7.164754e-01");
-        assert_eq!(link_coeff(12.5), "1.250000e01");
-    }
+    Ok(build_model(presets, specs, opt)?.to_text())
 }

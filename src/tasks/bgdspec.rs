@@ -272,7 +272,7 @@ fn model_session(req: &BgdspecRequest) -> Result<(Session, usize)> {
     })?;
     let tmp = temp_dir()?;
     let arf = tmp.0.join("src_nsb.arf");
-    model.set_arf_path(0, &arf)?;
+    model.set_arf_path(0, &arf);
     model.write_arf(0, &Output::new(&arf.to_string_lossy(), true))?;
     let label = PathBuf::from(format!(
         "{} (with the source spectrum appended, in memory)",

@@ -11,7 +11,8 @@
 use crate::bgmodel::arf::{write_arf, ArfInputs};
 use crate::bgmodel::bands::ignored_ranges;
 use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
-use crate::bgmodel::model_build::{linked_lines, SpectrumGeom};
+use crate::bgmodel::model::{full, BackgroundModel, ModelSpectrum};
+use crate::bgmodel::model_build::{linked_lines, SpectrumGeom, NORM};
 use crate::bgmodel::presets::Presets;
 use crate::bgmodel::setup::{BackgroundSetup, RegionSpectrum};
 use crate::error::{Error, Result};
@@ -22,8 +23,7 @@ use crate::nustar::module::Module;
 use crate::spectral::ogip::pha::Spectrum;
 use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::session::Session;
-use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
-use crate::spectral::xcm::format::param_line;
+use crate::spectral::xcm::file::{ParamLine, XcmFile};
 use std::path::{Path, PathBuf};
 
 /// Inputs of the spec task.
@@ -54,8 +54,8 @@ pub fn default_name(region: &Path) -> String {
 /// written). `bgdspec` evaluates it without writing anything.
 #[derive(Debug, Clone)]
 pub struct SpecModel {
-    /// The whole save file: the fitted background model with the source spectra appended.
-    pub xcm: XcmFile,
+    /// The whole model: the fitted background model with the source spectra appended.
+    pub model: BackgroundModel,
     /// Number of background spectra; source spectrum i (0-based) is data group and
     /// spectrum `nbgd + 1 + i`.
     pub nbgd: usize,
@@ -68,24 +68,13 @@ pub struct SpecModel {
 impl SpecModel {
     /// The save-file text.
     pub fn text(&self) -> String {
-        self.xcm.to_text()
+        self.model.to_text()
     }
 
     /// Point source spectrum `i`'s apbgd ARF (the `arf 2:n` command) at another file.
-    pub fn set_arf_path(&mut self, i: usize, path: &Path) -> Result<()> {
-        let n = self.nbgd + 1 + i;
-        let head = format!("2:{n} ");
-        let it = self
-            .xcm
-            .items
-            .iter_mut()
-            .find(|it| matches!(it, Item::Cmd { name, args, .. } if name == "arf" && args.starts_with(&head)))
-            .ok_or_else(|| Error::msg(format!("model has no apbgd ARF for spectrum {n}")))?;
-        if let Item::Cmd { args, .. } = it {
-            *args = format!("{head}{}", path.display());
-        }
+    pub fn set_arf_path(&mut self, i: usize, path: &Path) {
+        self.model.spectra[self.nbgd + i].set_arf(2, &path.display().to_string());
         self.arfs[i].0 = path.to_path_buf();
-        Ok(())
     }
 
     /// Write source spectrum `i`'s apbgd ARF to `out`.
@@ -122,9 +111,9 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// The fitted background model: its save file and session, checked to hold the
-/// background spectra of bgdinfo.json, in order.
-fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(XcmFile, Session)> {
+/// The fitted background model: as a value and as a session, checked to hold the
+/// background spectra of bgdinfo.json, in order, and the four background sources.
+fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(BackgroundModel, Session)> {
     let x = XcmFile::read(&req.xcm)?;
     let base = req
         .xcm
@@ -132,16 +121,8 @@ fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(XcmFile, Session)> 
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let sess = Session::from_xcm(&x, &req.xcm, Path::new("."), false)?;
-    let files: Vec<String> = x
-        .items
-        .iter()
-        .filter_map(|it| match it {
-            Item::Cmd { name, args, .. } if name == "data" => {
-                args.split_whitespace().last().map(String::from)
-            }
-            _ => None,
-        })
-        .collect();
+    let model = BackgroundModel::from_xcm(&x, &req.xcm)?;
+    let files: Vec<String> = model.spectra.iter().map(|s| s.pha.clone()).collect();
     let nbgd = info.bgfiles.len();
     if files.len() != nbgd {
         return Err(Error::file(&req.xcm, format!("has {} spectra; bgdinfo.json lists {nbgd} background spectra (give the fitted background model)", files.len())));
@@ -156,7 +137,10 @@ fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(XcmFile, Session)> 
             Path::new(".")
         },
     )?;
-    Ok((x, sess))
+    for name in BACKGROUND_SOURCES {
+        source_position(&sess, name, &req.xcm)?;
+    }
+    Ok((model, sess))
 }
 
 /// Index of the source named `name` in the fitted session, or an error naming the file.
@@ -188,56 +172,37 @@ fn fcxb_rates(setup: &BackgroundSetup, sess: &Session, fx: usize) -> Vec<(Module
     rates
 }
 
-/// The save-file items of the four background sources (apbgd, intbgd, fcxb, intn).
-fn background_items(sess: &Session, xcm: &Path) -> Result<[usize; 4]> {
-    let item = |name: &str| source_position(sess, name, xcm).map(|i| sess.sources[i].model_item());
-    Ok([
-        item("apbgd")?,
-        item("intbgd")?,
-        item("fcxb")?,
-        item("intn")?,
-    ])
-}
+/// The four background sources, in the order of [`SourceBlock::params`].
+const BACKGROUND_SOURCES: [&str; 4] = ["apbgd", "intbgd", "fcxb", "intn"];
 
-/// A `name args` command without parameter lines.
-fn cmd(name: &str, args: String) -> Item {
-    Item::Cmd {
-        name: name.into(),
-        args,
-        params: vec![],
-    }
-}
-
-/// The data block of source spectrum `n` (1-based): the spectrum, the responses of
-/// sources 2..5, its apbgd and fcxb ARFs, and its BACKFILE switched off.
-fn data_block(n: usize, g: &SpectrumGeom, sp: &Spectrum, auxil: &Path) -> Vec<Item> {
+/// Source spectrum `pha` of geometry `g`: folded through its RMF for sources 2–4 and
+/// diag.rmf for intn, with its apbgd and fcxb ARFs and its BACKFILE switched off.
+fn model_spectrum(g: &SpectrumGeom, sp: &Spectrum, auxil: &Path) -> ModelSpectrum {
     let fcxb_path = auxil.join(format!("fcxb{}.arf", g.module.letter()));
-    let mut cmds = vec![Item::Blank, cmd("data", format!("{n}:{n} {}", g.pha))];
-    for src in 2..=4 {
-        cmds.push(cmd("response", format!("{src}:{n} {}", g.rmf)));
+    let diag = auxil.join("diag.rmf").display().to_string();
+    ModelSpectrum {
+        pha: g.pha.clone(),
+        responses: vec![
+            (2, g.rmf.clone()),
+            (3, g.rmf.clone()),
+            (4, g.rmf.clone()),
+            (5, diag),
+        ],
+        arfs: vec![(2, g.nsb_arf.clone()), (4, fcxb_path.display().to_string())],
+        background: sp.backfile.is_some().then(|| "none".to_string()),
     }
-    cmds.push(cmd(
-        "response",
-        format!("5:{n} {}", auxil.join("diag.rmf").display()),
-    ));
-    cmds.push(cmd("arf", format!("2:{n} {}", g.nsb_arf)));
-    cmds.push(cmd("arf", format!("4:{n} {}", fcxb_path.display())));
-    if sp.backfile.is_some() {
-        cmds.push(cmd("backgrnd", format!("{n} none")));
-    }
-    cmds
 }
 
 /// What one source spectrum adds to the model.
 struct SourceBlock {
-    /// Its data block.
-    items: Vec<Item>,
+    /// The spectrum and its files.
+    spectrum: ModelSpectrum,
     /// Its ignored ranges as `n:ranges` (None when none).
     ignore: Option<String>,
     /// Its apbgd ARF: the path the model names, the module and the curve.
     arf: (PathBuf, Module, Vec<f64>),
-    /// Parameter lines of its group for apbgd, intbgd, fcxb and intn.
-    lines: [String; 4],
+    /// Its parameters for apbgd, intbgd, fcxb and intn.
+    params: [Vec<ParamLine>; 4],
 }
 
 /// Source spectrum `pha` in region `reg`, spectrum `n` (1-based) of the model: its data
@@ -267,20 +232,14 @@ fn source_block(
     let (with, _) = ai.curves(g.area.map(|a| a / tot));
     let rmf = Rmf::read(&s.rmf_path()?)?;
     let rg = ignored_ranges(&s.spectrum, &rmf);
-    let items = data_block(n, &g, &s.spectrum, &req.auxil);
-    let l = linked_lines(&setup.presets, &g, r, &ctx.bg[r])?;
+    let mut l = linked_lines(&setup.presets, &g, r, &ctx.bg[r])?;
     let (_, fsum, asum) = ctx.fcxb.iter().find(|(x, _, _)| *x == m).copied().unwrap();
-    let fcxb_norm = param_line([fsum / asum * tot, 0.01, 0.0, 0.0, 1e20, 1e24]);
+    l.fcxb_indices.push(full(fsum / asum * tot, 0.01, NORM));
     Ok(SourceBlock {
-        items,
+        spectrum: model_spectrum(&g, &s.spectrum, &req.auxil),
         ignore: (!rg.is_empty()).then(|| format!("{n}:{rg}")),
         arf: (PathBuf::from(&g.nsb_arf), m, with),
-        lines: [
-            l.apbgd,
-            l.intbgd,
-            format!("{}{fcxb_norm}\n", l.fcxb_indices),
-            l.intn,
-        ],
+        params: [l.apbgd, l.intbgd, l.fcxb_indices, l.intn],
     })
 }
 
@@ -289,45 +248,6 @@ fn source_block(
 struct SourceContext {
     bg: Vec<SpectrumGeom>,
     fcxb: Vec<(Module, f64, f64)>,
-}
-
-/// Append parameter lines `text` (one per line) to the `model` command at `item`.
-fn append_lines(x: &mut XcmFile, item: usize, text: &str) -> Result<()> {
-    if let Item::Cmd { params, .. } = &mut x.items[item] {
-        for line in text.lines() {
-            params.push(ParamLine::parse(line).map_err(Error::msg)?);
-        }
-    }
-    Ok(())
-}
-
-/// Insert the data blocks after the last data block and add the ignored ranges to the
-/// ignore command (a new one after the blocks when there is none).
-fn insert_data(x: &mut XcmFile, data_items: Vec<Item>, ignore: &[String]) {
-    let last_data = x.items.iter().rposition(|it| matches!(it, Item::Cmd { name, .. } if matches!(name.as_str(), "data" | "response" | "arf" | "backgrnd"))).unwrap_or(0);
-    let at = last_data + 1;
-    let nl = data_items.len();
-    x.items.splice(at..at, data_items);
-    x.lines.splice(at..at, std::iter::repeat(0).take(nl));
-    match x
-        .items
-        .iter_mut()
-        .find(|it| matches!(it, Item::Cmd { name, .. } if name == "ignore"))
-    {
-        Some(Item::Cmd { args, .. }) => {
-            for ig in ignore {
-                args.push(' ');
-                args.push_str(ig);
-            }
-        }
-        _ => {
-            if !ignore.is_empty() {
-                let pos = at + nl;
-                x.items.insert(pos, cmd("ignore", ignore.join(" ")));
-                x.lines.insert(pos, 0);
-            }
-        }
-    }
 }
 
 /// Build the model file of the task in memory (nothing is written; `req.savefile` is not
@@ -342,7 +262,7 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
     }
     let info = BgdInfo::read(&req.bgdinfo)?;
     let presets = Presets::read(&req.auxil.join("ratios.json"))?;
-    let (mut x, sess) = read_fitted(req, &info)?;
+    let (mut model, sess) = read_fitted(req, &info)?;
     let nbgd = info.bgfiles.len();
     let fx = source_position(&sess, "fcxb", &req.xcm)?;
     let setup = BackgroundSetup::from_parts(&req.bgdinfo, info, presets)?;
@@ -350,24 +270,20 @@ pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
         bg: setup.geoms()?,
         fcxb: fcxb_rates(&setup, &sess, fx),
     };
-    let items = background_items(&sess, &req.xcm)?;
-    let mut data_items = Vec::new();
-    let mut ignore = Vec::new();
     let mut arfs = Vec::new();
     let mut arf_in: Vec<(Module, ArfInputs)> = Vec::new();
     for (i, (reg, pha)) in req.regions.iter().zip(&req.phas).enumerate() {
         let pair = (reg.as_path(), pha.as_path());
         let b = source_block(req, &setup, &ctx, nbgd + i + 1, pair, &mut arf_in)?;
-        data_items.extend(b.items);
-        ignore.extend(b.ignore);
+        model.spectra.push(b.spectrum);
+        model.ignore.extend(b.ignore);
         arfs.push(b.arf);
-        for (item, text) in items.iter().zip(&b.lines) {
-            append_lines(&mut x, *item, text)?;
+        for (name, params) in BACKGROUND_SOURCES.iter().zip(b.params) {
+            model.source_mut(name)?.params.extend(params);
         }
     }
-    insert_data(&mut x, data_items, &ignore);
     Ok(SpecModel {
-        xcm: x,
+        model,
         nbgd,
         arfs,
         arf_inputs: arf_in,

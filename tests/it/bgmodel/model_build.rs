@@ -329,3 +329,55 @@ fn intn_reference_norm_matches_the_idl_whole_detector_norms() {
         );
     }
 }
+
+/// The model read back from its own save file is the same model, and writes the same text;
+/// a save file whose layout the model cannot hold is refused at its line.
+#[test]
+fn the_model_reads_back_from_its_save_file() {
+    use nuskybgd::bgmodel::model::BackgroundModel;
+    use nuskybgd::error::ModelError;
+    use nuskybgd::spectral::xcm::file::XcmFile;
+    use std::path::Path;
+    let Some(lines) = example(true, false) else {
+        return;
+    };
+    let text = lines.join("\n") + "\n";
+    let path = Path::new("model.xcm");
+    let x = XcmFile::parse(path, &text).unwrap();
+    let model = BackgroundModel::from_xcm(&x, path).unwrap();
+    assert_eq!(model.spectra.len(), 2);
+    assert_eq!(model.spectra[1].arfs[1].1, "/opt/nuskybgd/auxil/fcxbA.arf");
+    assert_eq!(model.ignore, ["1:1-4,118-131", "2:1-4,121-135"]);
+    let names: Vec<_> = model
+        .sources
+        .iter()
+        .map(|s| s.name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["apbgd", "intbgd", "fcxb", "intn"]);
+    assert_eq!(model.sources[0].params.len(), 6);
+    assert_eq!(model.to_text(), text);
+    let again = XcmFile::parse(path, &model.to_text()).unwrap();
+    assert_eq!(BackgroundModel::from_xcm(&again, path).unwrap(), model);
+
+    let late = text.replace("model  5:intn", "data 3:3 late.pha\nmodel  5:intn");
+    let n = late
+        .lines()
+        .position(|l| l.starts_with("data 3:3"))
+        .unwrap()
+        + 1;
+    let err = BackgroundModel::from_xcm(&XcmFile::parse(path, &late).unwrap(), path).unwrap_err();
+    assert!(
+        matches!(&err, nuskybgd::Error::Model(ModelError::SaveFile { line, .. }) if *line == n),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("model.xcm:{n}: a data command after the ignore, the settings or the models")
+    );
+    let skip = text.replace("data 2:2", "data 3:3");
+    let err = BackgroundModel::from_xcm(&XcmFile::parse(path, &skip).unwrap(), path).unwrap_err();
+    assert!(
+        err.to_string().contains("spectrum 3 is not the next one"),
+        "{err}"
+    );
+}
