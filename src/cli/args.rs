@@ -1,7 +1,7 @@
 //! Task arguments in the Python port's `key=value` form, also accepted as `--key value`,
 //! `--key=value` or a bare `--flag` (meaning `flag=yes`). Everything else is positional.
 
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::spectral::stat::Statistic;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,7 +37,10 @@ impl Args {
                 if let Some((k, v)) = rest.split_once('=') {
                     a.insert(k, v)?;
                 } else if !is_key(rest) {
-                    return Err(Error::msg(format!("malformed option '{w}'")));
+                    return Err(CliError::MalformedOption {
+                        word: w.to_string(),
+                    }
+                    .into());
                 } else if i + 1 < words.len()
                     && !words[i + 1].starts_with("--")
                     && !looks_like_pair(&words[i + 1])
@@ -60,7 +63,10 @@ impl Args {
     fn insert(&mut self, k: &str, v: &str) -> Result<()> {
         let key = k.to_ascii_lowercase().replace('-', "_");
         if self.kv.insert(key.clone(), v.to_string()).is_some() {
-            return Err(Error::msg(format!("argument '{key}' given twice")));
+            return Err(CliError::Repeated {
+                key: key.to_string(),
+            }
+            .into());
         }
         Ok(())
     }
@@ -73,17 +79,25 @@ impl Args {
 
     /// The value of `key`, or an error saying it is required.
     pub fn require(&self, key: &str) -> Result<&str> {
-        self.get(key)
-            .ok_or_else(|| Error::msg(format!("missing required argument {key}=")))
+        self.get(key).ok_or_else(|| {
+            CliError::MissingRequired {
+                key: key.to_string(),
+            }
+            .into()
+        })
     }
 
     /// A yes/no argument (yes, no, y, n, true, false, 1, 0), `default` when absent.
     pub fn flag(&self, key: &str, default: bool) -> Result<bool> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => {
-                parse_bool(v).ok_or_else(|| Error::msg(format!("{key}={v}: expected yes or no")))
-            }
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                CliError::NotYesNo {
+                    key: key.to_string(),
+                    value: v.to_string(),
+                }
+                .into()
+            }),
         }
     }
 
@@ -91,8 +105,12 @@ impl Args {
     pub fn statistic(&self, default: Statistic) -> Result<Statistic> {
         match self.get("statistic") {
             None => Ok(default),
-            Some(s) => Statistic::parse(s)
-                .ok_or_else(|| Error::msg(format!("statistic={s}: use chi or cstat"))),
+            Some(s) => Statistic::parse(s).ok_or_else(|| {
+                CliError::BadStatistic {
+                    value: s.to_string(),
+                }
+                .into()
+            }),
         }
     }
 
@@ -100,11 +118,13 @@ impl Args {
     pub fn number(&self, key: &str) -> Result<Option<f64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .trim()
-                .parse::<f64>()
-                .map(Some)
-                .map_err(|_| Error::msg(format!("{key}={v}: not a number"))),
+            Some(v) => v.trim().parse::<f64>().map(Some).map_err(|_| {
+                CliError::NotANumber {
+                    key: key.to_string(),
+                    value: v.to_string(),
+                }
+                .into()
+            }),
         }
     }
 
@@ -126,18 +146,24 @@ impl Args {
 
     /// Positional argument `i` (0-based) named `what` in the error when missing.
     pub fn pos(&self, i: usize, what: &str) -> Result<&str> {
-        self.positional
-            .get(i)
-            .map(String::as_str)
-            .ok_or_else(|| Error::msg(format!("missing argument {what}")))
+        self.positional.get(i).map(String::as_str).ok_or_else(|| {
+            CliError::MissingPositional {
+                what: what.to_string(),
+            }
+            .into()
+        })
     }
 
     /// Positional argument `i` as an energy in keV.
     pub fn pos_energy(&self, i: usize, what: &str) -> Result<f64> {
         let v = self.pos(i, what)?;
-        v.trim()
-            .parse()
-            .map_err(|_| Error::msg(format!("{what} = '{v}' is not an energy in keV")))
+        v.trim().parse().map_err(|_| {
+            CliError::NotAnEnergy {
+                what: what.to_string(),
+                value: v.to_string(),
+            }
+            .into()
+        })
     }
 
     /// Fail on keys the task never asked about (the port silently ignored them) and on
@@ -151,16 +177,16 @@ impl Args {
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
-            return Err(Error::msg(format!(
-                "unknown argument(s): {}",
-                unknown.join(", ")
-            )));
+            return Err(CliError::UnknownKeys {
+                keys: unknown.join(", "),
+            }
+            .into());
         }
         if self.positional.len() > max_pos {
-            return Err(Error::msg(format!(
-                "unexpected argument(s): {}",
-                self.positional[max_pos..].join(" ")
-            )));
+            return Err(CliError::ExtraPositional {
+                args: self.positional[max_pos..].join(" "),
+            }
+            .into());
         }
         Ok(())
     }
@@ -201,9 +227,21 @@ mod tests {
     fn unknown_and_duplicate_keys_are_errors() {
         let a = Args::parse(&words("foo=1")).unwrap();
         assert!(a.finish(0).is_err());
+        assert!(matches!(
+            a.finish(0),
+            Err(crate::Error::Cli(CliError::UnknownKeys { .. }))
+        ));
         assert!(Args::parse(&words("a=1 --a 2")).is_err());
+        assert!(matches!(
+            Args::parse(&words("a=1 --a 2")),
+            Err(crate::Error::Cli(CliError::Repeated { .. }))
+        ));
         let a = Args::parse(&words("p1 p2")).unwrap();
         assert!(a.finish(1).is_err());
+        assert!(matches!(
+            a.finish(1),
+            Err(crate::Error::Cli(CliError::ExtraPositional { .. }))
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::caldb::caldb_from_env;
 use crate::tasks::bgdspec::{bgdspec, BgdspecRequest, DEFAULT_SEED};
@@ -49,10 +49,11 @@ fn run(a: &Args) -> Result<()> {
     let poisson = a.flag("poisson", false)?;
     let seed = match a.get("seed") {
         None => DEFAULT_SEED,
-        Some(s) => s
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| Error::msg(format!("seed={s}: expected a non-negative integer")))?,
+        Some(s) => s.trim().parse::<u64>().map_err(|_| CliError::BadValue {
+            key: "seed".into(),
+            value: s.to_string(),
+            hint: "expected a non-negative integer".into(),
+        })?,
     };
     let clobber = a.flag("clobber", false)?;
     let out = a.get("out").map(|s| {

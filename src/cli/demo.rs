@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::pipeline::demo::{demo, DemoReport, DemoRequest};
 use crate::pipeline::recovery::table;
 use crate::spectral::stat::Statistic;
@@ -57,14 +57,24 @@ fn run(a: &Args) -> Result<()> {
     );
     let seed = match a.number("seed")? {
         Some(v) if v >= 0.0 && v.fract() == 0.0 => v as u64,
-        Some(v) => return Err(Error::msg(format!("seed={v}: use a whole number >= 0"))),
+        Some(v) => {
+            return Err(CliError::BadValue {
+                key: "seed".into(),
+                value: v.to_string(),
+                hint: "use a whole number >= 0".into(),
+            }
+            .into())
+        }
         None => 1,
     };
     let exposure = a.number("exposure")?.unwrap_or(50000.0);
     if !(exposure > 0.0) {
-        return Err(Error::msg(format!(
-            "exposure={exposure}: must be positive (s)"
-        )));
+        return Err(CliError::BadValue {
+            key: "exposure".into(),
+            value: exposure.to_string(),
+            hint: "must be positive (s)".into(),
+        }
+        .into());
     }
     let statistic = a.statistic(Statistic::Cstat)?;
     let clobber = a.flag("clobber", false)?;

@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::io::output::Output;
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::caldb::caldb_from_env;
@@ -67,7 +67,14 @@ fn run(a: &Args) -> Result<()> {
     let intn_port_scale = match a.get("intnscale").unwrap_or("idl") {
         "idl" => false,
         "port" => true,
-        s => return Err(Error::msg(format!("intnscale={s}: use idl or port"))),
+        s => {
+            return Err(CliError::BadValue {
+                key: "intnscale".into(),
+                value: s.to_string(),
+                hint: "use idl or port".into(),
+            }
+            .into())
+        }
     };
     a.finish(1)?;
     let req = FitRequest {

@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::spectral::expr::Expression;
 use std::path::Path;
 
@@ -30,7 +30,10 @@ pub fn task() -> Task {
 
 /// Read bin edges (keV), one per line; blank lines and `#` comments skipped.
 pub fn read_grid(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+        path: path.into(),
+        source: e,
+    })?;
     let mut v = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.split('#').next().unwrap_or("").trim();
@@ -41,7 +44,11 @@ pub fn read_grid(path: &Path) -> Result<Vec<f64>> {
         v.push(
             first
                 .parse::<f64>()
-                .map_err(|_| Error::at_line(path, i + 1, format!("'{first}' is not an energy")))?,
+                .map_err(|_| CliError::NotAnEnergyLine {
+                    path: path.into(),
+                    line: i + 1,
+                    value: first.to_string(),
+                })?,
         );
     }
     crate::spectral::models::check_grid(&v).map_err(|e| e.in_file(path))?;
@@ -58,9 +65,12 @@ fn run(a: &Args) -> Result<()> {
         .split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| Error::msg(format!("parameter '{s}' is not a number")))
+            s.trim().parse::<f64>().map_err(|_| {
+                CliError::BadParameter {
+                    value: s.to_string(),
+                }
+                .into()
+            })
         })
         .collect::<Result<_>>()?;
     let edges = read_grid(Path::new(&grid))?;

@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::io::output::Output;
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::module::Module;
@@ -38,7 +38,14 @@ fn run(a: &Args) -> Result<()> {
     let module = match a.require("mod")?.trim().to_ascii_uppercase().as_str() {
         "A" | "FPMA" => Module::A,
         "B" | "FPMB" => Module::B,
-        m => return Err(Error::msg(format!("mod={m}: must be A or B"))),
+        m => {
+            return Err(CliError::BadValue {
+                key: "mod".into(),
+                value: m.to_string(),
+                hint: "must be A or B".into(),
+            }
+            .into())
+        }
     };
     let det_arg = a.require("det")?;
     let mut dets = Vec::new();
@@ -47,9 +54,12 @@ fn run(a: &Args) -> Result<()> {
             Some(d @ 1..=4) if !dets.contains(&(d as usize - 1)) => dets.push(d as usize - 1),
             Some(1..=4) => {}
             _ => {
-                return Err(Error::msg(format!(
-                    "det={det_arg}: use digits 1-4 (DET0-DET3), e.g. det=1234"
-                )))
+                return Err(CliError::BadValue {
+                    key: "det".into(),
+                    value: det_arg.to_string(),
+                    hint: "use digits 1-4 (DET0-DET3), e.g. det=1234".into(),
+                }
+                .into())
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::module::Module;
 use crate::tasks::refspec::{refspec, RefspecRequest};
@@ -40,10 +40,7 @@ fn run(a: &Args) -> Result<()> {
         .get("mods")
         .unwrap_or("AB")
         .chars()
-        .map(|c| {
-            Module::from_letter(c)
-                .ok_or_else(|| Error::msg(format!("mods: '{c}' is not a module (A or B)")))
-        })
+        .map(|c| Module::from_letter(c).ok_or_else(|| CliError::BadModule { item: c }.into()))
         .collect::<Result<Vec<_>>>()?;
     let dets = a
         .get("dets")
@@ -51,7 +48,7 @@ fn run(a: &Args) -> Result<()> {
         .chars()
         .map(|c| match c.to_digit(10) {
             Some(d) if d <= 3 => Ok(d as usize),
-            _ => Err(Error::msg(format!("dets: '{c}' is not a detector (0-3)"))),
+            _ => Err(CliError::BadDetector { item: c }.into()),
         })
         .collect::<Result<Vec<_>>>()?;
     let clobber = a.flag("clobber", false)?;

@@ -3,7 +3,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::sim::{simulate, SimRequest};
 
 const USAGE: &str = "\
@@ -55,10 +55,11 @@ fn run(a: &Args) -> Result<()> {
     let outdir = a.pos(0, "OUTDIR")?;
     let (mut req, notes) = SimRequest::from_env(outdir);
     if let Some(s) = a.get("seed") {
-        req.seed = s
-            .trim()
-            .parse()
-            .map_err(|_| Error::msg(format!("seed={s}: expected a non-negative integer")))?;
+        req.seed = s.trim().parse().map_err(|_| CliError::BadValue {
+            key: "seed".into(),
+            value: s.to_string(),
+            hint: "expected a non-negative integer".into(),
+        })?;
     }
     let num = |k: &str, v: &mut f64| -> Result<()> {
         if let Some(x) = a.number(k)? {

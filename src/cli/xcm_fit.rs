@@ -2,7 +2,7 @@
 
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::{Error, Result};
+use crate::error::{CliError, Result};
 use crate::io::output::Output;
 use crate::spectral::run::{fit_notes, table, xcm_fit, TableErrors, XcmFitRequest};
 use crate::spectral::stat::Statistic;
@@ -48,9 +48,12 @@ fn run(a: &Args) -> Result<()> {
     let max_iter = match a.number("niter")? {
         Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 1e7 => Some(n as usize),
         Some(n) => {
-            return Err(Error::msg(format!(
-                "niter={n}: a whole number from 1 to 1e7"
-            )))
+            return Err(CliError::BadValue {
+                key: "niter".into(),
+                value: n.to_string(),
+                hint: "a whole number from 1 to 1e7".into(),
+            }
+            .into())
         }
         None => None,
     };

@@ -8,7 +8,7 @@
 //! work from any directory.
 
 use crate::bgmodel::bgdinfo::{BgdInfo, ModuleImages};
-use crate::error::{Error, Result};
+use crate::error::{PipelineError, Result};
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::gti::Gti;
@@ -85,7 +85,10 @@ struct Timer {
 impl Timer {
     fn run<T>(&mut self, name: &str, f: impl FnOnce() -> Result<(T, String)>) -> Result<T> {
         let t0 = Instant::now();
-        let (v, detail) = f().map_err(|e| Error::msg(format!("demo step {name}: {e}")))?;
+        let (v, detail) = f().map_err(|e| PipelineError::Step {
+            name: name.to_string(),
+            source: Box::new(e),
+        })?;
         self.steps.push(Step {
             name: name.to_string(),
             seconds: t0.elapsed().as_secs_f64(),
@@ -112,7 +115,10 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
     // 1. the observation
     let obsdir = dir.join("observation");
     let dir = dir.join("analysis");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, format!("cannot create: {e}")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| PipelineError::CreateDir {
+        path: dir.clone(),
+        source: e,
+    })?;
     let out = |name: &str| Output::new(&s(&dir.join(name)), clobber);
     let sim = t.run("simulate", || {
         let (mut r, notes) = if req.env_calibration {
@@ -262,10 +268,7 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         };
         Ok((r, d))
     })?;
-    let (sess, fit) = fitted
-        .fitted
-        .as_ref()
-        .ok_or_else(|| Error::msg("demo: the fit task returned no fit"))?;
+    let (sess, fit) = fitted.fitted.as_ref().ok_or(PipelineError::NoFit)?;
     let truth = crate::sim::truth::Truth::read(&sim.truth)?;
     let mut expected = Vec::new();
     for w in &fitted.weights {

@@ -11,7 +11,7 @@ use crate::bgmodel::constants::{
 };
 use crate::bgmodel::geometry::ModuleMaps;
 use crate::bgmodel::presets::Presets;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SimError};
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
 use crate::nustar::pixpos::PixelMap;
@@ -86,7 +86,15 @@ pub(super) fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Re
     // detectors sharing a file, or files with the same bytes, share one read
     let bytes: Vec<Vec<u8>> = paths
         .iter()
-        .map(|p| std::fs::read(p).map_err(|e| Error::file(p, e.to_string())))
+        .map(|p| {
+            std::fs::read(p).map_err(|e| {
+                SimError::Fs {
+                    path: p.to_path_buf(),
+                    source: e,
+                }
+                .into()
+            })
+        })
         .collect::<Result<_>>()?;
     let mut rmfs: Vec<Rmf> = Vec::new();
     for d in 0..4 {
@@ -100,19 +108,20 @@ pub(super) fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Re
         };
         rmfs.push(r);
     }
-    let rmfs: [Rmf; 4] = rmfs.try_into().map_err(|_| Error::msg("four RMFs"))?;
+    let rmfs: [Rmf; 4] = rmfs.try_into().map_err(|_| SimError::RmfCount)?;
     let diag = Rmf::read(&auxil.join("diag.rmf"))?;
     let arf = ArfInputs::load(caldb, auxil, m, date)?;
     let fcxb = Arf::read(&auxil.join(format!("fcxb{}.arf", m.letter())))?;
     for r in &rmfs {
         if r.energy_lo.len() != arf.be.len() || r.nchan != diag.nchan {
-            return Err(Error::file(
-                &r.path,
-                format!(
-                    "RMF has {} energies and {} channels; the transmission curves have {} energies and diag.rmf {} channels",
-                    r.energy_lo.len(), r.nchan, arf.be.len(), diag.nchan
-                ),
-            ));
+            return Err(SimError::RmfMismatch {
+                path: r.path.clone(),
+                energies: r.energy_lo.len(),
+                channels: r.nchan,
+                curve_energies: arf.be.len(),
+                diag_channels: diag.nchan,
+            }
+            .into());
         }
         fcxb.check_against(r)?;
     }
@@ -129,10 +138,16 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         .apbgd
         .module(m)
         .first()
-        .ok_or_else(|| Error::msg("ratios.json: apbgd has no components"))?;
+        .ok_or_else(|| SimError::NoComponents {
+            model: "apbgd".into(),
+        })?;
     let need = |c: &crate::bgmodel::presets::ComponentPreset, k: &str| {
-        c.value(k)
-            .ok_or_else(|| Error::msg(format!("ratios.json: {} has no numeric '{k}'", c.name)))
+        c.value(k).ok_or_else(|| {
+            Error::from(SimError::MissingParameter {
+                component: c.name.to_string(),
+                key: k.to_string(),
+            })
+        })
     };
     let (gamma, ecut) = (need(ap, "phoindex")?, need(ap, "highecut")?);
     let cutoffpl = Expression::parse("cutoffpl")?;
@@ -140,10 +155,11 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
     let bknpower = Expression::parse("bknpower")?;
     let comps = presets.intbgd.module(m);
     if comps.len() != NLINES + 1 {
-        return Err(Error::msg(format!(
-            "ratios.json: intbgd has {} components, expected apec + {NLINES} lines",
-            comps.len()
-        )));
+        return Err(SimError::IntbgdComponents {
+            found: comps.len(),
+            lines: NLINES,
+        }
+        .into());
     }
     let mut apbgd: Vec<Vec<f64>> = Vec::new();
     let mut fcxb: Vec<Vec<f64>> = Vec::new();
@@ -168,7 +184,9 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         .intn
         .module(m)
         .first()
-        .ok_or_else(|| Error::msg("ratios.json: intn has no components"))?;
+        .ok_or_else(|| SimError::NoComponents {
+            model: "intn".into(),
+        })?;
     let fl = bknpower.eval(
         &[
             need(nn, "phoindx1")?,
@@ -192,8 +210,11 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
 pub(super) fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Result<ModuleTruth> {
     let comps = presets.intbgd.module(m);
     let ifac = |c: &crate::bgmodel::presets::ComponentPreset| {
-        c.ifactors
-            .ok_or_else(|| Error::msg(format!("ratios.json: {} has no ifactors", c.name)))
+        c.ifactors.ok_or_else(|| {
+            Error::from(SimError::NoIfactors {
+                component: c.name.to_string(),
+            })
+        })
     };
     let mut d_line = [[0.0; 4]; NLINES];
     for (c, row) in d_line.iter_mut().enumerate() {
@@ -207,7 +228,9 @@ pub(super) fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Resul
         .intn
         .module(m)
         .first()
-        .ok_or_else(|| Error::msg("ratios.json: intn has no components"))?;
+        .ok_or_else(|| SimError::NoComponents {
+            model: "intn".into(),
+        })?;
     Ok(ModuleTruth {
         module: m,
         d_ap: APBGD_PER_APW * req.apscale,

@@ -6,7 +6,7 @@
 //! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
 //! region-averaged responses, so identical detectors keep the recovery of a simulation exact.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SimError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -97,13 +97,29 @@ where
     let plain = path.with_extension("plain.tmp");
     let _ = std::fs::remove_file(&plain);
     out(&plain).write_fits(fill)?;
-    let bytes = std::fs::read(&plain).map_err(|e| Error::file(&plain, e.to_string()))?;
+    let bytes = std::fs::read(&plain).map_err(|e| SimError::Fs {
+        path: plain.clone(),
+        source: e,
+    })?;
     let _ = std::fs::remove_file(&plain);
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(&bytes)
         .and_then(|_| enc.finish())
-        .map_err(|e| Error::file(path, format!("cannot compress: {e}")))
-        .and_then(|gz| std::fs::write(path, gz).map_err(|e| Error::file(path, e.to_string())))
+        .map_err(|e| {
+            Error::from(SimError::Compress {
+                path: path.into(),
+                source: e,
+            })
+        })
+        .and_then(|gz| {
+            std::fs::write(path, gz).map_err(|e| {
+                SimError::Fs {
+                    path: path.into(),
+                    source: e,
+                }
+                .into()
+            })
+        })
 }
 
 /// Smooth aperture stray-light pattern (576×576, the auxiliary image's units: the scaled
@@ -291,7 +307,10 @@ fn write_image_file(path: &Path, img: &Image, bitpix: i32, m: Module, extra: &st
 
 /// Write the synthetic auxiliary directory into `dir` (created if needed); returns the files.
 pub fn write_auxil(dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| SimError::Fs {
+        path: dir.into(),
+        source: e,
+    })?;
     let mut written = Vec::new();
     for m in Module::ALL {
         let p = dir.join(format!("det{}_det1.img.gz", m.letter()));
@@ -485,8 +504,10 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
     let bcf = root.join("data/nustar/fpm/bcf");
     let rel = |sub: &str| format!("data/nustar/fpm/bcf/{sub}");
     for d in ["instrmap", "badpix", "detabs", "rmf"] {
-        std::fs::create_dir_all(bcf.join(d))
-            .map_err(|e| Error::file(bcf.join(d), e.to_string()))?;
+        std::fs::create_dir_all(bcf.join(d)).map_err(|e| SimError::Fs {
+            path: bcf.join(d),
+            source: e,
+        })?;
     }
     let mut written = Vec::new();
     let mut rows = Vec::new();
@@ -566,7 +587,10 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         written.push(first.clone());
         for name in &names[1..] {
             let p = bcf.join("rmf").join(name);
-            std::fs::copy(&first, &p).map_err(|e| Error::file(&p, e.to_string()))?;
+            std::fs::copy(&first, &p).map_err(|e| SimError::Fs {
+                path: p.clone(),
+                source: e,
+            })?;
             written.push(p);
         }
         let file = format!("nu{l}grprmf20100101v900.fits");

@@ -26,7 +26,7 @@ pub mod truth;
 
 use crate::bgmodel::geometry::{region_weights, ModuleMaps, RegionWeights};
 use crate::bgmodel::presets::Presets;
-use crate::error::{Error, Result};
+use crate::error::{Result, SimError};
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
@@ -185,9 +185,11 @@ impl SimSummary {
 
 fn check_scale(name: &str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
-        return Err(Error::msg(format!(
-            "{name}={v}: must be a finite number >= 0"
-        )));
+        return Err(SimError::BadScale {
+            name: name.to_string(),
+            value: v,
+        }
+        .into());
     }
     Ok(())
 }
@@ -208,21 +210,24 @@ fn outdir_ready(req: &SimRequest) -> Result<()> {
     let d = &req.outdir;
     if d.exists() {
         if !d.is_dir() {
-            return Err(Error::file(d, "exists and is not a directory"));
+            return Err(SimError::NotADirectory { path: d.clone() }.into());
         }
         let busy = std::fs::read_dir(d)
-            .map_err(|e| Error::file(d, e.to_string()))?
+            .map_err(|e| SimError::Fs {
+                path: d.clone(),
+                source: e,
+            })?
             .next()
             .is_some();
         if busy && !req.clobber {
-            return Err(Error::file(
-                d,
-                "output directory is not empty; nothing written (use clobber=yes to replace its files)",
-            ));
+            return Err(SimError::OutputNotEmpty { path: d.clone() }.into());
         }
     }
     for sub in [d.clone(), d.join("truth")] {
-        std::fs::create_dir_all(&sub).map_err(|e| Error::file(&sub, e.to_string()))?;
+        std::fs::create_dir_all(&sub).map_err(|e| SimError::Fs {
+            path: sub.clone(),
+            source: e,
+        })?;
     }
     Ok(())
 }
@@ -276,10 +281,10 @@ impl Calibration {
 /// without ratios.json or a CALDB missing what a simulation reads.
 fn check_request(req: &SimRequest) -> Result<()> {
     if !(req.exposure.is_finite() && req.exposure >= 100.0) {
-        return Err(Error::msg(format!(
-            "exposure={}: must be at least 100 s",
-            req.exposure
-        )));
+        return Err(SimError::ShortExposure {
+            exposure: req.exposure,
+        }
+        .into());
     }
     for (n, v) in [
         ("apscale", req.apscale),
@@ -291,7 +296,7 @@ fn check_request(req: &SimRequest) -> Result<()> {
     }
     if let Some(a) = &req.auxil {
         if !a.join("ratios.json").is_file() {
-            return Err(Error::file(a, "auxil directory has no ratios.json"));
+            return Err(SimError::NoRatios { path: a.clone() }.into());
         }
     }
     if let Some(c) = &req.caldb {
@@ -515,14 +520,12 @@ fn region_entry(s: &Setup, m: Module, w: &RegionWeights, t: &ModuleTruth) -> Val
 fn check_background_region(path: &Path, w: &RegionWeights) -> Result<()> {
     let covered: f64 = w.area.iter().sum::<f64>() / w.pixels.max(1) as f64;
     if w.pixels < 3000 || covered < 0.97 {
-        return Err(Error::file(
-            path,
-            format!(
-                "internal: background region has {} pixels, {:.1}% detector coverage",
-                w.pixels,
-                100.0 * covered
-            ),
-        ));
+        return Err(SimError::ThinBackgroundRegion {
+            path: path.into(),
+            pixels: w.pixels,
+            coverage: 100.0 * covered,
+        }
+        .into());
     }
     Ok(())
 }
@@ -644,7 +647,10 @@ fn setup<'a>(
     let p = Pointing::new(&mut rng, req.exposure);
     let wander = Wander::new(&mut rng, observation::track_len(&p));
     let geo = outdir.join("truth").join("geometry");
-    std::fs::create_dir_all(&geo).map_err(|e| Error::file(&geo, e.to_string()))?;
+    std::fs::create_dir_all(&geo).map_err(|e| SimError::Fs {
+        path: geo.clone(),
+        source: e,
+    })?;
     let refimg = outdir.join("truth").join("refimg.fits");
     observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
     written.push(refimg.clone());
@@ -665,8 +671,10 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     check_request(req)?;
     outdir_ready(req)?;
     // paths in the summary and the truth do not depend on the working directory
-    let outdir =
-        std::path::absolute(&req.outdir).map_err(|e| Error::file(&req.outdir, e.to_string()))?;
+    let outdir = std::path::absolute(&req.outdir).map_err(|e| SimError::Fs {
+        path: req.outdir.clone(),
+        source: e,
+    })?;
     let mut written: Vec<PathBuf> = Vec::new();
     let cal = calibration(req, &outdir, &mut written)?;
     let notes: Vec<String> = cal.note().into_iter().collect();
@@ -687,7 +695,10 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     let geometry_dir = if req.keep_geometry {
         Some(s.geo.clone())
     } else {
-        std::fs::remove_dir_all(&s.geo).map_err(|e| Error::file(&s.geo, e.to_string()))?;
+        std::fs::remove_dir_all(&s.geo).map_err(|e| SimError::Fs {
+            path: s.geo.clone(),
+            source: e,
+        })?;
         None
     };
     Ok(SimSummary {

@@ -8,7 +8,7 @@
 //! intn `Σ_d area[d]·D_n[d]` — the quantities nuskybgd's fit estimates.
 
 use crate::bgmodel::geometry::RegionWeights;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SimError};
 use crate::nustar::module::Module;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -233,10 +233,12 @@ pub struct Truth {
 impl Truth {
     /// Truth of module `m`.
     pub fn module(&self, m: Module) -> Result<&ModuleTruth> {
-        self.modules
-            .iter()
-            .find(|t| t.module == m)
-            .ok_or_else(|| Error::msg(format!("truth has no module {}", m.letter())))
+        self.modules.iter().find(|t| t.module == m).ok_or_else(|| {
+            SimError::NoModule {
+                letter: m.letter().to_string(),
+            }
+            .into()
+        })
     }
 
     /// What a perfect fit gives for a region of the weights' module.
@@ -285,11 +287,21 @@ impl Truth {
 
     /// Read `truth.json`.
     pub fn read(path: &Path) -> Result<Truth> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
-        let bad =
-            |what: &str| Error::file(path, format!("truth file: {what} missing or malformed"));
+        let text = std::fs::read_to_string(path).map_err(|e| SimError::Fs {
+            path: path.into(),
+            source: e,
+        })?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| SimError::BadJson {
+            path: path.into(),
+            source: e,
+        })?;
+        let bad = |what: &str| -> Error {
+            SimError::TruthField {
+                path: path.into(),
+                what: what.to_string(),
+            }
+            .into()
+        };
         let num = |k: &str| v.get(k).and_then(Value::as_f64).ok_or_else(|| bad(k));
         let sc = v.get("scales").ok_or_else(|| bad("scales"))?;
         let scale = |k: &str| sc.get(k).and_then(Value::as_f64).ok_or_else(|| bad(k));

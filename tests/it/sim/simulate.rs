@@ -419,7 +419,15 @@ fn a_non_empty_outdir_is_refused_and_left_alone() {
     let out = dir.join("sim");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
-    let e = simulate(&SimRequest::new(&out)).unwrap_err().to_string();
+    let err = simulate(&SimRequest::new(&out)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Sim(nuskybgd::error::SimError::OutputNotEmpty { .. })
+        ),
+        "{err}"
+    );
+    let e = err.to_string();
     assert!(e.contains("not empty"), "{e}");
     let names: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
@@ -433,10 +441,26 @@ fn a_non_empty_outdir_is_refused_and_left_alone() {
     // bad values are refused before anything is written
     let mut r = SimRequest::new(dir.join("other"));
     r.exposure = -5.0;
-    assert!(simulate(&r).unwrap_err().to_string().contains("exposure"));
+    let err = simulate(&r).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Sim(nuskybgd::error::SimError::ShortExposure { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("exposure"));
     r.exposure = 1000.0;
     r.intscale = f64::NAN;
-    assert!(simulate(&r).unwrap_err().to_string().contains("intscale"));
+    let err = simulate(&r).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Sim(nuskybgd::error::SimError::BadScale { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("intscale"));
     assert!(!dir.join("other").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
