@@ -6,7 +6,7 @@
 //! `be.arf` (what the IDL original used); detector absorption from CALDB DETABS (one
 //! extension per detector).
 
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::io::fits::Fits;
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
@@ -71,10 +71,12 @@ impl ArfInputs {
             std::iter::once(("Be transmission", &be)).chain(detabs.iter().map(|d| ("DETABS", d)))
         {
             if v.len() != n {
-                return Err(Error::msg(format!(
-                    "{what} has {} rows; the response grid has {n}",
-                    v.len()
-                )));
+                return Err(ModelError::GridRows {
+                    what: what.into(),
+                    rows: v.len(),
+                    grid: n,
+                }
+                .into());
             }
         }
         Ok(ArfInputs {

@@ -14,7 +14,7 @@
 //! The fitted band ([`FIT_BAND`], 3–150 keV) follows XSPEC's rule on the *grouped* bins:
 //! [`band_counts`] and [`ignored_ranges`].
 
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::spectral::grouping::{apply, Bins, Range};
 use crate::spectral::ogip::pha::Spectrum;
 use crate::spectral::ogip::rmf::Rmf;
@@ -27,17 +27,13 @@ pub const FIT_BAND: (f64, f64) = (3.0, 150.0);
 /// 459). PI channel c covers [1.6 + 0.04c, 1.64 + 0.04c) keV.
 pub fn pi_channels(elow: f64, ehigh: f64) -> Result<(i64, i64)> {
     if !(elow.is_finite() && ehigh.is_finite()) || elow >= ehigh {
-        return Err(Error::msg(format!(
-            "energy band {elow}-{ehigh} keV: ELOW must be below EHIGH"
-        )));
+        return Err(ModelError::BandOrder { elow, ehigh }.into());
     }
     let clow = ((elow - 1.6) / 0.04 + 1.0).trunc() as i64;
     let chigh = ((ehigh - 1.6) / 0.04).trunc() as i64;
     let (clow, chigh) = (clow.max(0), chigh.min(4095));
     if clow > chigh {
-        return Err(Error::msg(format!(
-            "energy band {elow}-{ehigh} keV selects no PI channel (NuSTAR covers 1.6-165.44 keV)"
-        )));
+        return Err(ModelError::BandNoChannel { elow, ehigh }.into());
     }
     Ok((clow, chigh))
 }

@@ -4,7 +4,7 @@
 //! Read with [`BgdInfo::read`], written with [`BgdInfo::write`] (the demo writes its own
 //! this way), so the file has one reader and one writer.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ModelError, Result};
 use crate::io::output::Output;
 use crate::nustar::module::Module;
 use serde_json::{json, Map, Value};
@@ -60,21 +60,21 @@ impl BgdInfo {
             Module::B => self.b.as_ref(),
         }
         .ok_or_else(|| {
-            Error::file(
-                path,
-                format!(
-                    "module {} spectra are listed but bgdapfiles/bgddetfiles have no '{}' entry",
-                    m.letter(),
-                    m.letter()
-                ),
-            )
+            ModelError::NoModuleImages {
+                path: path.into(),
+                module: m.letter().into(),
+            }
+            .into()
         })
     }
 
     /// Read, parse and check a bgdinfo.json: required keys present, lists of equal length,
     /// every listed file exists.
     pub fn read(path: &Path) -> Result<BgdInfo> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Unreadable {
+            path: path.into(),
+            source,
+        })?;
         let info = Self::parse(path, &text)?;
         info.check_files(path)?;
         Ok(info)
@@ -82,9 +82,16 @@ impl BgdInfo {
 
     /// Parse without touching the file system (used by `read` and by tests).
     pub fn parse(path: &Path, text: &str) -> Result<BgdInfo> {
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
-        let err = |m: String| Error::file(path, m);
+        let v: Value = serde_json::from_str(text).map_err(|source| ModelError::NotJson {
+            path: path.into(),
+            source,
+        })?;
+        let err = |what: String| {
+            Error::from(ModelError::BadBgdInfo {
+                path: path.into(),
+                what,
+            })
+        };
         let (bgfiles, regfiles) = spectra_and_regions(&v, &err)?;
         let refimg = v
             .get("refimgf")
@@ -150,10 +157,11 @@ impl BgdInfo {
         }
         for f in all {
             if !f.is_file() {
-                return Err(Error::file(
-                    path,
-                    format!("lists {} which does not exist", f.display()),
-                ));
+                return Err(ModelError::ListedFileMissing {
+                    path: path.into(),
+                    listed: f.clone(),
+                }
+                .into());
             }
         }
         Ok(())
@@ -277,14 +285,12 @@ pub fn check_spectrum_order(
     base: &Path,
 ) -> Result<()> {
     if files.len() < bgfiles.len() {
-        return Err(Error::file(
-            xcm,
-            format!(
-                "has {} spectra, bgdinfo.json lists {} background spectra",
-                files.len(),
-                bgfiles.len()
-            ),
-        ));
+        return Err(ModelError::TooFewSpectra {
+            path: xcm.into(),
+            spectra: files.len(),
+            background: bgfiles.len(),
+        }
+        .into());
     }
     for (k, bg) in bgfiles.iter().enumerate() {
         let named = base.join(&files[k]);
@@ -293,7 +299,13 @@ pub fn check_spectrum_order(
             _ => Path::new(&files[k]) == bg.as_path(),
         };
         if !same {
-            return Err(Error::file(xcm, format!("spectrum {} is {}, but bgdinfo.json lists {} there (spectra in a different order?)", k + 1, files[k], bg.display())));
+            return Err(ModelError::SpectrumOrder {
+                path: xcm.into(),
+                number: k + 1,
+                named: files[k].clone(),
+                listed: bg.clone(),
+            }
+            .into());
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! GRPRMF, or one user file for all detectors) and the detector absorption curves (CALDB
 //! DETABS, or a user file with one extension per detector).
 
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::io::fits::Fits;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
@@ -37,7 +37,7 @@ pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<
     let caldb = match src {
         RmfSource::File(p) => {
             if !p.is_file() {
-                return Err(Error::file(p, "RMF file not found"));
+                return Err(ModelError::RmfNotFound { path: p.clone() }.into());
             }
             return Ok([p.clone(), p.clone(), p.clone(), p.clone()]);
         }
@@ -56,22 +56,23 @@ pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<
         let mut f = Fits::open(&cal.path)?;
         f.goto_hdu(ext + 1)?;
         let names = f.read_col_str("RMFFILE")?;
-        let name = names.first().filter(|n| !n.is_empty()).ok_or_else(|| {
-            Error::file(
-                &cal.path,
-                format!("extension {ext}: RMFFILE column is empty"),
-            )
-        })?;
+        let name =
+            names
+                .first()
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| ModelError::EmptyGrpRmf {
+                    path: cal.path.clone(),
+                    ext,
+                })?;
         let dir = cal.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let p = dir.join(name);
         if !p.is_file() {
-            return Err(Error::file(
-                &p,
-                format!(
-                    "GRPRMF file {} names this DET{d} RMF but it is missing",
-                    cal.path.display()
-                ),
-            ));
+            return Err(ModelError::GrpRmfTargetMissing {
+                path: p,
+                grprmf: cal.path.clone(),
+                det: d,
+            }
+            .into());
         }
         out.push(p);
     }
@@ -116,10 +117,11 @@ impl Detabs {
             value: f.read_col_f64("DETABS")?,
         };
         if d.value.is_empty() {
-            return Err(Error::file(
-                path,
-                format!("HDU {hdu}: DETABS table has no rows"),
-            ));
+            return Err(ModelError::EmptyDetabs {
+                path: path.into(),
+                hdu,
+            }
+            .into());
         }
         Ok(d)
     }

@@ -2,7 +2,7 @@
 //! of the aperture pattern a region collects on the sky.
 
 use crate::bgmodel::bgdinfo::ModuleImages;
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::nustar::module::Module;
@@ -21,13 +21,14 @@ pub struct ModuleMaps {
 fn read_on(path: &Path, nx: usize, ny: usize) -> Result<Image> {
     let img = Fits::open(path)?.read_image()?;
     if (img.nx, img.ny) != (nx, ny) {
-        return Err(Error::file(
-            path,
-            format!(
-                "image is {}x{}, the reference image is {nx}x{ny}",
-                img.nx, img.ny
-            ),
-        ));
+        return Err(ModelError::ImageSize {
+            path: path.into(),
+            nx: img.nx,
+            ny: img.ny,
+            ref_nx: nx,
+            ref_ny: ny,
+        }
+        .into());
     }
     Ok(img)
 }
@@ -59,10 +60,11 @@ impl ModuleMaps {
 /// Module of a spectrum from its INSTRUME (FPMA/FPMB); anything else is an error naming it.
 pub fn spectrum_module(pha: &Path, instrume: &str) -> Result<Module> {
     Module::from_instrume(instrume).ok_or_else(|| {
-        Error::file(
-            pha,
-            format!("INSTRUME is '{instrume}', expected FPMA or FPMB"),
-        )
+        ModelError::BadInstrume {
+            path: pha.into(),
+            instrume: instrume.into(),
+        }
+        .into()
     })
 }
 
@@ -109,10 +111,11 @@ pub fn region_weights(
         }
     }
     if !(area.iter().sum::<f64>() > 0.0) {
-        return Err(Error::file(
-            reg,
-            format!("region misses every detector of module {}", m.letter()),
-        ));
+        return Err(ModelError::RegionOffDetectors {
+            path: reg.into(),
+            module: m.letter().into(),
+        }
+        .into());
     }
     Ok(RegionWeights {
         module: m,

@@ -5,7 +5,7 @@
 //! nuskybgd's components, fitted once by its authors), not NuSTAR facts, so they live in
 //! `bgmodel` beside the model that uses them.
 
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use serde_json::Value;
 use std::path::Path;
 
@@ -70,10 +70,19 @@ pub struct Presets {
     pub intn: SourcePreset,
 }
 
+/// ratios.json not shaped as expected: `what` says where.
+fn bad(path: &Path, what: String) -> crate::Error {
+    ModelError::BadPresets {
+        path: path.into(),
+        what,
+    }
+    .into()
+}
+
 fn component(path: &Path, name: &str, v: &Value) -> Result<ComponentPreset> {
     let obj = v
         .as_object()
-        .ok_or_else(|| Error::file(path, format!("component {name}: expected an object")))?;
+        .ok_or_else(|| bad(path, format!("component {name}: expected an object")))?;
     let mut params = Vec::new();
     let mut ifactors = None;
     for (k, val) in obj {
@@ -82,7 +91,7 @@ fn component(path: &Path, name: &str, v: &Value) -> Result<ComponentPreset> {
             ("ifactors", Value::Array(a)) => {
                 let nums: Vec<f64> = a.iter().filter_map(Value::as_f64).collect();
                 if nums.len() != 4 || a.len() != 4 {
-                    return Err(Error::file(
+                    return Err(bad(
                         path,
                         format!("component {name}: ifactors must be 4 numbers"),
                     ));
@@ -95,7 +104,7 @@ fn component(path: &Path, name: &str, v: &Value) -> Result<ComponentPreset> {
             )),
             (_, Value::String(s)) => params.push((k.clone(), PresetValue::Link(s.clone()))),
             _ => {
-                return Err(Error::file(
+                return Err(bad(
                     path,
                     format!("component {name}: parameter {k} is neither a number nor a link"),
                 ))
@@ -118,13 +127,13 @@ fn source(path: &Path, v: &Value, index: usize) -> Result<SourcePreset> {
     let comps = v
         .get("components")
         .and_then(Value::as_object)
-        .ok_or_else(|| Error::file(path, format!("models[{index}] has no components object")))?;
+        .ok_or_else(|| bad(path, format!("models[{index}] has no components object")))?;
     let mut a = Vec::new();
     let mut b = Vec::new();
     for (name, per_module) in comps {
         for (m, out) in [("A", &mut a), ("B", &mut b)] {
             let c = per_module.get(m).ok_or_else(|| {
-                Error::file(
+                bad(
                     path,
                     format!("models[{index}] component {name} lacks module {m}"),
                 )
@@ -138,20 +147,20 @@ fn source(path: &Path, v: &Value, index: usize) -> Result<SourcePreset> {
 impl Presets {
     /// Parse `ratios.json` text; `path` is used in error messages.
     pub fn parse(path: &Path, text: &str) -> Result<Presets> {
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| Error::file(path, format!("not valid JSON: {e}")))?;
+        let v: Value = serde_json::from_str(text).map_err(|source| ModelError::NotJson {
+            path: path.into(),
+            source,
+        })?;
         let models = v
             .get("models")
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::file(path, "no 'models' list"))?;
+            .ok_or_else(|| bad(path, "no 'models' list".into()))?;
         if models.len() < 4 {
-            return Err(Error::file(
-                path,
-                format!(
-                    "'models' has {} entries; 4 expected (apbgd, intbgd, fcxb, intn)",
-                    models.len()
-                ),
-            ));
+            return Err(ModelError::TooFewPresets {
+                path: path.into(),
+                entries: models.len(),
+            }
+            .into());
         }
         Ok(Presets {
             apbgd: source(path, &models[0], 0)?,
@@ -163,7 +172,10 @@ impl Presets {
 
     /// Read and parse a `ratios.json` file.
     pub fn read(path: &Path) -> Result<Presets> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Unreadable {
+            path: path.into(),
+            source,
+        })?;
         Self::parse(path, &text)
     }
 }

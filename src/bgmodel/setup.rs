@@ -8,7 +8,7 @@ use crate::bgmodel::bgdinfo::BgdInfo;
 use crate::bgmodel::geometry::{region_weights, spectrum_module, ModuleMaps, RegionWeights};
 use crate::bgmodel::model_build::SpectrumGeom;
 use crate::bgmodel::presets::Presets;
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::nustar::module::Module;
 use crate::sky::regmask::Grid;
 use crate::spectral::ogip::pha::Spectrum;
@@ -46,15 +46,12 @@ impl RegionSpectrum {
         spectrum: Spectrum,
         module: Module,
     ) -> Result<RegionSpectrum> {
-        let maps = setup.maps(module).ok_or_else(|| {
-            Error::file(
-                pha,
-                format!(
-                    "is {} but no background spectrum of that module was fitted",
-                    module.instrume()
-                ),
-            )
-        })?;
+        let maps = setup
+            .maps(module)
+            .ok_or_else(|| ModelError::ModuleNotFitted {
+                path: pha.into(),
+                instrume: module.instrume().into(),
+            })?;
         let weights = region_weights(&setup.grid, reg, module, maps)?;
         Ok(RegionSpectrum {
             pha: pha.to_path_buf(),
@@ -68,12 +65,13 @@ impl RegionSpectrum {
     /// The spectrum's RMF: RESPFILE, relative to the spectrum's directory; an error when
     /// RESPFILE is not set.
     pub fn rmf_path(&self) -> Result<PathBuf> {
-        let resp = self.spectrum.respfile.clone().ok_or_else(|| {
-            Error::file(
-                &self.pha,
-                "RESPFILE is not set: the spectrum's RMF is needed",
-            )
-        })?;
+        let resp = self
+            .spectrum
+            .respfile
+            .clone()
+            .ok_or_else(|| ModelError::NoRespfile {
+                path: self.pha.clone(),
+            })?;
         Ok(self
             .pha
             .parent()

@@ -6,7 +6,7 @@
 use crate::bgmodel::detrmf::{
     detector_rmf_paths, read_detector_rmfs, Detabs, DetabsSource, RmfSource,
 };
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, parent_dir, Output};
 use crate::nustar::events::EventFile;
 use crate::spectral::ogip::rmf::write_rmf;
@@ -22,13 +22,11 @@ pub fn absorbed_rmf(
     w: [f64; 4],
 ) -> Result<Rmf> {
     if w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::msg(format!(
-            "detector weights {w:?} must be finite and non-negative"
-        )));
+        return Err(TaskError::BadWeights { weights: w }.into());
     }
     let total: f64 = w.iter().sum();
     if !(total > 0.0) {
-        return Err(Error::msg("detector weights are all zero"));
+        return Err(TaskError::ZeroWeights.into());
     }
     let mut scaled = Vec::new();
     let mut wv = Vec::new();
@@ -37,10 +35,11 @@ pub fn absorbed_rmf(
             continue;
         }
         let (Some(r), Some(a)) = (rmfs[d], detabs[d]) else {
-            return Err(Error::msg(format!(
-                "DET{d} has weight {} but no RMF or DETABS",
-                w[d]
-            )));
+            return Err(TaskError::WeightWithoutResponse {
+                det: d,
+                weight: w[d],
+            }
+            .into());
         };
         scaled.push(scale_rows(r, &a.on_rmf(r))?);
         wv.push(w[d] / total);
@@ -75,12 +74,19 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
     let m = ev.module;
     let date_obs = match crate::tasks::getspec::card_value(&ev.cards, "DATE-OBS") {
         Some(Ok(d)) => d,
-        _ => return Err(Error::file(&req.evt, "EVENTS has no DATE-OBS keyword")),
+        _ => {
+            return Err(TaskError::NoEventKeyword {
+                path: req.evt.clone(),
+                key: "DATE-OBS".into(),
+                why: String::new(),
+            }
+            .into())
+        }
     };
     let base = Output::new(&req.outprefix, req.clobber);
     let prefix = base.path.to_string_lossy().into_owned();
     if prefix.is_empty() {
-        return Err(Error::msg("empty OUTPREFIX"));
+        return Err(TaskError::EmptyOutprefix.into());
     }
     let outs: Vec<Output> = (0..4)
         .map(|d| base.sibling(format!("{prefix}{d}{}.rmf", m.letter())))
@@ -91,8 +97,10 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
         .map(|d| Detabs::load(&req.detabs, m, d, &date_obs))
         .collect::<Result<Vec<_>>>()?;
     if !dir.is_dir() {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::file(&dir, format!("cannot create output directory: {e}")))?;
+        std::fs::create_dir_all(&dir).map_err(|source| TaskError::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
     }
     check_all(&outs)?;
     let rmfs = read_detector_rmfs(&paths, [true; 4])?;

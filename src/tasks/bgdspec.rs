@@ -15,7 +15,7 @@
 //! replaced with clobber.
 
 use crate::bgmodel::bands::noticed_channels;
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::fits::Fits;
 use crate::io::output::{parent_dir, Output};
 use crate::nustar::caldb::Caldb;
@@ -99,14 +99,17 @@ pub fn default_output(pha: &Path) -> PathBuf {
 /// the bare file name when they share the directory.
 pub fn relative_to(path: &Path, from: &Path) -> Result<String> {
     let canon = |d: &Path| {
-        std::fs::canonicalize(d)
-            .map_err(|e| Error::file(d, format!("cannot resolve directory: {e}")))
+        std::fs::canonicalize(d).map_err(|source| TaskError::Resolve {
+            path: d.into(),
+            what: "directory".into(),
+            source,
+        })
     };
     let dir = canon(&parent_dir(path))?;
     let from = canon(from)?;
     let name = path
         .file_name()
-        .ok_or_else(|| Error::file(path, "not a file name"))?;
+        .ok_or_else(|| TaskError::NotAFileName { path: path.into() })?;
     let a: Vec<Component> = dir.components().collect();
     let b: Vec<Component> = from.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -122,7 +125,14 @@ pub fn relative_to(path: &Path, from: &Path) -> Result<String> {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    std::path::absolute(p).map_err(|e| Error::file(p, format!("cannot resolve path: {e}")))
+    std::path::absolute(p).map_err(|source| {
+        TaskError::Resolve {
+            path: p.into(),
+            what: "path".into(),
+            source,
+        }
+        .into()
+    })
 }
 
 /// A directory removed when dropped (the in-memory model's ARF lives there while loading).
@@ -143,8 +153,10 @@ fn temp_dir() -> Result<TempDir> {
         N.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d)
-        .map_err(|e| Error::file(&d, format!("cannot create temporary directory: {e}")))?;
+    std::fs::create_dir_all(&d).map_err(|source| TaskError::TempDir {
+        path: d.clone(),
+        source,
+    })?;
     Ok(TempDir(d))
 }
 
@@ -199,10 +211,10 @@ fn prepare_backfile_edit(pha: &Path, value: &str) -> Result<PathBuf> {
 /// The request's expfactor is positive and its input files exist.
 fn check_request(req: &BgdspecRequest) -> Result<()> {
     if !(req.expfactor.is_finite() && req.expfactor > 0.0) {
-        return Err(Error::msg(format!(
-            "expfactor={}: must be a positive number",
-            req.expfactor
-        )));
+        return Err(TaskError::BadExpfactor {
+            value: req.expfactor,
+        }
+        .into());
     }
     for (p, what) in [
         (&req.bgdinfo, "background description"),
@@ -211,7 +223,11 @@ fn check_request(req: &BgdspecRequest) -> Result<()> {
         (&req.pha, "source spectrum"),
     ] {
         if !p.is_file() {
-            return Err(Error::file(p, format!("{what} not found")));
+            return Err(TaskError::InputMissing {
+                path: p.clone(),
+                what: what.into(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -220,21 +236,24 @@ fn check_request(req: &BgdspecRequest) -> Result<()> {
 /// The source spectrum, refused when gzip-compressed (its BACKFILE is rewritten in place)
 /// or when it has a BACKFILE and clobber is off.
 fn read_source(req: &BgdspecRequest) -> Result<Spectrum> {
-    let head =
-        std::fs::read(&req.pha).map_err(|e| Error::file(&req.pha, format!("cannot read: {e}")))?;
+    let head = std::fs::read(&req.pha).map_err(|source| TaskError::Unreadable {
+        path: req.pha.clone(),
+        source,
+    })?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        return Err(Error::file(
-            &req.pha,
-            "is gzip-compressed; decompress it first (its BACKFILE keyword is rewritten in place)",
-        ));
+        return Err(TaskError::Gzipped {
+            path: req.pha.clone(),
+        }
+        .into());
     }
     let src = Spectrum::read_at(&req.pha, None)?;
     if let Some(old) = &src.backfile {
         if !req.clobber {
-            return Err(Error::file(
-                &req.pha,
-                format!("already has BACKFILE = '{old}'; not replaced (use clobber=yes)"),
-            ));
+            return Err(TaskError::HasBackfile {
+                path: req.pha.clone(),
+                old: old.clone(),
+            }
+            .into());
         }
     }
     Ok(src)
@@ -247,10 +266,10 @@ fn output_of(req: &BgdspecRequest) -> Result<(Output, String)> {
     let out = Output::new(&out_path.to_string_lossy(), req.clobber);
     out.check()?;
     if absolute(&out.path)? == absolute(&req.pha)? {
-        return Err(Error::file(
-            &out.path,
-            "is the source spectrum itself; give another out=",
-        ));
+        return Err(TaskError::OutputIsSource {
+            path: out.path.clone(),
+        }
+        .into());
     }
     let backfile = relative_to(&out.path, &parent_dir(&req.pha))?;
     Ok((out, backfile))
@@ -310,15 +329,16 @@ fn predict(
             .sources
             .iter()
             .position(|s| s.name.as_deref() == Some(name))
-            .ok_or_else(|| Error::file(&req.xcm, format!("has no source named {name}")))?;
+            .ok_or_else(|| TaskError::NoSource {
+                path: req.xcm.clone(),
+                name: name.into(),
+            })?;
         let c = sess.channel_counts(di, si, None)?;
         let rmf = ds.resp[si]
             .as_ref()
-            .ok_or_else(|| {
-                Error::file(
-                    &req.xcm,
-                    format!("source {name} has no response on the source spectrum"),
-                )
+            .ok_or_else(|| TaskError::NoResponse {
+                path: req.xcm.clone(),
+                name: name.into(),
             })?
             .rmf
             .clone();
@@ -329,10 +349,13 @@ fn predict(
             .map(|(_, v)| v)
             .sum();
         if let Some(i) = c.iter().position(|v| !v.is_finite() || *v < 0.0) {
-            return Err(Error::file(
-                &req.xcm,
-                format!("source {name} predicts {} counts in channel {i}", c[i]),
-            ));
+            return Err(TaskError::BadPrediction {
+                path: req.xcm.clone(),
+                name: name.into(),
+                counts: c[i],
+                channel: i,
+            }
+            .into());
         }
         predicted.iter_mut().zip(&c).for_each(|(p, v)| *p += v);
         components.push(ComponentCounts {
@@ -355,9 +378,13 @@ fn draw_counts(req: &BgdspecRequest, predicted: &[f64]) -> Result<Vec<f64>> {
         .iter()
         .map(|&l| {
             if l > 0.0 {
-                Poisson::new(l)
-                    .map(|d| d.sample(&mut rng))
-                    .map_err(|e| Error::msg(format!("Poisson mean {l}: {e}")))
+                Poisson::new(l).map(|d| d.sample(&mut rng)).map_err(|e| {
+                    TaskError::Poisson {
+                        mean: l,
+                        reason: e.to_string(),
+                    }
+                    .into()
+                })
             } else {
                 Ok(0.0)
             }
@@ -405,13 +432,12 @@ fn write_outputs(req: &BgdspecRequest, out: &Output, pha: &PhaOut, backfile: &st
     }
     std::fs::rename(&edited, &req.pha).map_err(|e| {
         let _ = std::fs::remove_file(&edited);
-        Error::file(
-            &req.pha,
-            format!(
-                "cannot replace it to set BACKFILE ({e}); {} was written",
-                out.path.display()
-            ),
-        )
+        TaskError::ReplaceFailed {
+            path: req.pha.clone(),
+            written: out.path.clone(),
+            source: e,
+        }
+        .into()
     })
 }
 
@@ -426,11 +452,7 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         .data
         .iter()
         .position(|d| d.number == n)
-        .ok_or_else(|| {
-            Error::msg(format!(
-                "the source spectrum is not spectrum {n} of the model"
-            ))
-        })?;
+        .ok_or_else(|| TaskError::NotInModel { number: n })?;
     let (predicted, components) = predict(req, &sess, di)?;
     let counts = draw_counts(req, &predicted)?;
     let (keys, num_keys) = header_copies(&req.pha)?;

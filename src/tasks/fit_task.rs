@@ -7,7 +7,7 @@ use crate::bgmodel::bgdinfo::BgdInfo;
 use crate::bgmodel::geometry::RegionWeights;
 use crate::bgmodel::model_build::{build_xcm, BuildOptions};
 use crate::bgmodel::setup::{BackgroundSetup, RegionSpectrum};
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::{date_obs, Caldb};
 use crate::nustar::module::Module;
@@ -114,21 +114,16 @@ fn band_ignore(k: usize, s: &RegionSpectrum) -> Result<Option<String>> {
     let rmf_path = s.rmf_path()?;
     let rmf = Rmf::read(&rmf_path)?;
     if rmf.nchan != sp.len() {
-        return Err(Error::file(
-            &rmf_path,
-            format!(
-                "RMF has {} channels, {} has {}",
-                rmf.nchan,
-                pha.display(),
-                sp.len()
-            ),
-        ));
+        return Err(TaskError::RmfSpectrumChannels {
+            path: rmf_path.clone(),
+            nchan: rmf.nchan,
+            pha: pha.into(),
+            channels: sp.len(),
+        }
+        .into());
     }
     if !(band_counts(sp, &rmf) > 0.0) {
-        return Err(Error::file(
-            pha,
-            "no counts in 3-150 keV, the band the background is fitted in (is the region on the detectors, the spectrum from the right event file?)",
-        ));
+        return Err(TaskError::NoFitCounts { path: pha.into() }.into());
     }
     let r = ignored_ranges(sp, &rmf);
     Ok((!r.is_empty()).then(|| format!("{}:{r}", k + 1)))
@@ -233,13 +228,11 @@ fn fit_and_write(
     let opts = FitOptions::from_xcm(&x);
     let r = fit(&mut sess, &opts)?;
     if !r.converged && !req.force {
-        return Err(Error::file(
-            &req.savefile.path,
-            format!(
-                "the native fit did not converge ({}); the model save file is written, the fitted files are not (rerun with force=yes to write them anyway, or fit it with xcm-fit)",
-                r.summary(&opts)
-            ),
-        ));
+        return Err(TaskError::NotConverged {
+            path: req.savefile.path.clone(),
+            summary: r.summary(&opts),
+        }
+        .into());
     }
     let stem = req.savefile.path.with_extension("");
     let out_xcm = req.savefile.sibling(format!("{}_fit.xcm", stem.display()));

@@ -4,7 +4,7 @@
 //! copy and the event-weighted mean of the detector RMFs.
 
 use crate::bgmodel::detrmf::{detector_rmf_paths, read_detector_rmfs, RmfSource};
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, Output};
 use crate::io::wcs::Wcs;
 use crate::nustar::events::{ColumnWcs, EventFile};
@@ -41,9 +41,7 @@ impl Grouping {
         }
         match t.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(Grouping::Min(n)),
-            _ => Err(Error::msg(format!(
-                "group={s}: expected a minimum number of counts (integer >= 1) or 'optimal'"
-            ))),
+            _ => Err(TaskError::BadGrouping { value: s.into() }.into()),
         }
     }
 
@@ -103,10 +101,12 @@ pub fn event_grid(w: &ColumnWcs, evt: &Path) -> Result<Grid> {
     let nx = w.tlmax[0] - w.tlmin[0] + 1;
     let ny = w.tlmax[1] - w.tlmin[1] + 1;
     if !(1..=10000).contains(&nx) || !(1..=10000).contains(&ny) {
-        return Err(Error::file(
-            evt,
-            format!("X/Y columns declare a {nx}x{ny} sky grid (TLMIN/TLMAX)"),
-        ));
+        return Err(TaskError::SkyGrid {
+            path: evt.into(),
+            nx,
+            ny,
+        }
+        .into());
     }
     let proj = w.ctype[0].get(4..).unwrap_or("").trim().to_string();
     Ok(Grid {
@@ -169,8 +169,8 @@ fn outputs(req: &GetspecRequest) -> Result<[Output; 3]> {
             .reg
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                Error::file(&req.reg, "cannot derive an output prefix from this name")
+            .ok_or_else(|| TaskError::NoOutputPrefix {
+                path: req.reg.clone(),
             })?,
     };
     let out = |suffix: &str| Output {
@@ -185,22 +185,29 @@ fn outputs(req: &GetspecRequest) -> Result<[Output; 3]> {
 fn event_keys(req: &GetspecRequest, ev: &mut EventFile) -> Result<(f64, Option<f64>, String)> {
     let exposure = ev
         .key_f64("EXPOSURE")?
-        .ok_or_else(|| Error::file(&req.evt, "EVENTS has no EXPOSURE keyword"))?;
+        .ok_or_else(|| TaskError::NoEventKeyword {
+            path: req.evt.clone(),
+            key: "EXPOSURE".into(),
+            why: String::new(),
+        })?;
     if !(exposure > 0.0) {
-        return Err(Error::file(
-            &req.evt,
-            format!("EXPOSURE = {exposure}: must be positive"),
-        ));
+        return Err(TaskError::BadExposure {
+            path: req.evt.clone(),
+            exposure,
+        }
+        .into());
     }
     let livetime = ev.key_f64("LIVETIME")?;
     let date_obs = match (card_value(&ev.cards, "DATE-OBS"), &req.rmf) {
         (Some(Ok(d)), _) => d,
         (_, RmfSource::File(_)) => String::new(),
         _ => {
-            return Err(Error::file(
-                &req.evt,
-                "EVENTS has no DATE-OBS keyword (needed to select CALDB RMFs)",
-            ))
+            return Err(TaskError::NoEventKeyword {
+                path: req.evt.clone(),
+                key: "DATE-OBS".into(),
+                why: " (needed to select CALDB RMFs)".into(),
+            }
+            .into())
         }
     };
     Ok((exposure, livetime, date_obs))
@@ -279,13 +286,12 @@ fn mean_rmf(
     let mut rmf = weighted_sum(&used, &wv)?;
     rmf.path = out.to_path_buf();
     if rmf.nchan != NCHAN {
-        return Err(Error::file(
-            &used[0].path,
-            format!(
-                "RMF has {} channels; NuSTAR spectra have {NCHAN}",
-                rmf.nchan
-            ),
-        ));
+        return Err(TaskError::RmfChannels {
+            path: used[0].path.clone(),
+            nchan: rmf.nchan,
+            expected: NCHAN,
+        }
+        .into());
     }
     Ok((rmf, rmf_files))
 }
@@ -375,13 +381,11 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let r = region_events(req, &mut ev)?;
     let events: u64 = r.per_det.iter().sum();
     if events == 0 {
-        return Err(Error::file(
-            &req.reg,
-            format!(
-                "no events of {} fall in this region: the RMF weights (events per detector) are undefined",
-                req.evt.display()
-            ),
-        ));
+        return Err(TaskError::NoRegionEvents {
+            path: req.reg.clone(),
+            evt: req.evt.clone(),
+        }
+        .into());
     }
     let weights = r.per_det.map(|n| n as f64 / events as f64);
     let (rmf, rmf_files) = mean_rmf(req, ev.module, &date_obs, r.per_det, weights, &rmf_out.path)?;

@@ -9,7 +9,7 @@ use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
 use crate::bgmodel::geometry::{ModuleMaps, RegionWeights};
 use crate::bgmodel::presets::{ComponentPreset, Presets};
 use crate::bgmodel::setup::BackgroundSetup;
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::image::Image;
 use crate::io::output::{check_all, Output};
 use crate::nustar::module::Module;
@@ -40,7 +40,13 @@ fn source_index(sess: &Session, name: &str, xcm: &Path) -> Result<usize> {
     sess.sources
         .iter()
         .position(|s| s.name.as_deref() == Some(name))
-        .ok_or_else(|| Error::file(xcm, format!("has no source named {name}")))
+        .ok_or_else(|| {
+            TaskError::NoSource {
+                path: xcm.into(),
+                name: name.into(),
+            }
+            .into()
+        })
 }
 
 /// The fitted session with only the band `emin`..`emax` keV noticed on every spectrum's
@@ -122,21 +128,19 @@ impl Imaging<'_> {
     ) -> Result<(Output, Image)> {
         let ncomp = self.sess.sources[si].expr.components.len();
         if comps.len() != ncomp {
-            return Err(Error::file(
-                &self.req.xcm,
-                format!(
-                    "source {name} has {ncomp} components, ratios.json {}",
-                    comps.len()
-                ),
-            ));
+            return Err(TaskError::ComponentCount {
+                path: self.req.xcm.clone(),
+                name: name.into(),
+                components: ncomp,
+                presets: comps.len(),
+            }
+            .into());
         }
         let mut per_det = [0.0f64; 4];
         for (c, preset) in comps.iter().enumerate() {
-            let f = preset.ifactors.ok_or_else(|| {
-                Error::msg(format!(
-                    "ratios.json: {name} component {} has no ifactors",
-                    preset.name
-                ))
+            let f = preset.ifactors.ok_or_else(|| TaskError::NoIfactors {
+                name: name.into(),
+                component: preset.name.clone(),
             })?;
             let denom: f64 = (0..4).map(|d| f[d] * self.weights(r).area[d]).sum();
             if denom <= 0.0 {
@@ -250,10 +254,11 @@ fn write_images(req: &ImageRequest, grid: &Grid, images: &[(Output, Image)]) -> 
 /// Run the task; returns the images written with their total counts.
 pub fn image_task(req: &ImageRequest) -> Result<Written> {
     if !(req.emin < req.emax) {
-        return Err(Error::msg(format!(
-            "band {}-{} keV: EMIN must be below EMAX",
-            req.emin, req.emax
-        )));
+        return Err(TaskError::BandOrder {
+            emin: req.emin,
+            emax: req.emax,
+        }
+        .into());
     }
     let (sess, setup) = load_inputs(req)?;
     let im = Imaging {

@@ -2,7 +2,7 @@
 //! image on the 1000×1000 X/Y grid with the event file's sky WCS, and a 360×360 DET1 image.
 
 use crate::bgmodel::bands::pi_channels;
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::image::Image;
 use crate::io::output::Output;
 use crate::nustar::events::EventFile;
@@ -75,10 +75,12 @@ pub fn mkimgs(
         wcs.tlmax[1] - wcs.tlmin[1] + 1,
     );
     if !(1..=MAX_SKY).contains(&nx) || !(1..=MAX_SKY).contains(&ny) {
-        return Err(Error::file(
-            evt,
-            format!("X/Y columns declare a {nx}x{ny} sky grid (TLMIN/TLMAX)"),
-        ));
+        return Err(TaskError::SkyGrid {
+            path: evt.into(),
+            nx,
+            ny,
+        }
+        .into());
     }
     let (nx, ny) = (nx as usize, ny as usize);
     let pi = ev.column_i64("PI")?;

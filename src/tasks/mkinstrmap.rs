@@ -2,7 +2,7 @@
 //! the RAW→DET1 map and the bad-pixel lists; build the instrument map
 //! (`sky::instrmap::instrument_map`) and write `newinstrmap{M}.fits`.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::Output;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::events::EventFile;
@@ -43,7 +43,7 @@ fn observation_date(ev: &EventFile, evt: &Path) -> Result<String> {
         .find(|c| c.starts_with("DATE-OBS"))
         .and_then(|c| c.split('\'').nth(1))
         .map(|s| s.trim().to_string())
-        .ok_or_else(|| Error::file(evt, "keyword DATE-OBS missing in EVENTS"))
+        .ok_or_else(|| TaskError::DateObsMissing { path: evt.into() }.into())
 }
 
 /// Build and write `newinstrmap{M}.fits`.
@@ -52,9 +52,7 @@ pub fn mkinstrmap(req: &InstrmapRequest) -> Result<InstrmapSummary> {
     let ev = EventFile::open(&req.evt)?;
     let m = ev.module;
     let date = observation_date(&ev, &req.evt)?;
-    let caldb = req.caldb.as_ref().ok_or_else(|| {
-        Error::msg("$CALDB is not set: the instrument map comes from the CALDB (INSTRMAP)")
-    })?;
+    let caldb = req.caldb.as_ref().ok_or_else(|| TaskError::NoCaldb)?;
     let mut bad_files = vec![req.evt.clone()];
     bad_files.extend(req.usrbpix.iter().cloned());
     let inputs = InstrmapInputs::read(caldb, m, &date, &bad_files, req.auxil.as_deref())?;

@@ -2,7 +2,7 @@
 //! histogram and auxiliary aperture pattern; write the projected aperture image and the
 //! per-detector images beside it.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, Output};
 use crate::nustar::module::Module;
 use crate::nustar::naming::det_image_path;
@@ -40,7 +40,7 @@ pub struct ProjbgdSummary {
 /// Run projbgd: refuse before writing anything if any output exists without clobber.
 pub fn projbgd(req: &ProjbgdRequest) -> Result<ProjbgdSummary> {
     if req.dets.is_empty() || req.dets.iter().any(|d| *d > 3) {
-        return Err(Error::msg("det= must list detectors among 1, 2, 3, 4"));
+        return Err(TaskError::BadDetectorList.into());
     }
     let det_outs: Vec<Output> = req
         .dets

@@ -3,7 +3,7 @@
 //! through the auxil `be.arf` (aperture) and `fcxb<M>.arf` (focused CXB) and the absorbed
 //! detector RMF `det<d><M>.rmf` that absrmf writes.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, Output};
 use crate::nustar::module::Module;
 use crate::spectral::expr::Expression;
@@ -54,9 +54,7 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
     for &m in &req.mods {
         for &d in &req.dets {
             if d > 3 {
-                return Err(Error::msg(format!(
-                    "detector {d}: NuSTAR detectors are 0-3"
-                )));
+                return Err(TaskError::BadDetector { det: d }.into());
             }
             let rmf = req.dir.join(format!("det{d}{}.rmf", m.letter()));
             if !rmf.is_file() {
@@ -76,10 +74,10 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
         }
     }
     if jobs.is_empty() {
-        return Err(Error::file(
-            &req.dir,
-            "no det<d><M>.rmf for the requested modules and detectors here (make them with absrmf)",
-        ));
+        return Err(TaskError::NoDetectorRmfs {
+            path: req.dir.clone(),
+        }
+        .into());
     }
     let outs: Vec<Output> = jobs
         .iter()

@@ -5,7 +5,7 @@
 //! deleted).
 
 use crate::bgmodel::bgdinfo::check_spectrum_order;
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use std::path::{Path, PathBuf};
@@ -137,14 +137,12 @@ fn simplified_item(
                 .unwrap();
             let src = &sess.sources[si];
             let Some(p) = src.per_group else {
-                return Err(Error::at_line(
-                    input,
-                    x.lines[i],
-                    format!(
-                        "source {} has a component this tool cannot evaluate",
-                        src.number
-                    ),
-                ));
+                return Err(TaskError::Unevaluable {
+                    path: input.into(),
+                    line: x.lines[i],
+                    source_number: src.number,
+                }
+                .into());
             };
             Some(Item::Cmd {
                 name: name.clone(),
@@ -168,13 +166,12 @@ pub fn simplify(input: &Path, bgfiles: &[PathBuf]) -> Result<String> {
     let n = bgfiles.len();
     let files = data_files(&x);
     if files.len() <= n {
-        return Err(Error::file(
-            input,
-            format!(
-                "has {} spectra; expected the {n} background spectra followed by source spectra",
-                files.len()
-            ),
-        ));
+        return Err(TaskError::NoSourceSpectra {
+            path: input.into(),
+            spectra: files.len(),
+            background: n,
+        }
+        .into());
     }
     let here = if base_has(&files[0], base) {
         base
