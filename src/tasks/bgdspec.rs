@@ -135,29 +135,19 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     })
 }
 
-/// A directory removed when dropped (the in-memory model's ARF lives there while loading).
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir() -> Result<TempDir> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "nuskybgd-bgdspec-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).map_err(|source| TaskError::TempDir {
-        path: d.clone(),
-        source,
-    })?;
-    Ok(TempDir(d))
+/// A directory removed when dropped, pass or fail (the in-memory model's ARF lives there
+/// while loading).
+fn temp_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("nuskybgd-bgdspec-")
+        .tempdir()
+        .map_err(|source| {
+            TaskError::TempDir {
+                path: std::env::temp_dir(),
+                source,
+            }
+            .into()
+        })
 }
 
 /// Keywords copied from the source spectrum when present (SPECTRUM, else primary header).
@@ -290,7 +280,7 @@ fn model_session(req: &BgdspecRequest) -> Result<(Session, usize)> {
         auxil: absolute(&req.auxil)?,
     })?;
     let tmp = temp_dir()?;
-    let arf = tmp.0.join("src_nsb.arf");
+    let arf = tmp.path().join("src_nsb.arf");
     model.set_arf_path(0, &arf)?;
     model.write_arf(0, &Output::new(&arf.to_string_lossy(), true))?;
     let label = PathBuf::from(format!(
