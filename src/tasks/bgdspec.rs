@@ -21,7 +21,6 @@ use crate::io::output::{parent_dir, Output};
 use crate::nustar::caldb::Caldb;
 use crate::spectral::ogip::pha::{goto_spectrum, write_pha, PhaOut, Spectrum};
 use crate::spectral::session::Session;
-use crate::spectral::xcm::file::XcmFile;
 use crate::tasks::spec::{spec_model, SpecRequest};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
@@ -135,29 +134,19 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     })
 }
 
-/// A directory removed when dropped (the in-memory model's ARF lives there while loading).
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir() -> Result<TempDir> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "nuskybgd-bgdspec-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).map_err(|source| TaskError::TempDir {
-        path: d.clone(),
-        source,
-    })?;
-    Ok(TempDir(d))
+/// A directory removed when dropped, pass or fail (the in-memory model's ARF lives there
+/// while loading).
+fn temp_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("nuskybgd-bgdspec-")
+        .tempdir()
+        .map_err(|source| {
+            TaskError::TempDir {
+                path: std::env::temp_dir(),
+                source,
+            }
+            .into()
+        })
 }
 
 /// Keywords copied from the source spectrum when present (SPECTRUM, else primary header).
@@ -290,14 +279,14 @@ fn model_session(req: &BgdspecRequest) -> Result<(Session, usize)> {
         auxil: absolute(&req.auxil)?,
     })?;
     let tmp = temp_dir()?;
-    let arf = tmp.0.join("src_nsb.arf");
+    let arf = tmp.path().join("src_nsb.arf");
     model.set_arf_path(0, &arf);
     model.write_arf(0, &Output::new(&arf.to_string_lossy(), true))?;
     let label = PathBuf::from(format!(
         "{} (with the source spectrum appended, in memory)",
         req.xcm.display()
     ));
-    let x = XcmFile::parse(&label, &model.text())?;
+    let x = model.model.to_xcm();
     let xdir = parent_dir(&req.xcm);
     let first = x.items.iter().find_map(|it| match it {
         crate::spectral::xcm::file::Item::Cmd { name, args, .. } if name == "data" => {

@@ -96,14 +96,30 @@ fn fit_task_bad_input() {
     v["regfiles"][1] = serde_json::json!(far);
     let bad = dir.join("far.json");
     std::fs::write(&bad, v.to_string()).unwrap();
-    let e = run(&bad, "a.xcm").unwrap_err().to_string();
+    let err = run(&bad, "a.xcm").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Model(nuskybgd::error::ModelError::RegionOffDetectors { .. })
+        ),
+        "{err}"
+    );
+    let e = err.to_string();
     assert!(
         e.contains("far.reg") && e.contains("misses every detector"),
         "{e}"
     );
     // a spectrum of another instrument
     write_pha(&dir.join("bgd2A_sr_g30.pha"), "FPMC", 3);
-    let e = run(&info, "b.xcm").unwrap_err().to_string();
+    let err = run(&info, "b.xcm").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Model(nuskybgd::error::ModelError::BadInstrume { .. })
+        ),
+        "{err}"
+    );
+    let e = err.to_string();
     assert!(e.contains("bgd2A_sr_g30.pha") && e.contains("FPMC"), "{e}");
     // a spectrum with no counts in the fitted band (counts only below 3 keV)
     let mut empty = nuskybgd::spectral::ogip::pha::PhaOut::new(
