@@ -4,7 +4,7 @@
 //! XSPEC does: `apec + lorentz + lorentz` has components apec, lorentz, lorentz_3.
 //! Parameters are numbered through the components in the same order.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::models::{self, ComponentSpec, Kind, ParamSpec};
 
 /// One component of an expression.
@@ -94,9 +94,9 @@ fn tokens(s: &str) -> Result<Vec<Tok>> {
                 out.push(Tok::Name(cs[start..i.min(cs.len())].iter().collect()));
             }
             _ => {
-                return Err(Error::msg(format!(
-                    "unexpected '{c}' in model expression '{s}'"
-                )))
+                return Err(Error::from(SpectralError::BadExpression {
+                    msg: format!("unexpected '{c}' in model expression '{s}'"),
+                }))
             }
         }
     }
@@ -173,14 +173,16 @@ impl Parser {
                 self.pos += 1;
                 let e = self.expr()?;
                 if self.peek() != Some(&Tok::Close) {
-                    return Err(Error::msg("missing ')' in model expression"));
+                    return Err(Error::from(SpectralError::BadExpression {
+                        msg: ("missing ')' in model expression").into(),
+                    }));
                 }
                 self.pos += 1;
                 Ok(e)
             }
-            other => Err(Error::msg(format!(
-                "expected a component name in model expression, found {other:?}"
-            ))),
+            other => Err(Error::from(SpectralError::BadExpression {
+                msg: format!("expected a component name in model expression, found {other:?}"),
+            })),
         }
     }
 }
@@ -195,7 +197,9 @@ impl Expression {
     pub fn parse(text: &str) -> Result<Expression> {
         let toks = tokens(text)?;
         if toks.is_empty() {
-            return Err(Error::msg("empty model expression"));
+            return Err(Error::from(SpectralError::BadExpression {
+                msg: ("empty model expression").into(),
+            }));
         }
         let mut p = Parser {
             toks,
@@ -204,10 +208,12 @@ impl Expression {
         };
         let root = p.expr()?;
         if p.pos != p.toks.len() {
-            return Err(Error::msg(format!(
-                "unexpected text after position {} in model expression '{text}'",
-                p.pos
-            )));
+            return Err(Error::from(SpectralError::BadExpression {
+                msg: format!(
+                    "unexpected text after position {} in model expression '{text}'",
+                    p.pos
+                ),
+            }));
         }
         Ok(Expression {
             text: text.trim().to_string(),
@@ -220,10 +226,11 @@ impl Expression {
     pub fn params(&self) -> Result<Vec<ParamSpec>> {
         let mut v = Vec::new();
         for c in &self.components {
-            v.extend(
-                c.params()
-                    .ok_or_else(|| Error::msg(format!("unknown model component '{}'", c.typed)))?,
-            );
+            v.extend(c.params().ok_or_else(|| {
+                Error::from(SpectralError::UnknownComponent {
+                    name: c.typed.to_string(),
+                })
+            })?);
         }
         Ok(v)
     }
@@ -236,7 +243,11 @@ impl Expression {
             off.push(n);
             n += c
                 .params()
-                .ok_or_else(|| Error::msg(format!("unknown model component '{}'", c.typed)))?
+                .ok_or_else(|| {
+                    Error::from(SpectralError::UnknownComponent {
+                        name: c.typed.to_string(),
+                    })
+                })?
                 .len();
         }
         Ok(off)
@@ -248,20 +259,21 @@ impl Expression {
         models::check_grid(edges)?;
         let specs = self.params()?;
         if params.len() != specs.len() {
-            return Err(Error::msg(format!(
-                "model '{}' has {} parameters, {} given",
-                self.text,
-                specs.len(),
-                params.len()
-            )));
+            return Err(Error::from(SpectralError::CountMismatch {
+                msg: format!(
+                    "model '{}' has {} parameters, {} given",
+                    self.text,
+                    specs.len(),
+                    params.len()
+                ),
+            }));
         }
         let off = self.offsets()?;
         match self.node(&self.root, params, &off, edges)? {
             Value::Flux(f) => Ok(f),
-            Value::Factor(_) => Err(Error::msg(format!(
-                "model '{}' has no additive component",
-                self.text
-            ))),
+            Value::Factor(_) => Err(Error::from(SpectralError::BadExpression {
+                msg: format!("model '{}' has no additive component", self.text),
+            })),
         }
     }
 
@@ -300,16 +312,19 @@ impl Expression {
     fn comp(&self, i: usize, params: &[f64], off: &[usize], edges: &[f64]) -> Result<Vec<f64>> {
         let c = &self.components[i];
         let spec = c.spec.ok_or_else(|| {
-            Error::msg(format!(
-                "cannot evaluate unknown model component '{}'",
-                c.typed
-            ))
+            Error::from(SpectralError::CannotEvaluate {
+                name: c.typed.to_string(),
+            })
         })?;
         let n = spec.params.len();
         let p = &params[off[i]..off[i] + n];
         let mut out = vec![0.0; edges.len() - 1];
-        (spec.eval)(p, edges, &mut out)
-            .map_err(|e| Error::msg(format!("{}: {}", c.name, e.message())))?;
+        (spec.eval)(p, edges, &mut out).map_err(|e| {
+            Error::from(SpectralError::ComponentFailed {
+                name: c.name.to_string(),
+                inner: Box::new(e),
+            })
+        })?;
         if spec.kind == Kind::Additive {
             let norm = params[off[i] + n];
             out.iter_mut().for_each(|v| *v *= norm);
@@ -332,10 +347,12 @@ impl Expression {
                     match self.node(t, params, off, edges)? {
                         Value::Flux(f) => acc.iter_mut().zip(f).for_each(|(a, b)| *a += b),
                         Value::Factor(_) => {
-                            return Err(Error::msg(format!(
-                                "'{}': a multiplicative component cannot be added",
-                                self.text
-                            )))
+                            return Err(Error::from(SpectralError::BadExpression {
+                                msg: format!(
+                                    "'{}': a multiplicative component cannot be added",
+                                    self.text
+                                ),
+                            }))
                         }
                     }
                 }
@@ -349,10 +366,12 @@ impl Expression {
                         Value::Factor(v) => factor.iter_mut().zip(v).for_each(|(a, b)| *a *= b),
                         Value::Flux(v) if flux.is_none() => flux = Some(v),
                         Value::Flux(_) => {
-                            return Err(Error::msg(format!(
-                                "'{}': two additive terms cannot be multiplied",
-                                self.text
-                            )))
+                            return Err(Error::from(SpectralError::BadExpression {
+                                msg: format!(
+                                    "'{}': two additive terms cannot be multiplied",
+                                    self.text
+                                ),
+                            }))
                         }
                     }
                 }

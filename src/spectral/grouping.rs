@@ -1,7 +1,7 @@
 //! Grouped bins of a spectrum (GROUPING/QUALITY), grppha's `group min N`, and XSPEC's
 //! `ignore`/`notice` ranges in channels (1-based grouped bins) or energies (keV).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::ogip::pha::Spectrum;
 
 /// The grouped bins of a spectrum.
@@ -135,9 +135,12 @@ fn parse_end(s: &str, energy: bool, low: bool) -> Result<(f64, bool)> {
             energy,
         ));
     }
-    let v: f64 = t
-        .parse()
-        .map_err(|_| Error::msg(format!("'{t}' is not a channel or an energy")))?;
+    let v: f64 = t.parse().map_err(|_| {
+        Error::from(SpectralError::BadRange {
+            text: t.to_string(),
+            expected: "a channel or an energy".into(),
+        })
+    })?;
     Ok((v, energy || t.contains('.')))
 }
 
@@ -192,16 +195,21 @@ pub fn parse_selection(text: &str) -> Result<Selection> {
                 None
             } else {
                 let (a, b) = s.split_once('-').unwrap_or((s, s));
-                let a: usize = a
-                    .trim()
-                    .parse()
-                    .map_err(|_| Error::msg(format!("'{s}' is not a spectrum number or range")))?;
+                let a: usize = a.trim().parse().map_err(|_| {
+                    Error::from(SpectralError::BadRange {
+                        text: s.to_string(),
+                        expected: "a spectrum number or range".into(),
+                    })
+                })?;
                 let b: usize = if b.trim() == "**" {
                     usize::MAX
                 } else {
-                    b.trim()
-                        .parse()
-                        .map_err(|_| Error::msg(format!("'{s}' is not a spectrum range")))?
+                    b.trim().parse().map_err(|_| {
+                        Error::from(SpectralError::BadRange {
+                            text: s.to_string(),
+                            expected: "a spectrum range".into(),
+                        })
+                    })?
                 };
                 Some((a, b))
             };

@@ -2,7 +2,7 @@
 //! grouptype=opt` does it: the response's FWHM in channels at each channel, the counts per
 //! resolution element N_r, and from them the largest safe bin width at each channel.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::rmf_ops::dense_row;
 
@@ -50,10 +50,10 @@ pub fn fwhm_per_energy(rmf: &Rmf) -> Vec<Option<f64>> {
 /// Rows without a usable width give None.
 pub fn fwhm_per_channel(rmf: &Rmf) -> Result<Vec<Option<f64>>> {
     if rmf.e_min.len() != rmf.nchan || rmf.energy_lo.is_empty() {
-        return Err(Error::file(
-            &rmf.path,
-            "optimal binning needs the RMF's EBOUNDS channel energies",
-        ));
+        return Err(Error::from(SpectralError::BadRmf {
+            path: std::path::PathBuf::from(&rmf.path),
+            msg: ("optimal binning needs the RMF's EBOUNDS channel energies").into(),
+        }));
     }
     let per_e = fwhm_per_energy(rmf);
     let (lo, hi) = (&rmf.energy_lo, &rmf.energy_hi);
@@ -79,10 +79,12 @@ pub fn fwhm_per_channel(rmf: &Rmf) -> Result<Vec<Option<f64>>> {
 pub fn group_optimal(counts: &[f64], fwhm: &[Option<f64>]) -> Result<Vec<i16>> {
     let n = counts.len();
     if fwhm.len() != n {
-        return Err(Error::msg(format!(
-            "optimal binning: {n} channels of counts but the response has {}",
-            fwhm.len()
-        )));
+        return Err(Error::from(SpectralError::CountMismatch {
+            msg: format!(
+                "optimal binning: {n} channels of counts but the response has {}",
+                fwhm.len()
+            ),
+        }));
     }
     let r = 1.0
         + fwhm

@@ -1,7 +1,7 @@
 //! Model parameters: value, fit step (delta), hard and soft limits, frozen flag, and links
 //! (a parameter defined by an expression of others), resolved in dependency order.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::xcm::link::{Expr, ParRef};
 
 /// One parameter of one source and data group.
@@ -48,11 +48,10 @@ pub fn resolve_links(
         match state[a.0][a.1] {
             2 => return Ok(params[a.0][a.1].value),
             1 => {
-                return Err(Error::msg(format!(
-                    "link cycle through parameter {} ({})",
-                    a.1 + 1,
-                    params[a.0][a.1].name
-                )))
+                return Err(Error::from(SpectralError::LinkCycle {
+                    index: a.1 + 1,
+                    name: params[a.0][a.1].name.to_string(),
+                }))
             }
             _ => {}
         }
@@ -64,15 +63,17 @@ pub fn resolve_links(
         let mut vals = Vec::new();
         for r in link.refs() {
             let t = resolve(a.0, r).ok_or_else(|| {
-                Error::msg(format!(
-                    "parameter {} links to {}p{} which does not exist",
-                    a.1 + 1,
-                    r.model
-                        .as_ref()
-                        .map(|m| format!("{m}:"))
-                        .unwrap_or_default(),
-                    r.index
-                ))
+                Error::from(SpectralError::DanglingLink {
+                    index: a.1 + 1,
+                    target: format!(
+                        "{}p{}",
+                        r.model
+                            .as_ref()
+                            .map(|m| format!("{m}:"))
+                            .unwrap_or_default(),
+                        r.index
+                    ),
+                })
             })?;
             vals.push((r.clone(), visit(t, params, state, resolve)?));
         }

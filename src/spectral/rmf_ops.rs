@@ -1,7 +1,7 @@
 //! Arithmetic on redistribution matrices: weighted sums of RMFs on one grid (numkrmf /
 //! addrmf) and per-energy-row scaling (detector absorption folded into an RMF).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::ogip::rmf::Rmf;
 
 /// Energy row `e` (0-based) of `rmf` as a dense vector over all `nchan` channels.
@@ -62,7 +62,10 @@ pub fn check_same_grid(a: &Rmf, b: &Rmf) -> Result<()> {
             .map(|i| format!("energy row {} differs from {}", i + 1, a.path.display()))
     };
     match why {
-        Some(w) => Err(Error::file(&b.path, format!("cannot combine RMFs: {w}"))),
+        Some(w) => Err(Error::from(SpectralError::Mismatch {
+            path: std::path::PathBuf::from(&b.path),
+            msg: format!("cannot combine RMFs: {w}"),
+        })),
         None => Ok(()),
     }
 }
@@ -71,14 +74,14 @@ pub fn check_same_grid(a: &Rmf, b: &Rmf) -> Result<()> {
 /// its grids, EBOUNDS and path from the first RMF.
 pub fn weighted_sum(rmfs: &[&Rmf], w: &[f64]) -> Result<Rmf> {
     let Some(first) = rmfs.first() else {
-        return Err(Error::msg("no RMF to combine"));
+        return Err(Error::from(SpectralError::CountMismatch {
+            msg: ("no RMF to combine").into(),
+        }));
     };
     if rmfs.len() != w.len() {
-        return Err(Error::msg(format!(
-            "{} RMFs but {} weights",
-            rmfs.len(),
-            w.len()
-        )));
+        return Err(Error::from(SpectralError::CountMismatch {
+            msg: format!("{} RMFs but {} weights", rmfs.len(), w.len()),
+        }));
     }
     for r in &rmfs[1..] {
         check_same_grid(first, r)?;
@@ -105,10 +108,10 @@ pub fn weighted_sum(rmfs: &[&Rmf], w: &[f64]) -> Result<Rmf> {
 /// transmission at the row's energy).
 pub fn scale_rows(rmf: &Rmf, f: &[f64]) -> Result<Rmf> {
     if f.len() != rmf.rows.len() {
-        return Err(Error::file(
-            &rmf.path,
-            format!("{} energy rows but {} row factors", rmf.rows.len(), f.len()),
-        ));
+        return Err(Error::from(SpectralError::BadRmf {
+            path: std::path::PathBuf::from(&rmf.path),
+            msg: (format!("{} energy rows but {} row factors", rmf.rows.len(), f.len())).into(),
+        }));
     }
     let mut out = rmf.clone();
     for (runs, k) in out.rows.iter_mut().zip(f) {

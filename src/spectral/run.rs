@@ -1,6 +1,6 @@
 //! The engine's commands at file level: load a save file, fit it, describe it.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::io::output::Output;
 use crate::spectral::fit::{errors, fit, ErrorReport, FitOptions, FitResult};
 use crate::spectral::params::Addr;
@@ -208,14 +208,11 @@ fn fit_and_write(req: &XcmFitRequest, rep: &mut XcmFitReport) -> Result<()> {
     let sess = &mut rep.session;
     let r = fit(sess, &rep.options).map_err(|e| e.in_file(req.input))?;
     if !r.converged && !req.force {
-        return Err(Error::file(
-            req.input,
-            format!(
-                "fit {} (statistic {}); nothing written (force=yes writes it anyway)",
-                r.summary(&rep.options),
-                r.statistic
-            ),
-        ));
+        return Err(Error::from(SpectralError::FitRejected {
+            path: std::path::PathBuf::from(req.input),
+            summary: r.summary(&rep.options).to_string(),
+            statistic: r.statistic.to_string(),
+        }));
     }
     let r = if req.errors {
         let e = errors(sess, &r, 2.706, &rep.options)?;

@@ -21,7 +21,7 @@ pub use linalg::solve;
 pub use local::derivative_step;
 pub use options::FitOptions;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::params::Addr;
 use crate::spectral::session::Session;
 use linalg::{invert_spd, solve_psd_pivoted, solve_spd, sub_matrix};
@@ -240,14 +240,20 @@ fn trace(it: usize, stat: f64, pred: f64, lambda: f64, hold: &[Option<Limit>], t
 fn fittable(sess: &Session) -> Result<Vec<Addr>> {
     let free = sess.free();
     if free.is_empty() {
-        return Err(Error::msg("no free parameters to fit"));
+        return Err(Error::from(SpectralError::NothingToFit {
+            what: ("no free parameters to fit").into(),
+        }));
     }
     if sess.data.is_empty() {
-        return Err(Error::msg("no spectra loaded: nothing to fit"));
+        return Err(Error::from(SpectralError::NothingToFit {
+            what: ("no spectra loaded: nothing to fit").into(),
+        }));
     }
     sess.check_statistic()?;
     if sess.n_bins() == 0 {
-        return Err(Error::msg("no noticed bins: nothing to fit"));
+        return Err(Error::from(SpectralError::NothingToFit {
+            what: ("no noticed bins: nothing to fit").into(),
+        }));
     }
     Ok(free)
 }
@@ -258,9 +264,7 @@ pub fn fit(sess: &mut Session, opts: &FitOptions) -> Result<FitResult> {
     let mut theta: Vec<f64> = free.iter().map(|a| sess.params[a.0][a.1].value).collect();
     let mut s0 = stat_at(sess, &free, &theta)?;
     if !s0.is_finite() {
-        return Err(Error::msg(format!(
-            "the statistic is {s0} at the start values: cannot fit"
-        )));
+        return Err(Error::from(SpectralError::BadStartStatistic { value: s0 }));
     }
     let (mut lambda, mut last_change, mut pred) = (1e-3, f64::INFINITY, f64::INFINITY);
     let mut stop = Stop::MaxIterations;

@@ -14,7 +14,7 @@
 //! `$ATOMDB`, and HEASoft's `$HEADAS/../spectral/modelData`. Without them evaluation fails
 //! with the places searched (XSPEC's library would silently return zeros).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::io::fits::Fits;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -119,10 +119,10 @@ impl AtomDb {
         l.goto_named("PARAMETERS")?;
         let lkt = l.read_col_f64("kT")?;
         if kt != lkt || kt.is_empty() {
-            return Err(Error::file(
-                line,
-                format!("temperatures differ from those of {}", coco.display()),
-            ));
+            return Err(Error::from(SpectralError::AtomDbMismatch {
+                path: std::path::PathBuf::from(line),
+                coco: coco.to_path_buf(),
+            }));
         }
         Ok(AtomDb {
             coco: coco.to_path_buf(),
@@ -256,10 +256,13 @@ fn tables() -> Result<Arc<AtomDb>> {
         .map(|p| p.display().to_string())
         .collect();
     let (c, l) = find_atomdb().ok_or_else(|| {
-        Error::msg(format!(
-            "apec needs AtomDB (apec_v*_coco.fits and apec_v*_line.fits); none found in {} (set ATOMDB, or switch the apec component off)",
-            if searched.is_empty() { "$ATOMDB, $NUSKYBGD_ATOMDB or $HEADAS/../spectral/modelData (none set)".to_string() } else { searched.join(", ") }
-        ))
+        Error::from(SpectralError::NoAtomDb {
+            searched: if searched.is_empty() {
+                "$ATOMDB, $NUSKYBGD_ATOMDB or $HEADAS/../spectral/modelData (none set)".to_string()
+            } else {
+                searched.join(", ")
+            },
+        })
     })?;
     let db = Arc::new(AtomDb::open(&c, &l)?);
     *slot.lock().unwrap() = Some(db.clone());

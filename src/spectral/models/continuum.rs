@@ -1,6 +1,7 @@
 //! Continuum components: powerlaw, cutoffpl, bknpower, and the multiplicative constant.
 
 use crate::error::Result;
+use crate::error::SpectralError;
 
 /// ∫ E^(−Γ) dE over [a, b]: the exact integral XSPEC uses.
 fn pl_integral(gamma: f64, a: f64, b: f64) -> f64 {
@@ -72,7 +73,10 @@ pub fn cutoffpl(p: &[f64], e: &[f64], out: &mut [f64]) -> Result<()> {
         return powerlaw(p, e, out);
     }
     if e[0] <= 0.0 {
-        return Err(crate::error::Error::msg("cutoffpl needs energies above 0"));
+        return Err(SpectralError::BadGrid {
+            msg: "cutoffpl needs energies above 0".into(),
+        }
+        .into());
     }
     let f = |x: f64| x.powf(-g) * (-x / beta).exp();
     for (i, o) in out.iter_mut().enumerate() {

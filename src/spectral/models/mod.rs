@@ -7,7 +7,7 @@ pub mod apec;
 pub mod continuum;
 pub mod lines;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 
 /// One parameter as XSPEC declares it: default value, fit step (`delta`; negative means
 /// frozen by default) and the hard/soft limits.
@@ -167,10 +167,14 @@ pub fn lookup(name: &str) -> Option<&'static ComponentSpec> {
 /// Check a grid: at least two edges, ascending.
 pub fn check_grid(edges: &[f64]) -> Result<()> {
     if edges.len() < 2 {
-        return Err(Error::msg("an energy grid needs at least two edges"));
+        return Err(Error::from(SpectralError::BadGrid {
+            msg: ("an energy grid needs at least two edges").into(),
+        }));
     }
     if edges.windows(2).any(|w| !(w[1] >= w[0])) || edges.iter().any(|e| !e.is_finite()) {
-        return Err(Error::msg("energy grid edges must be finite and ascending"));
+        return Err(Error::from(SpectralError::BadGrid {
+            msg: ("energy grid edges must be finite and ascending").into(),
+        }));
     }
     Ok(())
 }

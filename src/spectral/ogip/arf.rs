@@ -2,7 +2,7 @@
 //! the reader, checked against its RMF as XSPEC does, and the one ARF writer.
 
 use super::rmf::Rmf;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,10 @@ impl Arf {
     pub fn read(path: &Path) -> Result<Arf> {
         let mut f = Fits::open(path)?;
         if !f.try_goto_named("SPECRESP")? {
-            return Err(Error::file(path, "no SPECRESP extension: not an ARF"));
+            return Err(Error::from(SpectralError::MissingExtension {
+                path: std::path::PathBuf::from(path),
+                msg: ("no SPECRESP extension: not an ARF").into(),
+            }));
         }
         Ok(Arf {
             path: path.to_path_buf(),
@@ -34,15 +37,16 @@ impl Arf {
     /// compared: some released ARFs store them with reduced precision).
     pub fn check_against(&self, rmf: &Rmf) -> Result<()> {
         if self.area.len() != rmf.energy_lo.len() {
-            return Err(Error::file(
-                &self.path,
-                format!(
+            return Err(Error::from(SpectralError::Mismatch {
+                path: std::path::PathBuf::from(&self.path),
+                msg: (format!(
                     "ARF has {} energy bins but the RMF {} has {}",
                     self.area.len(),
                     rmf.path.display(),
                     rmf.energy_lo.len()
-                ),
-            ));
+                ))
+                .into(),
+            }));
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! and the writer.
 
 use super::common_keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -47,12 +47,16 @@ pub fn split_row(spec: &str) -> Result<(PathBuf, Option<usize>)> {
     if let Some(open) = spec.rfind('{') {
         if spec.ends_with('}') {
             let n: usize = spec[open + 1..spec.len() - 1].trim().parse().map_err(|_| {
-                Error::msg(format!(
-                    "'{spec}': row number in braces is not a positive integer"
-                ))
+                Error::from(SpectralError::BadSpectrumName {
+                    spec: spec.to_string(),
+                    msg: "row number in braces is not a positive integer".into(),
+                })
             })?;
             if n == 0 {
-                return Err(Error::msg(format!("'{spec}': rows count from 1")));
+                return Err(Error::from(SpectralError::BadSpectrumName {
+                    spec: spec.to_string(),
+                    msg: "rows count from 1".into(),
+                }));
             }
             return Ok((PathBuf::from(&spec[..open]), Some(n)));
         }
@@ -74,14 +78,17 @@ impl Spectrum {
         let mut t = Rows::new(f, path, row)?;
         let channel: Vec<i64> = t.col("CHANNEL")?.iter().map(|v| *v as i64).collect();
         let n = channel.len();
-        let exposure =
-            t.f.opt_key_f64("EXPOSURE")?
-                .ok_or_else(|| Error::file(path, "keyword EXPOSURE missing in SPECTRUM"))?;
+        let exposure = t.f.opt_key_f64("EXPOSURE")?.ok_or_else(|| {
+            Error::from(SpectralError::BadSpectrum {
+                path: std::path::PathBuf::from(path),
+                msg: ("keyword EXPOSURE missing in SPECTRUM").into(),
+            })
+        })?;
         if !(exposure > 0.0) {
-            return Err(Error::file(
-                path,
-                format!("EXPOSURE = {exposure}: must be positive"),
-            ));
+            return Err(Error::from(SpectralError::BadSpectrum {
+                path: std::path::PathBuf::from(path),
+                msg: (format!("EXPOSURE = {exposure}: must be positive")).into(),
+            }));
         }
         let (counts, is_rate) = read_counts(&mut t, &channel, exposure)?;
         let stat_err = read_stat_err(&mut t, is_rate, exposure)?;
@@ -136,7 +143,10 @@ pub fn goto_spectrum(f: &mut Fits, path: &Path) -> Result<()> {
             return Ok(());
         }
     }
-    Err(Error::file(path, "no SPECTRUM extension"))
+    Err(Error::from(SpectralError::MissingExtension {
+        path: std::path::PathBuf::from(path),
+        msg: ("no SPECTRUM extension").into(),
+    }))
 }
 
 /// The SPECTRUM table read as one spectrum: the whole column of a type I file, or the
@@ -171,14 +181,14 @@ impl<'a> Rows<'a> {
         match (per_row > 1, self.row) {
             (false, _) => Ok(v),
             (true, Some(r)) if r <= nrows => Ok(v[(r - 1) * per_row..r * per_row].to_vec()),
-            (true, Some(r)) => Err(Error::file(
-                self.path,
-                format!("type II file has {nrows} rows, row {r} asked"),
-            )),
-            (true, None) => Err(Error::file(
-                self.path,
-                "type II spectrum file: give the row as file{n}",
-            )),
+            (true, Some(r)) => Err(Error::from(SpectralError::BadSpectrum {
+                path: std::path::PathBuf::from(self.path),
+                msg: (format!("type II file has {nrows} rows, row {r} asked")).into(),
+            })),
+            (true, None) => Err(Error::from(SpectralError::BadSpectrum {
+                path: std::path::PathBuf::from(self.path),
+                msg: ("type II spectrum file: give the row as file{n}").into(),
+            })),
         }
     }
 
@@ -205,16 +215,19 @@ fn read_counts(t: &mut Rows, channel: &[i64], exposure: f64) -> Result<(Vec<f64>
         let r = t.col("RATE")?;
         (r.iter().map(|r| r * exposure).collect(), true)
     } else {
-        return Err(Error::file(t.path, "SPECTRUM has neither COUNTS nor RATE"));
+        return Err(Error::from(SpectralError::MissingExtension {
+            path: std::path::PathBuf::from(t.path),
+            msg: ("SPECTRUM has neither COUNTS nor RATE").into(),
+        }));
     };
     if let Some(i) = counts
         .iter()
         .position(|c| !c.is_finite() || (*c < 0.0 && !is_rate))
     {
-        return Err(Error::file(
-            t.path,
-            format!("channel {} has invalid counts {}", channel[i], counts[i]),
-        ));
+        return Err(Error::from(SpectralError::BadSpectrum {
+            path: std::path::PathBuf::from(t.path),
+            msg: (format!("channel {} has invalid counts {}", channel[i], counts[i])).into(),
+        }));
     }
     Ok((counts, is_rate))
 }
@@ -229,7 +242,10 @@ fn read_stat_err(t: &mut Rows, is_rate: bool, exposure: f64) -> Result<Option<Ve
         return Ok(None);
     }
     if !t.has("STAT_ERR")? {
-        return Err(Error::file(t.path, "POISSERR = F but no STAT_ERR column"));
+        return Err(Error::from(SpectralError::BadSpectrum {
+            path: std::path::PathBuf::from(t.path),
+            msg: ("POISSERR = F but no STAT_ERR column").into(),
+        }));
     }
     let e = t.col("STAT_ERR")?;
     Ok(Some(if is_rate {

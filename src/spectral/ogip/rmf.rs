@@ -3,7 +3,7 @@
 //! consistency checks, and the writer.
 
 use super::common_keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -63,10 +63,11 @@ impl Rmf {
     pub fn read(path: &Path) -> Result<Rmf> {
         let mut f = Fits::open(path)?;
         if !(f.try_goto_named("MATRIX")? || f.try_goto_named("SPECRESP MATRIX")?) {
-            return Err(Error::file(
-                path,
-                "no MATRIX or SPECRESP MATRIX extension: not an RMF",
-            ));
+            return Err(SpectralError::MissingExtension {
+                path: path.into(),
+                msg: "no MATRIX or SPECRESP MATRIX extension: not an RMF".into(),
+            }
+            .into());
         }
         let lo = f.read_col_f64("ENERG_LO")?;
         let hi = f.read_col_f64("ENERG_HI")?;
@@ -84,14 +85,14 @@ impl Rmf {
             let g = (ngrp[r].max(0) as usize).min(fch.len()).min(nch.len());
             let groups = (0..g).map(|j| (fch[j] as i64 - first_channel, nch[j] as usize));
             rows.push(row_runs(groups, &m).map_err(|j| {
-                Error::file(
-                    path,
-                    format!(
+                Error::from(SpectralError::BadRmf {
+                    path: path.into(),
+                    msg: format!(
                         "energy row {}: channel group {} does not fit the MATRIX row",
                         r + 1,
                         j + 1
                     ),
-                )
+                })
             })?);
         }
         let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
@@ -105,16 +106,18 @@ impl Rmf {
             .enumerate()
             .find(|(_, runs)| runs.iter().any(|(c0, v)| c0 + v.len() > nchan))
         {
-            return Err(Error::file(
-                path,
-                format!("energy row {} reaches past DETCHANS = {nchan}", r + 1),
-            ));
+            return Err(SpectralError::BadRmf {
+                path: path.into(),
+                msg: format!("energy row {} reaches past DETCHANS = {nchan}", r + 1),
+            }
+            .into());
         }
         if !e_min.is_empty() && e_min.len() != nchan {
-            return Err(Error::file(
-                path,
-                format!("EBOUNDS has {} channels, DETCHANS is {nchan}", e_min.len()),
-            ));
+            return Err(SpectralError::BadRmf {
+                path: path.into(),
+                msg: format!("EBOUNDS has {} channels, DETCHANS is {nchan}", e_min.len()),
+            }
+            .into());
         }
         Ok(Rmf {
             path: path.to_path_buf(),

@@ -3,7 +3,7 @@
 
 use super::plan::DataSpec;
 use super::{Background, DataSet, Resp, Session};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::grouping::{apply, Bins, Selection};
 use crate::spectral::ogip::pha::Spectrum;
 use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
@@ -138,15 +138,15 @@ impl Session {
             let Some(rmf) = rmf else { continue };
             let r = cache.rmf(&rmf)?;
             if r.nchan != sp.len() {
-                return Err(Error::file(
-                    &r.path,
-                    format!(
+                return Err(Error::from(SpectralError::Mismatch {
+                    path: std::path::PathBuf::from(&r.path),
+                    msg: format!(
                         "RMF has {} channels but spectrum {} has {}",
                         r.nchan,
                         sp.path.display(),
                         sp.len()
                     ),
-                ));
+                }));
             }
             let a = match arf {
                 None => None,
@@ -190,29 +190,30 @@ fn read_background(d: &DataSpec, sp: &Spectrum, fpath: &Path) -> Result<Option<B
     };
     let Some(b) = back else { return Ok(None) };
     let bs = Spectrum::read(&b).map_err(|e| {
-        Error::file(
-            fpath,
-            format!("background spectrum {b} cannot be read: {}", e.message()),
-        )
+        Error::from(SpectralError::BackgroundUnreadable {
+            path: std::path::PathBuf::from(fpath),
+            name: b.to_string(),
+            inner: Box::new(e),
+        })
     })?;
     if bs.len() != sp.len() {
-        return Err(Error::file(
-            &bs.path,
-            format!(
+        return Err(Error::from(SpectralError::Mismatch {
+            path: std::path::PathBuf::from(&bs.path),
+            msg: format!(
                 "background has {} channels but spectrum {} has {}",
                 bs.len(),
                 sp.path.display(),
                 sp.len()
             ),
-        ));
+        }));
     }
     let scale =
         (sp.exposure * sp.areascal * sp.backscal) / (bs.exposure * bs.areascal * bs.backscal);
     if !(scale.is_finite() && scale > 0.0) {
-        return Err(Error::file(
-            &bs.path,
-            format!("background scale {scale}: check EXPOSURE, AREASCAL, BACKSCAL"),
-        ));
+        return Err(Error::from(SpectralError::BadBackgroundScale {
+            path: std::path::PathBuf::from(&bs.path),
+            scale,
+        }));
     }
     // pgstat's σ²: STAT_ERR² when the file has errors, else Poisson
     let variance = match &bs.stat_err {

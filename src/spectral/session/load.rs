@@ -4,7 +4,7 @@
 
 use super::plan::LoadPlan;
 use super::{Session, Source};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::params::{Addr, Param};
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use crate::spectral::xcm::link::{Expr, ParRef};
@@ -130,7 +130,13 @@ fn build_params(
 /// components, groups past the first linked to the first, overwritten by its lines.
 fn source_params(xcm: &XcmFile, path: &Path, s: &Source, p: usize, g: usize) -> Result<Vec<Param>> {
     let lines = model_lines(xcm, s);
-    let at = |m: String| Error::at_line(path, xcm.lines[s.item], m);
+    let at = |m: String| {
+        Error::from(SpectralError::BadLine {
+            path: path.to_path_buf(),
+            line: xcm.lines[s.item],
+            msg: m,
+        })
+    };
     if p > 0 && lines.len() > p * g {
         return Err(at(format!(
             "model has {} parameter lines, expected {} ({} per data group x {g})",
@@ -221,7 +227,11 @@ impl Session {
         for (line, args) in newpars {
             if let Err(e) = self.apply_newpar(args) {
                 if !opaque {
-                    return Err(Error::at_line(path, *line, e.message()));
+                    return Err(Error::from(SpectralError::LineFailed {
+                        path: path.to_path_buf(),
+                        line: *line,
+                        inner: Box::new(e),
+                    }));
                 }
                 self.missing.push((
                     format!("line {line}: newpar {args}"),
@@ -259,8 +269,13 @@ impl Session {
                 if let ParamLine::Link(e) = l {
                     // parameter lines follow their model line one per line
                     let line = self.xcm.lines[s.item] + 1 + k;
-                    self.check_refs(e)
-                        .map_err(|m| Error::at_line(path, line, m))?;
+                    self.check_refs(e).map_err(|m| {
+                        Error::from(SpectralError::BadLine {
+                            path: path.to_path_buf(),
+                            line: line,
+                            msg: m,
+                        })
+                    })?;
                 }
             }
         }
@@ -319,11 +334,16 @@ impl Session {
         };
         let a = self
             .parse_addr(target.split_whitespace().next().unwrap_or(""))
-            .ok_or_else(|| Error::msg(format!("newpar: no parameter '{target}'")))?;
+            .ok_or_else(|| {
+                Error::from(SpectralError::BadNewpar {
+                    msg: format!("no parameter '{target}'"),
+                })
+            })?;
         match rest {
             Some(e) => {
                 let e = Expr::parse(&e)?;
-                self.check_refs(&e).map_err(Error::msg)?;
+                self.check_refs(&e)
+                    .map_err(|m| SpectralError::BadLink { msg: m })?;
                 self.params[a.0][a.1].link = Some(e);
             }
             None => {
@@ -336,7 +356,7 @@ impl Session {
                     Ok(ParamLine::Full(x)) => x.to_vec(),
                     Ok(ParamLine::Partial(x)) => x,
                     Ok(_) => Vec::new(),
-                    Err(m) => return Err(Error::msg(format!("newpar: {m}"))),
+                    Err(m) => return Err(Error::from(SpectralError::BadNewpar { msg: m })),
                 };
                 if let Some(first) = v.first() {
                     let p = &mut self.params[a.0][a.1];

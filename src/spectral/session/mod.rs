@@ -2,7 +2,7 @@
 //! (expression, responses per spectrum) and one parameter list per source holding
 //! P parameters for each data group (global index (g−1)·P + k, as XSPEC numbers them).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::expr::Expression;
 use crate::spectral::grouping::Bins;
 use crate::spectral::ogip::pha::Spectrum;
@@ -198,7 +198,7 @@ impl Session {
         let ds = &self.data[di];
         let r = ds.resp[si]
             .as_ref()
-            .ok_or_else(|| Error::msg("no response for this source"))?;
+            .ok_or_else(|| Error::from(SpectralError::NoResponse))?;
         let mut unit = vals[range.clone()].to_vec();
         *unit.last_mut().unwrap() = 1.0;
         let s = &self.sources[si];
@@ -220,10 +220,10 @@ impl Session {
         };
         let s = &self.sources[si];
         let p = s.per_group.ok_or_else(|| {
-            Error::msg(format!(
-                "source {}: a component is unknown and cannot be evaluated",
-                s.number
-            ))
+            Error::from(SpectralError::BadSource {
+                number: s.number,
+                msg: ": a component is unknown and cannot be evaluated".into(),
+            })
         })?;
         let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
         let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
@@ -323,13 +323,16 @@ impl Session {
                 }
                 let s = &self.sources[si];
                 let (Some(p), Some(terms)) = (s.per_group, s.expr.additive_terms()) else {
-                    return Err(Error::msg(format!(
-                        "source {} is not a sum of additive components",
-                        s.number
-                    )));
+                    return Err(Error::from(SpectralError::BadSource {
+                        number: s.number,
+                        msg: " is not a sum of additive components".into(),
+                    }));
                 };
                 let range = terms.get(c).cloned().ok_or_else(|| {
-                    Error::msg(format!("source {} has no component {}", s.number, c + 1))
+                    Error::from(SpectralError::BadSource {
+                        number: s.number,
+                        msg: format!(" has no component {}", c + 1),
+                    })
                 })?;
                 let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
                 let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
@@ -444,14 +447,13 @@ impl Session {
             let Some(b) = &ds.background else { continue };
             let c = ds.bins.sum(&b.counts);
             if let Some(k) = (0..c.len()).find(|&k| ds.noticed[k] && c[k] < 0.0) {
-                return Err(Error::msg(format!(
-                    "spectrum {} ({}): background {} has {} counts in bin {}: the W-statistic (cstat with a background) needs Poisson counts; use statistic pgstat or chi",
-                    ds.number,
-                    ds.file,
-                    b.file,
-                    c[k],
-                    k + 1
-                )));
+                return Err(Error::from(SpectralError::NotPoisson {
+                    spectrum: ds.number,
+                    file: ds.file.to_string(),
+                    background: b.file.to_string(),
+                    counts: c[k],
+                    bin: k + 1,
+                }));
             }
         }
         Ok(())

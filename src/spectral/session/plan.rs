@@ -2,7 +2,7 @@
 //! ignore/notice, models, newpar/freeze/thaw, statistic), read before anything is built.
 
 use super::Source;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::expr::Expression;
 use crate::spectral::grouping::{parse_selection, Selection};
 use crate::spectral::stat::Statistic;
@@ -66,7 +66,13 @@ impl LoadPlan {
                 continue;
             };
             let line = xcm.lines[i];
-            let err = |m: String| Error::at_line(path, line, m);
+            let err = |m: String| {
+                Error::from(SpectralError::BadLine {
+                    path: path.to_path_buf(),
+                    line: line,
+                    msg: m,
+                })
+            };
             match name.as_str() {
                 "cd" => cwd = cwd.join(args.trim()),
                 "statistic" => plan.set_statistic(args, &err)?,

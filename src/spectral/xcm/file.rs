@@ -2,7 +2,7 @@
 //! with its parameter lines. Command words are recognised in any case and in the
 //! abbreviations XSPEC accepts; unknown lines are kept verbatim and reported.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 use crate::spectral::xcm::format::{fmt_g, param_line};
 use crate::spectral::xcm::link::Expr;
 use std::path::Path;
@@ -199,13 +199,24 @@ impl XcmFile {
                         if l.trim().is_empty() || !is_param_line(l) {
                             break;
                         }
-                        params
-                            .push(ParamLine::parse(l).map_err(|m| Error::at_line(path, i + 1, m))?);
+                        params.push(ParamLine::parse(l).map_err(|m| {
+                            Error::from(SpectralError::BadLine {
+                                path: path.to_path_buf(),
+                                line: i + 1,
+                                msg: m,
+                            })
+                        })?);
                         i += 1;
                     }
                 }
                 if name == "newpar" || name == "rnewpar" {
-                    check_newpar(&args).map_err(|m| Error::at_line(path, lineno, m))?;
+                    check_newpar(&args).map_err(|m| {
+                        Error::from(SpectralError::BadLine {
+                            path: path.to_path_buf(),
+                            line: lineno,
+                            msg: m,
+                        })
+                    })?;
                 }
                 items.push(Item::Cmd {
                     name: name.to_string(),
@@ -213,11 +224,11 @@ impl XcmFile {
                     params,
                 });
             } else if is_param_line(t) {
-                return Err(Error::at_line(
-                    path,
-                    lineno,
-                    format!("parameter line '{}' outside a model", t.trim()),
-                ));
+                return Err(Error::from(SpectralError::BadLine {
+                    path: path.to_path_buf(),
+                    line: lineno,
+                    msg: format!("parameter line '{}' outside a model", t.trim()),
+                }));
             } else {
                 items.push(Item::Unknown(raw.to_string()));
             }
@@ -232,8 +243,12 @@ impl XcmFile {
 
     /// Read and parse a file.
     pub fn read(path: &Path) -> Result<XcmFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::from(SpectralError::Unreadable {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        })?;
         Self::parse(path, &text)
     }
 

@@ -6,7 +6,7 @@
 //! except that the `+` of an exponent is dropped (`1.118002e+00` → `1.118002e00`). A link
 //! that is a single bare integer (`= 5`, old XSPEC) refers to parameter 5.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpectralError};
 
 /// A parameter reference: optional model (source) name and 1-based parameter index.
 #[derive(Debug, Clone, PartialEq)]
@@ -267,9 +267,11 @@ const FUNCS: &[&str] = &[
 impl Expr {
     /// Parse the text after `=`.
     pub fn parse(text: &str) -> Result<Expr> {
-        let toks = lex(text.trim()).map_err(Error::msg)?;
+        let toks = lex(text.trim()).map_err(|m| SpectralError::BadLink { msg: m })?;
         if toks.is_empty() {
-            return Err(Error::msg("empty link"));
+            return Err(Error::from(SpectralError::BadLink {
+                msg: ("empty link").into(),
+            }));
         }
         // old form: a lone integer (optionally model:N handled by the lexer) is a reference
         if let [Tok::Num(v, s)] = toks.as_slice() {
@@ -281,12 +283,11 @@ impl Expr {
             }
         }
         let mut p = P { t: toks, i: 0 };
-        let e = p.sum().map_err(Error::msg)?;
+        let e = p.sum().map_err(|m| SpectralError::BadLink { msg: m })?;
         if p.i != p.t.len() {
-            return Err(Error::msg(format!(
-                "unexpected text in link '{}'",
-                text.trim()
-            )));
+            return Err(Error::from(SpectralError::BadLink {
+                msg: format!("unexpected text in link '{}'", text.trim()),
+            }));
         }
         e.check_funcs()?;
         Ok(e)
@@ -296,7 +297,9 @@ impl Expr {
         match self {
             Expr::Func(f, a) => {
                 if !FUNCS.contains(&f.as_str()) {
-                    return Err(Error::msg(format!("unknown function '{f}' in link")));
+                    return Err(Error::from(SpectralError::BadLink {
+                        msg: format!("unknown function '{f}' in link"),
+                    }));
                 }
                 a.check_funcs()
             }
