@@ -184,6 +184,6 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::msg(e.to_string())
+        IoError::Std { source: e }.into()
     }
 }

@@ -2,7 +2,7 @@
 //! it (`clobber=yes` or a leading `!` on the name), and every file is written under a
 //! temporary name in the same directory and renamed into place only when complete.
 
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
@@ -42,23 +42,26 @@ impl Output {
     /// Fail if the file exists and may not be replaced, or its directory does not exist.
     pub fn check(&self) -> Result<()> {
         if self.path.as_os_str().is_empty() {
-            return Err(Error::msg("empty output file name"));
+            return Err(IoError::EmptyOutputName.into());
         }
         if self.path.exists() && !self.clobber {
-            return Err(Error::file(
-                &self.path,
-                "exists; not overwritten (use clobber=yes or a leading '!' to replace it)",
-            ));
+            return Err(IoError::OutputExists {
+                path: self.path.clone(),
+            }
+            .into());
         }
         if self.path.is_dir() {
-            return Err(Error::file(
-                &self.path,
-                "is a directory, not an output file",
-            ));
+            return Err(IoError::OutputIsDirectory {
+                path: self.path.clone(),
+            }
+            .into());
         }
         let dir = parent_dir(&self.path);
         if !dir.is_dir() {
-            return Err(Error::file(&self.path, "output directory does not exist"));
+            return Err(IoError::OutputDirMissing {
+                path: self.path.clone(),
+            }
+            .into());
         }
         Ok(())
     }
@@ -93,7 +96,13 @@ impl Output {
     pub fn write_text(&self, text: &str) -> Result<()> {
         self.check()?;
         let tmp = self.temp_path();
-        let result = std::fs::write(&tmp, text).map_err(|e| Error::file(&tmp, e.to_string()));
+        let result = std::fs::write(&tmp, text).map_err(|source| {
+            IoError::Write {
+                path: tmp.clone(),
+                source,
+            }
+            .into()
+        });
         self.finish(&tmp, result)
     }
 
@@ -101,10 +110,11 @@ impl Output {
         match result {
             Ok(()) => std::fs::rename(tmp, &self.path).map_err(|e| {
                 let _ = std::fs::remove_file(tmp);
-                Error::file(
-                    &self.path,
-                    format!("cannot move finished file into place: {e}"),
-                )
+                IoError::MoveIntoPlace {
+                    path: self.path.clone(),
+                    source: e,
+                }
+                .into()
             }),
             Err(e) => {
                 let _ = std::fs::remove_file(tmp);
@@ -122,14 +132,20 @@ pub fn edited_copy<F>(path: &Path, edit: F) -> Result<PathBuf>
 where
     F: FnOnce(&mut Fits) -> Result<()>,
 {
-    let bytes = std::fs::read(path).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|source| IoError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = parent_dir(path).join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
-        std::fs::write(&tmp, &bytes).map_err(|e| Error::file(&tmp, e.to_string()))?;
+        std::fs::write(&tmp, &bytes).map_err(|source| IoError::Write {
+            path: tmp.clone(),
+            source,
+        })?;
         let mut f = Fits::open_rw(&tmp)?;
         edit(&mut f)?;
         f.close()
@@ -185,7 +201,8 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
         // a failed write leaves neither the target nor a temporary behind
         let q = dir.join("b.fits");
-        let r = Output::new(q.to_str().unwrap(), false).write_fits(|_| Err(Error::msg("boom")));
+        let r = Output::new(q.to_str().unwrap(), false)
+            .write_fits(|_| Err(IoError::EmptyOutputName.into()));
         assert!(r.is_err());
         assert!(!q.exists());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);

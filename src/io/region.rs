@@ -7,7 +7,7 @@
 //! Before cfitsio sees a file, each line is checked here so that a syntax error is reported
 //! with its line number (cfitsio's messages carry none).
 
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use crate::io::wcs::Wcs;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
@@ -187,14 +187,23 @@ impl Region {
     /// Read a ds9 region file and bind it to `wcs` (the image the region will be tested
     /// on). Errors name the file, and the line for syntax errors.
     pub fn read(path: &Path, wcs: &Wcs) -> Result<Region> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::file(path, format!("cannot read region file: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|source| IoError::ReadRegion {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut n = 0;
         for (i, line) in text.lines().enumerate() {
-            n += check_line(line).map_err(|m| Error::at_line(path, i + 1, m))?;
+            n += check_line(line).map_err(|msg| IoError::RegionSyntax {
+                path: path.to_path_buf(),
+                line: i + 1,
+                msg: msg.to_string(),
+            })?;
         }
         if n == 0 {
-            return Err(Error::file(path, "region file has no shapes"));
+            return Err(IoError::RegionEmpty {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         let mut w = WcsData {
             exists: 1,
@@ -210,8 +219,10 @@ impl Region {
         for (i, b) in wcs.proj.bytes().take(5).enumerate() {
             w.typ[i] = b as c_char;
         }
-        let cpath = CString::new(path.to_string_lossy().as_bytes())
-            .map_err(|_| Error::file(path, "file name contains a NUL byte"))?;
+        let cpath =
+            CString::new(path.to_string_lossy().as_bytes()).map_err(|_| IoError::NulInName {
+                path: path.to_path_buf(),
+            })?;
         let mut ptr: *mut SaoRegion = std::ptr::null_mut();
         let mut status = 0;
         unsafe { fits_read_rgnfile(cpath.as_ptr(), &mut w, &mut ptr, &mut status) };
@@ -227,10 +238,12 @@ impl Region {
                     detail = m;
                 }
             }
-            return Err(Error::file(
-                path,
-                format!("cfitsio cannot parse the region file (status {status}): {detail}"),
-            ));
+            return Err(IoError::RegionParse {
+                path: path.to_path_buf(),
+                status,
+                detail,
+            }
+            .into());
         }
         let n_shapes = unsafe { (*ptr).n_shapes } as usize;
         Ok(Region {

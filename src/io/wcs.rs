@@ -2,7 +2,7 @@
 //! (`ffgics`: CRVAL/CRPIX/CDELT/CROTA2 or a CD matrix; projections TAN, SIN, ARC, …).
 //! Pixel coordinates are 1-based FITS pixels (centre of the first pixel = 1.0).
 
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use crate::io::fits::Fits;
 use fitsio::sys;
 use std::ffi::CStr;
@@ -29,10 +29,11 @@ impl Wcs {
         // cfitsio falls back to a linear default when the keywords are absent
         for k in ["CTYPE1", "CTYPE2"] {
             if f.opt_key_str(k)?.is_none() {
-                return Err(Error::file(
-                    f.path(),
-                    format!("no celestial WCS in the image header ({k} missing)"),
-                ));
+                return Err(IoError::WcsKeywordMissing {
+                    path: f.path().to_path_buf(),
+                    key: k.to_string(),
+                }
+                .into());
             }
         }
         let (mut xr, mut yr, mut xp, mut yp, mut xi, mut yi, mut rot) =
@@ -55,10 +56,10 @@ impl Wcs {
         };
         if status != 0 {
             unsafe { sys::ffcmsg() };
-            return Err(Error::file(
-                f.path(),
-                "no celestial WCS (CTYPE/CRVAL/CRPIX/CDELT keywords) in the image header",
-            ));
+            return Err(IoError::NoWcs {
+                path: f.path().to_path_buf(),
+            }
+            .into());
         }
         let proj = unsafe { CStr::from_ptr(ty.as_ptr()) }
             .to_string_lossy()
@@ -103,9 +104,7 @@ impl Wcs {
             )
         };
         if status != 0 {
-            return Err(Error::msg(format!(
-                "pixel ({x}, {y}) has no world coordinates"
-            )));
+            return Err(IoError::PixelOffSky { x, y }.into());
         }
         Ok((ra, dec))
     }
@@ -133,9 +132,7 @@ impl Wcs {
             )
         };
         if status != 0 {
-            return Err(Error::msg(format!(
-                "({ra}, {dec}) cannot be projected onto the image"
-            )));
+            return Err(IoError::NotProjectable { ra, dec }.into());
         }
         Ok((x, y))
     }

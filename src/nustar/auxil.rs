@@ -2,7 +2,7 @@
 //! the original tool (aperture images, nomapbgdparams.dat, ratios.json, fcxb ARFs, the IDL
 //! pixel/detector maps). The project never carries copies of them.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use std::path::PathBuf;
 
 /// Environment variable naming the auxiliary directory.
@@ -11,16 +11,18 @@ pub const AUXIL_ENV: &str = "NUSKYBGD_AUXIL";
 /// The auxiliary directory, from `NUSKYBGD_AUXIL`; an error says how to set it.
 pub fn auxil_dir() -> Result<PathBuf> {
     let Some(v) = std::env::var_os(AUXIL_ENV) else {
-        return Err(Error::msg(format!(
-            "{AUXIL_ENV} is not set: point it at the nuskybgd auxil directory (the one holding nomapbgdparams.dat and detA_det1.img.gz)"
-        )));
+        return Err(NustarError::AuxilUnset {
+            var: AUXIL_ENV.to_string(),
+        }
+        .into());
     };
     let p = PathBuf::from(v);
     if !p.is_dir() {
-        return Err(Error::file(
-            &p,
-            format!("{AUXIL_ENV} does not name a directory"),
-        ));
+        return Err(NustarError::AuxilNotDir {
+            path: p,
+            var: AUXIL_ENV.to_string(),
+        }
+        .into());
     }
     Ok(p)
 }
@@ -29,7 +31,7 @@ pub fn auxil_dir() -> Result<PathBuf> {
 pub fn auxil_file(name: &str) -> Result<PathBuf> {
     let p = auxil_dir()?.join(name);
     if !p.is_file() {
-        return Err(Error::file(&p, "auxiliary file not found"));
+        return Err(NustarError::AuxilMissing { path: p }.into());
     }
     Ok(p)
 }

@@ -1,7 +1,7 @@
 //! Bad-pixel lists (BADPIX extensions: RAWX, RAWY, TIME, TIME_STOP, BADFLAG; one extension
 //! per detector, DETNAM DET0..DET3) from event files, the CALDB and users.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use crate::nustar::module::Module;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,11 @@ pub fn read_badpix(path: &Path, m: Module) -> Result<Option<BadPixels>> {
     let tel = f.opt_key_str("TELESCOP")?;
     if let Some(t) = &tel {
         if !t.eq_ignore_ascii_case("NuSTAR") {
-            return Err(Error::file(path, format!("TELESCOP is '{t}', not NuSTAR")));
+            return Err(NustarError::NotNustar {
+                path: path.to_path_buf(),
+                telescop: t.to_string(),
+            }
+            .into());
         }
     }
     let mut module = f
@@ -105,10 +109,10 @@ pub fn read_badpix(path: &Path, m: Module) -> Result<Option<BadPixels>> {
         }
     }
     if module.is_none() && seen > 0 {
-        return Err(Error::file(
-            path,
-            "BADPIX file names no module (INSTRUME FPMA/FPMB)",
-        ));
+        return Err(NustarError::NoModule {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     Ok(Some(out))
 }

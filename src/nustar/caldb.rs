@@ -3,7 +3,7 @@
 //! (CAL_VSD + CAL_VST) not after the observation start; the latest such start wins, and
 //! among equal starts the entry listed last (the newest file) wins.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
@@ -17,10 +17,10 @@ pub fn date_obs(file: &Path) -> Result<String> {
             return Ok(d);
         }
     }
-    Err(Error::file(
-        file,
-        "no DATE-OBS keyword (needed for the CALDB lookups)",
-    ))
+    Err(NustarError::NoDateObs {
+        path: file.to_path_buf(),
+    }
+    .into())
 }
 
 /// A CALDB tree.
@@ -90,13 +90,14 @@ impl Caldb {
     ) -> Result<CalFile> {
         let index = self.index_path();
         if !index.is_file() {
-            return Err(Error::file(
-                &index,
-                "CALDB index not found (is $CALDB set to the CALDB root?)",
-            ));
+            return Err(NustarError::CaldbIndexMissing {
+                path: index.to_path_buf(),
+            }
+            .into());
         }
-        let when = normalise_date(date_obs)
-            .ok_or_else(|| Error::msg(format!("DATE-OBS '{date_obs}' is not an ISO date")))?;
+        let when = normalise_date(date_obs).ok_or_else(|| NustarError::BadDateObs {
+            date_obs: date_obs.to_string(),
+        })?;
         let rows = IndexRows::read(&index, boundary.is_some())?;
         let q = Query {
             cnam,
@@ -104,24 +105,23 @@ impl Caldb {
             detnam,
             boundary: boundary.map(|b| b.to_ascii_uppercase()),
         };
-        let i = rows.newest(&q, &when).ok_or_else(|| {
-            Error::file(
-                &index,
-                format!(
-                    "no {cnam} entry for {instrume}{}{} valid on {date_obs} (CAL_QUAL = 0)",
-                    detnam.map(|d| format!(" {d}")).unwrap_or_default(),
-                    boundary
-                        .map(|b| format!(" with CAL_CBD {b}"))
-                        .unwrap_or_default()
-                ),
-            )
-        })?;
+        let i = rows
+            .newest(&q, &when)
+            .ok_or_else(|| NustarError::NoCaldbEntry {
+                path: index.to_path_buf(),
+                cnam: cnam.to_string(),
+                instrume: instrume.to_string(),
+                detnam: detnam.map(|d| d.to_string()),
+                boundary: boundary.map(|b| b.to_string()),
+                date_obs: date_obs.to_string(),
+            })?;
         let path = self.root.join(&rows.dir[i]).join(&rows.file[i]);
         if !path.is_file() {
-            return Err(Error::file(
-                &path,
-                format!("CALDB index lists this {cnam} file but it is missing"),
-            ));
+            return Err(NustarError::CaldbFileMissing {
+                path: path.to_path_buf(),
+                cnam: cnam.to_string(),
+            }
+            .into());
         }
         Ok(CalFile {
             path,
@@ -252,9 +252,7 @@ pub fn normalise_date(s: &str) -> Option<String> {
 
 /// Convenience: a CALDB from `$CALDB` or a clear error.
 pub fn caldb_from_env() -> Result<Caldb> {
-    Caldb::from_env().ok_or_else(|| {
-        Error::msg("$CALDB is not set: point it at the HEASoft calibration database")
-    })
+    Caldb::from_env().ok_or_else(|| NustarError::CaldbUnset.into())
 }
 
 /// True when `path` exists and is a CALDB root with a NuSTAR FPM index.

@@ -1,6 +1,6 @@
 //! NuSTAR event lists (EVENTS extension of `nu<obsid><M>01_cl.evt[.gz]`).
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use crate::nustar::module::Module;
 use crate::nustar::refpoint::nustar_module;
@@ -34,10 +34,11 @@ impl EventFile {
     pub fn open(path: &Path) -> Result<EventFile> {
         let mut fits = Fits::open(path)?;
         if !fits.try_goto_named("EVENTS")? {
-            return Err(Error::file(
-                path,
-                "no EVENTS extension (is this an event file?)",
-            ));
+            return Err(NustarError::MissingExtension {
+                path: path.to_path_buf(),
+                what: "EVENTS extension (is this an event file?)".into(),
+            }
+            .into());
         }
         let module = nustar_module(&mut fits)?;
         let cards = fits.cards()?;

@@ -1,6 +1,6 @@
 //! Good time intervals (OGIP GTI extensions: START, STOP in seconds).
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use std::path::Path;
 
@@ -30,7 +30,11 @@ impl Gti {
                 let start = f.read_col_f64("START")?;
                 let stop = f.read_col_f64("STOP")?;
                 if start.is_empty() {
-                    return Err(Error::file(path, format!("GTI extension {name} is empty")));
+                    return Err(NustarError::EmptyGti {
+                        path: path.to_path_buf(),
+                        name: name.to_string(),
+                    }
+                    .into());
                 }
                 let mut idx: Vec<usize> = (0..start.len()).collect();
                 idx.sort_by(|&a, &b| start[a].total_cmp(&start[b]));
@@ -40,6 +44,10 @@ impl Gti {
                 });
             }
         }
-        Err(Error::file(path, "no GTI extension (HDUCLAS1 = 'GTI')"))
+        Err(NustarError::MissingExtension {
+            path: path.to_path_buf(),
+            what: "GTI extension (HDUCLAS1 = 'GTI')".into(),
+        }
+        .into())
     }
 }

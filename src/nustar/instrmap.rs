@@ -2,7 +2,7 @@
 //! mkinstrmap product `newinstrmap{M}.fits` (360×360 DET1 image, 0 = inactive or bad,
 //! 1..4 = DET0..DET3), and the inputs an instrument map is built from, read.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -125,18 +125,22 @@ fn read_caldb_instrmap(path: &Path) -> Result<(Image, Vec<String>)> {
             }
         }
         if !found {
-            return Err(Error::file(path, "no INSTRMAP image"));
+            return Err(NustarError::MissingExtension {
+                path: path.to_path_buf(),
+                what: "INSTRMAP image".into(),
+            }
+            .into());
         }
     }
     let img = f.read_image()?;
     if (img.nx, img.ny) != (N, N) {
-        return Err(Error::file(
-            path,
-            format!(
-                "instrument map must be 360x360, found {}x{}",
-                img.nx, img.ny
-            ),
-        ));
+        return Err(NustarError::WrongMapSize {
+            path: path.to_path_buf(),
+            expected: "instrument map must be 360x360".into(),
+            nx: img.nx,
+            ny: img.ny,
+        }
+        .into());
     }
     Ok((img, f.cards()?))
 }
@@ -182,13 +186,13 @@ pub fn read_chipmap(path: &Path) -> Result<Image> {
     }
     let img = f.read_image()?;
     if (img.nx, img.ny) != (360, 360) {
-        return Err(Error::file(
-            path,
-            format!(
-                "instrument map must be 360x360 DET1 pixels, found {}x{}",
-                img.nx, img.ny
-            ),
-        ));
+        return Err(NustarError::WrongMapSize {
+            path: path.to_path_buf(),
+            expected: "instrument map must be 360x360 DET1 pixels".into(),
+            nx: img.nx,
+            ny: img.ny,
+        }
+        .into());
     }
     Ok(img)
 }

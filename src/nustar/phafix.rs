@@ -1,7 +1,7 @@
 //! phafix: strip directories from the file names a spectrum points at (RESPFILE, ANCRFILE,
 //! BACKFILE, CORRFILE), so XSPEC finds the files beside the spectrum wherever it is moved.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use std::path::Path;
 
@@ -21,12 +21,15 @@ pub fn strip_dirs(v: &str) -> &str {
 /// the file is left untouched when there are none. Compressed files are refused: the
 /// result could not be written back under the same name.
 pub fn phafix(pha: &Path) -> Result<Vec<Change>> {
-    let bytes = std::fs::read(pha).map_err(|e| Error::file(pha, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(pha).map_err(|source| NustarError::Read {
+        path: pha.to_path_buf(),
+        source,
+    })?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        return Err(Error::file(
-            pha,
-            "is gzip-compressed; decompress it first (phafix rewrites the file in place)",
-        ));
+        return Err(NustarError::Gzipped {
+            path: pha.to_path_buf(),
+        }
+        .into());
     }
     let mut changes = Vec::new();
     {
@@ -46,10 +49,11 @@ pub fn phafix(pha: &Path) -> Result<Vec<Change>> {
             }
         }
         if changes.is_empty() && !spectrum_present(&mut f)? {
-            return Err(Error::file(
-                pha,
-                "no SPECTRUM extension (HDUCLAS1 or EXTNAME 'SPECTRUM')",
-            ));
+            return Err(NustarError::MissingExtension {
+                path: pha.to_path_buf(),
+                what: "SPECTRUM extension (HDUCLAS1 or EXTNAME 'SPECTRUM')".into(),
+            }
+            .into());
         }
     }
     if changes.is_empty() {
@@ -65,7 +69,10 @@ pub fn phafix(pha: &Path) -> Result<Vec<Change>> {
     })?;
     std::fs::rename(&tmp, pha).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Error::file(pha, format!("cannot replace: {e}"))
+        NustarError::Replace {
+            path: pha.to_path_buf(),
+            source: e,
+        }
     })?;
     Ok(changes)
 }

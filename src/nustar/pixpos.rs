@@ -5,7 +5,7 @@
 //! Both maps are 360×360, row-major `[dety][detx]`, 0-based, and carry the original's
 //! (−1, −1) shift: map[y][x] describes DET1 pixel (x+1, y+1) of the PDF grid.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use crate::nustar::module::Module;
 use std::path::Path;
@@ -91,10 +91,11 @@ impl PixelMap {
             }
         }
         if found == 0 {
-            return Err(Error::file(
-                path,
-                "no PIXPOS extensions with DETNAM DET0..DET3",
-            ));
+            return Err(NustarError::MissingExtension {
+                path: path.to_path_buf(),
+                what: "PIXPOS extensions with DETNAM DET0..DET3".into(),
+            }
+            .into());
         }
         Ok(PixelMap {
             pixmap: shift_minus_one(&acc.pixmap),
@@ -116,12 +117,18 @@ impl PixelMap {
                     break;
                 }
             }
-            let img = img.ok_or_else(|| Error::file(&p, "no image"))?;
+            let img = img.ok_or_else(|| NustarError::MissingExtension {
+                path: p.to_path_buf(),
+                what: "image".into(),
+            })?;
             if (img.nx, img.ny) != (N, N) {
-                return Err(Error::file(
-                    &p,
-                    format!("expected a 360x360 map, found {}x{}", img.nx, img.ny),
-                ));
+                return Err(NustarError::WrongMapSize {
+                    path: p.to_path_buf(),
+                    expected: "expected a 360x360 map".into(),
+                    nx: img.nx,
+                    ny: img.ny,
+                }
+                .into());
             }
             Ok(img.data.iter().map(|v| v.round() as i32).collect())
         };
@@ -174,7 +181,10 @@ impl PixposRows {
             pdf: f.read_col_f64("PDF")?,
         };
         if t.pdf.len() != 49 * t.rawx.len() {
-            return Err(Error::file(path, "PDF column must hold 7x7 values per row"));
+            return Err(NustarError::BadPdfShape {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         Ok(t)
     }

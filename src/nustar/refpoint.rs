@@ -1,7 +1,7 @@
 //! The DET1 reference point track (`nu<obsid><M>_det1.fits`, extension DET1_REFPOINT): where
 //! the DET1 reference point fell on the sky grid as a function of time.
 
-use crate::error::{Error, Result};
+use crate::error::{NustarError, Result};
 use crate::io::fits::Fits;
 use crate::nustar::module::Module;
 use std::path::Path;
@@ -26,17 +26,21 @@ pub fn nustar_module(f: &mut Fits) -> Result<Module> {
     let here = f.here();
     let tel = f.opt_key_str("TELESCOP")?.unwrap_or_default();
     if !tel.eq_ignore_ascii_case("NuSTAR") {
-        return Err(Error::file(
-            f.path(),
-            format!("{here}: TELESCOP is '{tel}', not NuSTAR"),
-        ));
+        return Err(NustarError::NotNustarHdu {
+            path: f.path().to_path_buf(),
+            here,
+            telescop: tel,
+        }
+        .into());
     }
     let ins = f.opt_key_str("INSTRUME")?.unwrap_or_default();
     Module::from_instrume(&ins).ok_or_else(|| {
-        Error::file(
-            f.path(),
-            format!("{here}: INSTRUME is '{ins}', expected FPMA or FPMB"),
-        )
+        NustarError::BadInstrume {
+            path: f.path().to_path_buf(),
+            here,
+            instrume: ins.clone(),
+        }
+        .into()
     })
 }
 
@@ -59,10 +63,11 @@ pub fn read_refpoints(path: &Path) -> Result<RefPoints> {
         }
     }
     if !found {
-        return Err(Error::file(
-            path,
-            "no DET1_REFPOINT extension (is this the nu<obsid><M>_det1.fits file?)",
-        ));
+        return Err(NustarError::MissingExtension {
+            path: path.to_path_buf(),
+            what: "DET1_REFPOINT extension (is this the nu<obsid><M>_det1.fits file?)".into(),
+        }
+        .into());
     }
     let module = nustar_module(&mut f)?;
     let time = f.read_col_f64("TIME")?;

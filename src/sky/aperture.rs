@@ -3,7 +3,7 @@
 //! grid with the parameters of `nomapbgdparams.dat`. Values are 10–15 keV counts per DET1
 //! pixel per 1e5 s for the nominal CXB.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SkyError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::nustar::module::Module;
@@ -22,20 +22,31 @@ const SCALE: f64 = 3.1865e-5 * DET1_PIXEL_MM * DET1_PIXEL_MM;
 
 /// The ten numbers of `nomapbgdparams.dat` (text after `#` on a line is a comment).
 pub fn read_nomapbgdparams(path: &Path) -> Result<[f64; 10]> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|source| SkyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut vals = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let body = line.split('#').next().unwrap_or("").trim();
         if body.is_empty() {
             continue;
         }
-        let v: f64 = body
-            .parse()
-            .map_err(|_| Error::at_line(path, i + 1, format!("'{body}' is not a number")))?;
+        let v: f64 = body.parse().map_err(|_| SkyError::NotANumber {
+            path: path.to_path_buf(),
+            line: i + 1,
+            text: body.to_string(),
+        })?;
         vals.push(v);
     }
-    vals.try_into()
-        .map_err(|v: Vec<f64>| Error::file(path, format!("expected 10 numbers, found {}", v.len())))
+    vals.try_into().map_err(|v: Vec<f64>| {
+        SkyError::WrongCount {
+            path: path.to_path_buf(),
+            expected: 10,
+            found: v.len(),
+        }
+        .into()
+    })
 }
 
 /// The aperture template on the 360×360 DET1 grid for a module, from the auxiliary
@@ -49,18 +60,22 @@ pub fn aperture_image(auxil: &Path, module: Module) -> Result<Image> {
         Module::B => (p[1], p[7], p[8], p[9]),
     };
     if rot != 0.0 {
-        return Err(Error::file(
-            &params_path,
-            format!("detector rotation {rot} for module {} is not supported (all released files have 0)", module.letter()),
-        ));
+        return Err(SkyError::Rotation {
+            path: params_path,
+            rot,
+            module: module.letter().to_string(),
+        }
+        .into());
     }
     let img_path = auxil.join(format!("det{}_det1.img.gz", module.letter()));
     let src = Fits::open(&img_path)?.read_image()?;
     if src.nx < DET1_SIZE + 2 * CROP || src.ny < DET1_SIZE + 2 * CROP {
-        return Err(Error::file(
-            &img_path,
-            format!("aperture image is {}x{}, expected 576x576", src.nx, src.ny),
-        ));
+        return Err(SkyError::ApertureSize {
+            path: img_path,
+            nx: src.nx,
+            ny: src.ny,
+        }
+        .into());
     }
     let (sx, sy) = (sx_mm / DET1_PIXEL_MM, sy_mm / DET1_PIXEL_MM);
     let scale = SCALE * norm;

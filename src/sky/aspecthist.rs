@@ -1,7 +1,7 @@
 //! Aspect histogram: how long the DET1 reference point dwelt on each sky pixel during good
 //! time. It is the kernel that spreads detector-fixed background patterns over the sky.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SkyError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -72,9 +72,7 @@ pub fn aspect_histogram(rp: &RefPoints, gti: &Gti) -> Result<AspectHist> {
         ymax = ymax.max(y);
     }
     if n_used == 0 {
-        return Err(Error::msg(format!(
-            "no reference-point samples fall inside the good time intervals on the sky grid ({n_dropped} in good time were off the grid)"
-        )));
+        return Err(SkyError::NoSamplesOnGrid { n_dropped }.into());
     }
     let (nx, ny) = (xmax - xmin + 1, ymax - ymin + 1);
     let mut image = Image::zeros(nx, ny);
@@ -150,18 +148,20 @@ pub fn read_aspect(path: &Path) -> Result<Aspect> {
         match f.opt_key_i64(k)? {
             None => Ok(0),
             Some(v) if (0..1000).contains(&v) => Ok(v as usize),
-            Some(v) => Err(Error::file(
-                path,
-                format!("{k} = {v} is off the 1000x1000 sky grid"),
-            )),
+            Some(v) => Err(SkyError::OffsetOffGrid {
+                path: path.to_path_buf(),
+                key: k.to_string(),
+                value: v,
+            }
+            .into()),
         }
     };
     let (x_off, y_off) = (off(&mut f, "X_OFF")?, off(&mut f, "Y_OFF")?);
     if image.data.iter().any(|v| !v.is_finite() || *v < 0.0) || !(image.sum() > 0.0) {
-        return Err(Error::file(
-            path,
-            "aspect histogram is empty or has negative/non-finite values",
-        ));
+        return Err(SkyError::BadAspectHistogram {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     Ok(Aspect {
         image,

@@ -11,7 +11,7 @@
 //! it). nuskybgd-py wraps it around to the opposite edge (scipy `mode='wrap'`, period n−1);
 //! the two agree everywhere the wrapped content does not land.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SkyError};
 use crate::io::image::Image;
 use rayon::prelude::*;
 
@@ -167,14 +167,15 @@ pub fn project(inp: &ProjInput) -> Result<Projected> {
     let h = &inp.aspect.image;
     let total: f64 = h.sum();
     if !(total > 0.0) {
-        return Err(Error::msg("aspect histogram has no exposure"));
+        return Err(SkyError::NoExposure.into());
     }
     for img in [inp.chipmap, inp.aperture] {
         if (img.nx, img.ny) != (360, 360) {
-            return Err(Error::msg(format!(
-                "DET1 images must be 360x360, found {}x{}",
-                img.nx, img.ny
-            )));
+            return Err(SkyError::Det1Size {
+                nx: img.nx,
+                ny: img.ny,
+            }
+            .into());
         }
     }
     // Peak: first maximum in row-major order, as numpy's argmax.

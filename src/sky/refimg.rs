@@ -1,7 +1,7 @@
 //! The reference sky image (a 1000×1000 counts image from mkimgs or xselect): its header
 //! defines the sky grid (TAN WCS at NuSTAR's sky pixel scale) and the roll (PA_PNT).
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SkyError};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
@@ -39,40 +39,44 @@ impl RefImage {
             (0, 0)
         };
         if (nx, ny) != (SKY_GRID, SKY_GRID) {
-            return Err(Error::file(
-                path,
-                format!("reference image must be a {SKY_GRID}x{SKY_GRID} sky image, found NAXIS={naxis} {nx}x{ny}"),
-            ));
+            return Err(SkyError::NotSkyGrid {
+                path: path.to_path_buf(),
+                grid: SKY_GRID,
+                naxis,
+                nx,
+                ny,
+            }
+            .into());
         }
         for axis in [1, 2] {
             let ctype = f.opt_key_str(&format!("CTYPE{axis}"))?.unwrap_or_default();
             if !ctype.to_ascii_uppercase().ends_with("-TAN") {
-                return Err(Error::file(
-                    path,
-                    format!(
-                        "no TAN sky WCS: CTYPE{axis} is '{ctype}' (expected RA---TAN/DEC--TAN)"
-                    ),
-                ));
+                return Err(SkyError::NotTan {
+                    path: path.to_path_buf(),
+                    axis,
+                    ctype,
+                }
+                .into());
             }
             for k in ["CRPIX", "CRVAL"] {
                 f.key_f64(&format!("{k}{axis}"))?;
             }
             let cdelt = f.key_f64(&format!("CDELT{axis}"))?;
             if ((cdelt.abs() - SKY_PIXEL_DEG) / SKY_PIXEL_DEG).abs() > 1e-3 {
-                return Err(Error::file(
-                    path,
-                    format!(
-                        "CDELT{axis} = {cdelt} deg is not NuSTAR's sky pixel ({SKY_PIXEL_DEG:.7e} deg = 2.4581 arcsec)"
-                    ),
-                ));
+                return Err(SkyError::WrongSkyPixel {
+                    path: path.to_path_buf(),
+                    axis,
+                    cdelt,
+                    expected: SKY_PIXEL_DEG,
+                }
+                .into());
             }
         }
-        let pa_pnt = f.opt_key_f64("PA_PNT")?.ok_or_else(|| {
-            Error::file(
-                path,
-                "keyword PA_PNT (roll angle) missing in the primary header",
-            )
-        })?;
+        let pa_pnt = f
+            .opt_key_f64("PA_PNT")?
+            .ok_or_else(|| SkyError::NoRollAngle {
+                path: path.to_path_buf(),
+            })?;
         let cards = f.cards()?;
         Ok(RefImage {
             path: path.to_path_buf(),

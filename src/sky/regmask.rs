@@ -2,7 +2,7 @@
 //! coordinates (i+1, j+1) for array element [j][i]) is in the region. Spectra select events
 //! with the same `Region::contains` test at the events' sky X/Y, so masks and spectra agree.
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SkyError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::region::Region;
@@ -25,10 +25,11 @@ impl Grid {
         f.goto_hdu(1)?;
         let naxis = f.key_i64("NAXIS")?;
         if naxis != 2 {
-            return Err(Error::file(
-                refimg,
-                format!("reference image must be 2-D (NAXIS = {naxis})"),
-            ));
+            return Err(SkyError::RefImageNot2d {
+                path: refimg.to_path_buf(),
+                naxis,
+            }
+            .into());
         }
         let nx = f.key_i64("NAXIS1")? as usize;
         let ny = f.key_i64("NAXIS2")? as usize;
@@ -57,13 +58,12 @@ pub fn mask(grid: &Grid, region: &Region) -> Result<Image> {
             }
         });
     if img.sum() == 0.0 {
-        return Err(Error::file(
-            &region.path,
-            format!(
-                "region lies wholly off the {}x{} reference image",
-                grid.nx, grid.ny
-            ),
-        ));
+        return Err(SkyError::RegionOffImage {
+            path: region.path.clone(),
+            nx: grid.nx,
+            ny: grid.ny,
+        }
+        .into());
     }
     Ok(img)
 }

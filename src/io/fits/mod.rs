@@ -4,7 +4,7 @@
 //! HDU numbers are 1-based (the primary array is HDU 1), table rows and columns are 1-based
 //! at the cfitsio boundary and 0-based in the vectors returned here.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoError, Result};
 use crate::io::image::Image;
 use fitsio::sys;
 use std::ffi::{CStr, CString};
@@ -65,7 +65,12 @@ fn status_text(status: c_int) -> String {
 
 impl Fits {
     pub(crate) fn err(&self, what: &str, status: c_int) -> Error {
-        Error::file(&self.path, format!("{what}: {}", status_text(status)))
+        IoError::Cfitsio {
+            path: self.path.clone(),
+            what: what.to_string(),
+            status: status_text(status),
+        }
+        .into()
     }
 
     pub(crate) fn check(&self, what: &str, status: c_int) -> Result<()> {
@@ -78,7 +83,10 @@ impl Fits {
 
     fn open_mode(path: &Path, mode: c_int) -> Result<Fits> {
         if !path.exists() {
-            return Err(Error::file(path, "no such file"));
+            return Err(IoError::NoSuchFile {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         if mode == READONLY {
             if let Some(bytes) = gunzip_if_compressed(path)? {
@@ -90,10 +98,11 @@ impl Fits {
         let mut status = 0;
         unsafe { sys::ffopen(&mut ptr, cpath.as_ptr(), mode, &mut status) };
         if status != 0 {
-            return Err(Error::file(
-                path,
-                format!("cannot open as FITS: {}", status_text(status)),
-            ));
+            return Err(IoError::NotFits {
+                path: path.to_path_buf(),
+                status: status_text(status),
+            }
+            .into());
         }
         Ok(Fits {
             ptr,
@@ -123,10 +132,11 @@ impl Fits {
             )
         };
         if status != 0 {
-            return Err(Error::file(
-                path,
-                format!("cannot open as FITS: {}", status_text(status)),
-            ));
+            return Err(IoError::NotFits {
+                path: path.to_path_buf(),
+                status: status_text(status),
+            }
+            .into());
         }
         Ok(Fits {
             ptr,
@@ -153,10 +163,11 @@ impl Fits {
         let mut status = 0;
         unsafe { sys::ffinit(&mut ptr, cpath.as_ptr(), &mut status) };
         if status != 0 {
-            return Err(Error::file(
-                path,
-                format!("cannot create: {}", status_text(status)),
-            ));
+            return Err(IoError::CannotCreate {
+                path: path.to_path_buf(),
+                status: status_text(status),
+            }
+            .into());
         }
         Ok(Fits {
             ptr,
@@ -193,7 +204,11 @@ impl Fits {
         let mut status = 0;
         unsafe { sys::ffmahd(self.ptr, n as c_int, &mut kind, &mut status) };
         if status == BAD_HDU_NUM || status == END_OF_FILE {
-            return Err(Error::file(&self.path, format!("has no HDU number {n}")));
+            return Err(IoError::NoHdu {
+                path: self.path.clone(),
+                n,
+            }
+            .into());
         }
         self.check(&format!("cannot move to HDU {n}"), status)?;
         Ok(match kind {
@@ -215,10 +230,11 @@ impl Fits {
         if self.try_goto_named(name)? {
             Ok(())
         } else {
-            Err(Error::file(
-                &self.path,
-                format!("has no extension named {name}"),
-            ))
+            Err(IoError::NoExtension {
+                path: self.path.clone(),
+                name: name.to_string(),
+            }
+            .into())
         }
     }
 
@@ -260,7 +276,12 @@ impl Fits {
 
     fn missing_key(&mut self, key: &str) -> Error {
         let here = self.here();
-        Error::file(&self.path, format!("keyword {key} missing in {here}"))
+        IoError::MissingKeyword {
+            path: self.path.clone(),
+            key: key.to_string(),
+            here,
+        }
+        .into()
     }
 
     /// A keyword as a float, or None when absent.
@@ -409,10 +430,12 @@ impl Fits {
         self.check("cannot read image size", status)?;
         if naxis != 2 {
             let here = self.here();
-            return Err(Error::file(
-                &self.path,
-                format!("{here} is not a 2-D image (NAXIS = {naxis})"),
-            ));
+            return Err(IoError::Not2dImage {
+                path: self.path.clone(),
+                here,
+                naxis: naxis as i64,
+            }
+            .into());
         }
         let (nx, ny) = (naxes[0] as usize, naxes[1] as usize);
         let mut data = vec![0.0f64; nx * ny];
@@ -447,7 +470,10 @@ impl Fits {
 /// The decompressed contents of a gzip file, or None when the file is not gzip-compressed.
 fn gunzip_if_compressed(path: &Path) -> Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let raw = std::fs::read(path).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+    let raw = std::fs::read(path).map_err(|source| IoError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if raw.len() < 18 || raw[0] != 0x1f || raw[1] != 0x8b {
         return Ok(None);
     }
@@ -465,7 +491,10 @@ fn gunzip_if_compressed(path: &Path) -> Result<Option<Vec<u8>>> {
     let mut out = Vec::with_capacity(hint.max(n));
     flate2::read::MultiGzDecoder::new(&raw[..])
         .read_to_end(&mut out)
-        .map_err(|e| Error::file(path, format!("corrupt gzip data: {e}")))?;
+        .map_err(|source| IoError::CorruptGzip {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(Some(out))
 }
 

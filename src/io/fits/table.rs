@@ -3,7 +3,7 @@
 //! in the returned vectors.
 
 use super::{cstr, Fits, BINARY_TBL, COL_NOT_FOUND};
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use fitsio::sys;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_long};
@@ -46,10 +46,12 @@ impl Fits {
             Some(c) => Ok(c),
             None => {
                 let here = self.here();
-                Err(Error::file(
-                    &self.path,
-                    format!("column {name} missing in {here}"),
-                ))
+                Err(IoError::MissingColumn {
+                    path: self.path.clone(),
+                    name: name.to_string(),
+                    here,
+                }
+                .into())
             }
         }
     }

@@ -2,7 +2,7 @@
 //! header copies, checksums.
 
 use super::{cstr, float_text, is_structural, Fits};
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use crate::io::image::Image;
 use fitsio::sys;
 use std::os::raw::{c_char, c_int, c_long};
@@ -59,10 +59,12 @@ impl Fits {
         comment: &str,
     ) -> Result<()> {
         if !finite {
-            return Err(Error::file(
-                &self.path,
-                format!("cannot write non-finite value {text} to keyword {key}"),
-            ));
+            return Err(IoError::NonFiniteKeyword {
+                path: self.path.clone(),
+                key: key.to_string(),
+                value: text,
+            }
+            .into());
         }
         let (k, c) = (cstr(key), cstr(comment));
         let mut val = cstr(&text).into_bytes_with_nul();

@@ -29,7 +29,15 @@ fn image_and_keywords_round_trip() {
     assert_eq!(f.key_str("INSTRUME").unwrap(), "FPMA");
     assert_eq!(f.key_i64("X_OFF").unwrap(), 12);
     assert_eq!(f.opt_key_f64("NOPE").unwrap(), None);
-    let err = f.key_f64("NOPE").unwrap_err().to_string();
+    let e = f.key_f64("NOPE").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Io(nuskybgd::error::IoError::MissingKeyword { .. })
+        ),
+        "{e}"
+    );
+    let err = e.to_string();
     assert!(err.contains("a.fits") && err.contains("NOPE"), "{err}");
     assert!(f
         .cards()
@@ -67,7 +75,15 @@ fn table_round_trip_and_missing_column() {
     assert_eq!(f.read_col_f64("STOP").unwrap(), vec![5.0, 20.5]);
     assert_eq!(f.read_col_i64("N").unwrap(), vec![3, -4]);
     assert_eq!(f.read_col_str("NAME").unwrap(), vec!["DET0", "DET3"]);
-    let err = f.read_col_f64("TSTART").unwrap_err().to_string();
+    let e = f.read_col_f64("TSTART").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Io(nuskybgd::error::IoError::MissingColumn { .. })
+        ),
+        "{e}"
+    );
+    let err = e.to_string();
     assert!(
         err.contains("t.fits") && err.contains("TSTART") && err.contains("GTI"),
         "{err}"

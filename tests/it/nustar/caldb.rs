@@ -83,5 +83,12 @@ fn grprmf_boundary_filter_reads_vector_cal_cbd() {
     let e = c
         .lookup_boundary("GRPRMF", "FPMB", Some("DET2"), date, "DEPTHCUT(DEEP)")
         .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Nustar(nuskybgd::error::NustarError::NoCaldbEntry { .. })
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("CAL_CBD DEPTHCUT(DEEP)"), "{e}");
 }

@@ -43,7 +43,15 @@ fn strips_directories_and_keeps_everything_else() {
     g.goto_hdu(2).unwrap();
     g.set_key_str("HDUCLAS1", "EVENTS", "").unwrap();
     g.close().unwrap();
-    let e = phafix(&q).unwrap_err().to_string();
+    let err = phafix(&q).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nuskybgd::Error::Nustar(nuskybgd::error::NustarError::MissingExtension { .. })
+        ),
+        "{err}"
+    );
+    let e = err.to_string();
     assert!(e.contains("t.fits") && e.contains("no SPECTRUM"), "{e}");
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e
         .unwrap()

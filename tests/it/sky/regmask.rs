@@ -138,23 +138,48 @@ fn bad_regions_name_file_and_line() {
         "syn.reg",
         "# Region file format: DS9\nfk5\ncircle(150.0,2.0)\n",
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Io(nuskybgd::error::IoError::RegionSyntax { line: 3, .. })
+        ),
+        "{e}"
+    );
+    let e = e.to_string();
     assert!(e.contains("syn.reg:3:") && e.contains("at least 3"), "{e}");
-    let e = count(&img, &dir, "unk.reg", "image\ncircel(1,2,3)\n")
-        .unwrap_err()
-        .to_string();
+    let e = count(&img, &dir, "unk.reg", "image\ncircel(1,2,3)\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Io(nuskybgd::error::IoError::RegionSyntax { line: 2, .. })
+        ),
+        "{e}"
+    );
+    let e = e.to_string();
     assert!(
         e.contains("unk.reg:2:") && e.contains("unknown region shape"),
         "{e}"
     );
-    let e = count(&img, &dir, "off.reg", "image\ncircle(5000,5000,10)\n")
-        .unwrap_err()
-        .to_string();
+    let e = count(&img, &dir, "off.reg", "image\ncircle(5000,5000,10)\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Sky(nuskybgd::error::SkyError::RegionOffImage { .. })
+        ),
+        "{e}"
+    );
+    let e = e.to_string();
     assert!(e.contains("off.reg") && e.contains("wholly off"), "{e}");
-    let e = count(&img, &dir, "empty.reg", "# nothing\n")
-        .unwrap_err()
-        .to_string();
+    let e = count(&img, &dir, "empty.reg", "# nothing\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nuskybgd::Error::Io(nuskybgd::error::IoError::RegionEmpty { .. })
+        ),
+        "{e}"
+    );
+    let e = e.to_string();
     assert!(e.contains("no shapes"), "{e}");
     let e = region_mask(&img, &dir.join("missing.reg"))
         .unwrap_err()
