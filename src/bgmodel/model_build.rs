@@ -7,7 +7,7 @@
 use crate::bgmodel::constants::{APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, INTN_PIXELS};
 use crate::bgmodel::model::{full, same_as, scaled, BackgroundModel, ModelSource, ModelSpectrum};
 use crate::bgmodel::presets::{ComponentPreset, Presets};
-use crate::error::{Error, Result};
+use crate::error::{ModelError, Result};
 use crate::nustar::module::Module;
 use crate::spectral::xcm::file::{Item, ParamLine};
 
@@ -74,9 +74,12 @@ pub struct BuildOptions {
 }
 
 fn module_presets<'a>(comps: &'a [ComponentPreset], what: &str) -> Result<&'a ComponentPreset> {
-    comps
-        .first()
-        .ok_or_else(|| Error::msg(format!("ratios.json: {what} has no components")))
+    comps.first().ok_or_else(|| {
+        ModelError::PresetMissing {
+            what: format!("{what} has no components"),
+        }
+        .into()
+    })
 }
 
 fn weighted(area: &[f64; 4], f: &[f64; 4]) -> f64 {
@@ -85,16 +88,20 @@ fn weighted(area: &[f64; 4], f: &[f64; 4]) -> f64 {
 
 fn need(c: &ComponentPreset, key: &str) -> Result<f64> {
     c.value(key).ok_or_else(|| {
-        Error::msg(format!(
-            "ratios.json: component {} has no numeric '{key}'",
-            c.name
-        ))
+        ModelError::PresetMissing {
+            what: format!("component {} has no numeric '{key}'", c.name),
+        }
+        .into()
     })
 }
 
 fn ifactors(c: &ComponentPreset) -> Result<[f64; 4]> {
-    c.ifactors
-        .ok_or_else(|| Error::msg(format!("ratios.json: component {} has no ifactors", c.name)))
+    c.ifactors.ok_or_else(|| {
+        ModelError::PresetMissing {
+            what: format!("component {} has no ifactors", c.name),
+        }
+        .into()
+    })
 }
 
 /// Parameters of a spectrum that is not its module's reference, for each of the four
@@ -175,15 +182,15 @@ const BREAK: [f64; 4] = [0.0, 0.01, 1e6, 1e6];
 /// Every spectrum's region covers a detector, and there is at least one spectrum.
 fn check_specs(specs: &[SpectrumGeom]) -> Result<()> {
     if specs.is_empty() {
-        return Err(Error::msg("no background spectra"));
+        return Err(ModelError::NoSpectra.into());
     }
     for (k, s) in specs.iter().enumerate() {
         if !(s.area.iter().sum::<f64>() > 0.0) {
-            return Err(Error::msg(format!(
-                "background spectrum {} ({}): its region covers no detector",
-                k + 1,
-                s.pha
-            )));
+            return Err(ModelError::SpectrumOffDetectors {
+                number: k + 1,
+                pha: s.pha.clone(),
+            }
+            .into());
         }
     }
     Ok(())

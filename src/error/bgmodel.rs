@@ -108,6 +108,15 @@ pub enum ModelError {
         line: usize,
         msg: String,
     },
+    /// ratios.json lacks a value the model needs (`what` says which).
+    #[error("ratios.json: {what}")]
+    PresetMissing { what: String },
+    /// A model asked of no spectra.
+    #[error("no background spectra")]
+    NoSpectra,
+    /// Background spectrum `number` (1-based) whose region covers no detector.
+    #[error("background spectrum {number} ({pha}): its region covers no detector")]
+    SpectrumOffDetectors { number: usize, pha: String },
     /// The model has no source (`model N:name`) of this name.
     #[error("the model has no source named {name}")]
     NoSource { name: String },
@@ -137,7 +146,13 @@ impl ModelError {
             | ModuleNotFitted { path, .. }
             | NoRespfile { path }
             | SaveFile { path, .. } => Some(path),
-            NoSource { .. } | BandOrder { .. } | BandNoChannel { .. } | GridRows { .. } => None,
+            NoSource { .. }
+            | PresetMissing { .. }
+            | NoSpectra
+            | SpectrumOffDetectors { .. }
+            | BandOrder { .. }
+            | BandNoChannel { .. }
+            | GridRows { .. } => None,
         }
     }
 }

@@ -58,13 +58,6 @@ pub enum Error {
         line: Option<usize>,
         source: Box<Error>,
     },
-    /// Not yet given a variant of its layer (being replaced, layer by layer).
-    #[error("{}", located(file.as_deref(), *line, msg))]
-    Other {
-        file: Option<PathBuf>,
-        line: Option<usize>,
-        msg: String,
-    },
 }
 
 /// Result type used throughout the crate.
@@ -77,41 +70,7 @@ fn location(file: &Path, line: Option<usize>) -> String {
     }
 }
 
-fn located(file: Option<&Path>, line: Option<usize>, msg: &str) -> String {
-    match file {
-        Some(f) => format!("{}: {msg}", location(f, line)),
-        None => msg.to_string(),
-    }
-}
-
 impl Error {
-    /// An error not tied to a file (transitional: prefer a layer's variant).
-    pub fn msg(msg: impl Into<String>) -> Self {
-        Error::Other {
-            file: None,
-            line: None,
-            msg: msg.into(),
-        }
-    }
-
-    /// An error about a file (transitional: prefer a layer's variant).
-    pub fn file(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
-        Error::Other {
-            file: Some(path.as_ref().to_path_buf()),
-            line: None,
-            msg: msg.into(),
-        }
-    }
-
-    /// An error at a 1-based line of a text file (transitional: prefer a layer's variant).
-    pub fn at_line(path: impl AsRef<Path>, line: usize, msg: impl Into<String>) -> Self {
-        Error::Other {
-            file: Some(path.as_ref().to_path_buf()),
-            line: Some(line),
-            msg: msg.into(),
-        }
-    }
-
     /// The file the failure is located in, if it names one.
     pub fn path(&self) -> Option<&Path> {
         match self {
@@ -125,7 +84,6 @@ impl Error {
             Error::Pipeline(e) => e.path(),
             Error::Cli(e) => e.path(),
             Error::In { file, .. } => Some(file),
-            Error::Other { file, .. } => file.as_deref(),
         }
     }
 
@@ -143,17 +101,10 @@ impl Error {
         if self.path().is_some() {
             return self;
         }
-        match self {
-            Error::Other { msg, .. } => Error::Other {
-                file: Some(path.as_ref().to_path_buf()),
-                line,
-                msg,
-            },
-            e => Error::In {
-                file: path.as_ref().to_path_buf(),
-                line,
-                source: Box::new(e),
-            },
+        Error::In {
+            file: path.as_ref().to_path_buf(),
+            line,
+            source: Box::new(self),
         }
     }
 
@@ -161,7 +112,6 @@ impl Error {
     /// location itself).
     pub fn message(&self) -> String {
         match self {
-            Error::Other { msg, .. } => msg.clone(),
             Error::In { source, .. } => source.message(),
             e if e.path().is_none() => e.to_string(),
             e => {

@@ -28,6 +28,16 @@ pub enum TaskError {
     /// A fitted model without the source named `name`.
     #[error("{}: has no source named {name}", path.display())]
     NoSource { path: PathBuf, name: String },
+    /// A fitted model whose spectra are not bgdinfo.json's `background` background spectra.
+    #[error("{}: has {spectra} spectra; bgdinfo.json lists {background} background spectra (give the fitted background model)", path.display())]
+    NotBackgroundFit {
+        path: PathBuf,
+        spectra: usize,
+        background: usize,
+    },
+    /// Source regions and source spectra that do not come in pairs.
+    #[error("{regions} source regions but {spectra} source spectra: give them in pairs")]
+    Unpaired { regions: usize, spectra: usize },
     /// A fitted source whose component count differs from its presets in ratios.json.
     #[error("{}: source {name} has {components} components, ratios.json {presets}", path.display())]
     ComponentCount {
@@ -191,6 +201,7 @@ impl TaskError {
             | NoEventKeyword { path, .. }
             | BadExposure { path, .. }
             | NoSource { path, .. }
+            | NotBackgroundFit { path, .. }
             | ComponentCount { path, .. }
             | NoOutputPrefix { path }
             | RmfChannels { path, .. }
@@ -225,7 +236,8 @@ impl TaskError {
             | EmptyOutprefix
             | BadExpfactor { .. }
             | Poisson { .. }
-            | NotInModel { .. } => None,
+            | NotInModel { .. }
+            | Unpaired { .. } => None,
         }
     }
 }

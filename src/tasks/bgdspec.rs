@@ -21,6 +21,7 @@ use crate::io::output::{parent_dir, Output};
 use crate::nustar::caldb::Caldb;
 use crate::spectral::ogip::pha::{goto_spectrum, write_pha, PhaOut, Spectrum};
 use crate::spectral::session::Session;
+use crate::spectral::xcm::file::XcmFile;
 use crate::tasks::spec::{spec_model, SpecRequest};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
@@ -286,7 +287,8 @@ fn model_session(req: &BgdspecRequest) -> Result<(Session, usize)> {
         "{} (with the source spectrum appended, in memory)",
         req.xcm.display()
     ));
-    let x = model.model.to_xcm();
+    // through the text, so the prediction uses the values `spec` would save (6 digits)
+    let x = XcmFile::parse(&label, &model.text())?;
     let xdir = parent_dir(&req.xcm);
     let first = x.items.iter().find_map(|it| match it {
         crate::spectral::xcm::file::Item::Cmd { name, args, .. } if name == "data" => {

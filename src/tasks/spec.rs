@@ -15,7 +15,7 @@ use crate::bgmodel::model::{full, BackgroundModel, ModelSpectrum};
 use crate::bgmodel::model_build::{linked_lines, SpectrumGeom, NORM};
 use crate::bgmodel::presets::Presets;
 use crate::bgmodel::setup::{BackgroundSetup, RegionSpectrum};
-use crate::error::{Error, Result};
+use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::date_obs;
 use crate::nustar::caldb::Caldb;
@@ -125,7 +125,12 @@ fn read_fitted(req: &SpecRequest, info: &BgdInfo) -> Result<(BackgroundModel, Se
     let files: Vec<String> = model.spectra.iter().map(|s| s.pha.clone()).collect();
     let nbgd = info.bgfiles.len();
     if files.len() != nbgd {
-        return Err(Error::file(&req.xcm, format!("has {} spectra; bgdinfo.json lists {nbgd} background spectra (give the fitted background model)", files.len())));
+        return Err(TaskError::NotBackgroundFit {
+            path: req.xcm.clone(),
+            spectra: files.len(),
+            background: nbgd,
+        }
+        .into());
     }
     check_spectrum_order(
         &req.xcm,
@@ -148,7 +153,13 @@ fn source_position(sess: &Session, name: &str, xcm: &Path) -> Result<usize> {
     sess.sources
         .iter()
         .position(|s| s.name.as_deref() == Some(name))
-        .ok_or_else(|| Error::file(xcm, format!("has no source named {name}")))
+        .ok_or_else(|| {
+            TaskError::NoSource {
+                path: xcm.to_path_buf(),
+                name: name.to_string(),
+            }
+            .into()
+        })
 }
 
 /// Per module: the fitted fcxb norms of its background spectra summed, and their region
@@ -254,11 +265,11 @@ struct SourceContext {
 /// used).
 pub fn spec_model(req: &SpecRequest) -> Result<SpecModel> {
     if req.regions.len() != req.phas.len() || req.regions.is_empty() {
-        return Err(Error::msg(format!(
-            "{} source regions but {} source spectra: give them in pairs",
-            req.regions.len(),
-            req.phas.len()
-        )));
+        return Err(TaskError::Unpaired {
+            regions: req.regions.len(),
+            spectra: req.phas.len(),
+        }
+        .into());
     }
     let info = BgdInfo::read(&req.bgdinfo)?;
     let presets = Presets::read(&req.auxil.join("ratios.json"))?;
