@@ -78,19 +78,13 @@ pub enum NustarError {
     /// A DATE-OBS that is not an ISO date.
     #[error("DATE-OBS '{date_obs}' is not an ISO date")]
     BadDateObs { date_obs: String },
-    /// The CALDB index has no good entry for the query.
-    #[error(
-        "{}: no {cnam} entry for {instrume}{}{} valid on {date_obs} (CAL_QUAL = 0)",
-        path.display(),
-        detnam.as_ref().map(|d| format!(" {d}")).unwrap_or_default(),
-        boundary.as_ref().map(|b| format!(" with CAL_CBD {b}")).unwrap_or_default()
-    )]
+    /// The CALDB index has no good entry for the query (`what`: the instrument, and the
+    /// detector and boundary when asked, e.g. `FPMA DET0 with CAL_CBD …`).
+    #[error("{}: no {cnam} entry for {what} valid on {date_obs} (CAL_QUAL = 0)", path.display())]
     NoCaldbEntry {
         path: PathBuf,
         cnam: String,
-        instrume: String,
-        detnam: Option<String>,
-        boundary: Option<String>,
+        what: String,
         date_obs: String,
     },
     /// A calibration file listed in the CALDB index is absent.

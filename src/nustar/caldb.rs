@@ -110,9 +110,13 @@ impl Caldb {
             .ok_or_else(|| NustarError::NoCaldbEntry {
                 path: index.to_path_buf(),
                 cnam: cnam.to_string(),
-                instrume: instrume.to_string(),
-                detnam: detnam.map(|d| d.to_string()),
-                boundary: boundary.map(|b| b.to_string()),
+                what: format!(
+                    "{instrume}{}{}",
+                    detnam.map(|d| format!(" {d}")).unwrap_or_default(),
+                    boundary
+                        .map(|b| format!(" with CAL_CBD {b}"))
+                        .unwrap_or_default()
+                ),
                 date_obs: date_obs.to_string(),
             })?;
         let path = self.root.join(&rows.dir[i]).join(&rows.file[i]);
