@@ -89,7 +89,7 @@ fn main() {
     let ratio = [1.0, 1.3, 0.8, 1.1, 0.9, 1.2];
     let (ap, line_n, fc, nn) = (0.02, 1e-3, 1.6e-5, 3.7e-4);
     let mut rng = Rng(12345);
-    let lines_expr = vec!["lorentz"; 8].join(" + ");
+    let lines_expr = ["lorentz"; 8].join(" + ");
     for (k, r) in ratio.iter().enumerate() {
         let mut rate = vec![0.0; 4096];
         let f = Expression::parse("cutoffpl")

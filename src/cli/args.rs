@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(a.positional, vec!["ev.fits"]);
         assert_eq!(a.get("refimg"), Some("im.fits"));
         assert_eq!(a.get("out"), Some("o.fits"));
-        assert_eq!(a.flag("clobber", false).unwrap(), true);
+        assert!(a.flag("clobber", false).unwrap());
         assert_eq!(a.get("x"), Some("a=b"));
         a.finish(1).unwrap();
     }

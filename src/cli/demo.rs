@@ -83,7 +83,7 @@ fn run(a: &Args) -> Result<()> {
         outdir: outdir.clone(),
         seed,
         exposure,
-        statistic: statistic.clone(),
+        statistic,
         clobber,
         fit_only: false,
         env_calibration: true,

@@ -172,7 +172,7 @@ fn check_line(line: &str) -> std::result::Result<usize, String> {
                 return Err(format!("'{a}' is not a number in {name}(...)"));
             }
         }
-        if name == "polygon" && args.len() % 2 != 0 {
+        if name == "polygon" && !args.len().is_multiple_of(2) {
             return Err(format!(
                 "polygon needs an even number of coordinates, found {}",
                 args.len()

@@ -110,7 +110,7 @@ pub fn scale_rows(rmf: &Rmf, f: &[f64]) -> Result<Rmf> {
     if f.len() != rmf.rows.len() {
         return Err(Error::from(SpectralError::BadRmf {
             path: std::path::PathBuf::from(&rmf.path),
-            msg: (format!("{} energy rows but {} row factors", rmf.rows.len(), f.len())).into(),
+            msg: format!("{} energy rows but {} row factors", rmf.rows.len(), f.len()),
         }));
     }
     let mut out = rmf.clone();

@@ -69,8 +69,8 @@ pub fn table(sess: &Session, errs: TableErrors) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>4} {:>4} {:<22} {:>14} {:>8}  {}",
-        "src", "par", "name", "value", "status", "error / link"
+        "{:>4} {:>4} {:<22} {:>14} {:>8}  error / link",
+        "src", "par", "name", "value", "status"
     );
     for (si, src) in sess.sources.iter().enumerate() {
         let label = match &src.name {
@@ -138,7 +138,7 @@ pub fn fitted_xcm(sess: &Session, notes: &[String]) -> XcmFile {
     let n = notes.len();
     x.items
         .splice(0..0, notes.iter().map(|c| Item::Comment(c.clone())));
-    x.lines.splice(0..0, std::iter::repeat(0).take(n));
+    x.lines.splice(0..0, std::iter::repeat_n(0, n));
     x
 }
 

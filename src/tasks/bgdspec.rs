@@ -443,7 +443,7 @@ pub fn bgdspec(req: &BgdspecRequest) -> Result<BgdspecSummary> {
         .data
         .iter()
         .position(|d| d.number == n)
-        .ok_or_else(|| TaskError::NotInModel { number: n })?;
+        .ok_or(TaskError::NotInModel { number: n })?;
     let (predicted, components) = predict(req, &sess, di)?;
     let counts = draw_counts(req, &predicted)?;
     let (keys, num_keys) = header_copies(&req.pha)?;

@@ -304,7 +304,7 @@ fn spectrum_out(
     (exposure, livetime): (f64, Option<f64>),
     rmf_out: &Output,
 ) -> PhaOut {
-    let mut pha = PhaOut::new(&ev.module.instrume(), r.counts.clone(), exposure);
+    let mut pha = PhaOut::new(ev.module.instrume(), r.counts.clone(), exposure);
     pha.livetime = livetime;
     pha.backscal = r.backscal;
     pha.respfile = rmf_out
@@ -394,7 +394,7 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     write_rmf(
         &rmf_out,
         &rmf,
-        &ev.module.instrume(),
+        ev.module.instrume(),
         &rmf_history(req, weights, &rmf_files),
     )?;
     write_pha(&pha_out, &pha)?;

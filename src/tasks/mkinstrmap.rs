@@ -52,7 +52,7 @@ pub fn mkinstrmap(req: &InstrmapRequest) -> Result<InstrmapSummary> {
     let ev = EventFile::open(&req.evt)?;
     let m = ev.module;
     let date = observation_date(&ev, &req.evt)?;
-    let caldb = req.caldb.as_ref().ok_or_else(|| TaskError::NoCaldb)?;
+    let caldb = req.caldb.as_ref().ok_or(TaskError::NoCaldb)?;
     let mut bad_files = vec![req.evt.clone()];
     bad_files.extend(req.usrbpix.iter().cloned());
     let inputs = InstrmapInputs::read(caldb, m, &date, &bad_files, req.auxil.as_deref())?;

@@ -38,8 +38,11 @@ pub struct Fits {
     path: PathBuf,
     /// Decompressed bytes of a gzip file opened in memory, and the pointer/size pair
     /// cfitsio's memory driver keeps the address of (both must outlive `ptr`).
-    _mem: Option<(Vec<u8>, Box<(*mut std::ffi::c_void, usize)>)>,
+    _mem: Option<(Vec<u8>, Box<MemHandle>)>,
 }
+
+/// The address and size of an in-memory file, as cfitsio's memory driver keeps them.
+type MemHandle = (*mut std::ffi::c_void, usize);
 
 pub(crate) fn cstr(s: &str) -> CString {
     CString::new(s.replace('\0', "")).expect("NUL removed")

@@ -39,13 +39,12 @@ impl Arf {
         if self.area.len() != rmf.energy_lo.len() {
             return Err(Error::from(SpectralError::Mismatch {
                 path: std::path::PathBuf::from(&self.path),
-                msg: (format!(
+                msg: format!(
                     "ARF has {} energy bins but the RMF {} has {}",
                     self.area.len(),
                     rmf.path.display(),
                     rmf.energy_lo.len()
-                ))
-                .into(),
+                ),
             }));
         }
         Ok(())

@@ -87,7 +87,7 @@ impl Spectrum {
         if !(exposure > 0.0) {
             return Err(Error::from(SpectralError::BadSpectrum {
                 path: std::path::PathBuf::from(path),
-                msg: (format!("EXPOSURE = {exposure}: must be positive")).into(),
+                msg: format!("EXPOSURE = {exposure}: must be positive"),
             }));
         }
         let (counts, is_rate) = read_counts(&mut t, &channel, exposure)?;
@@ -183,7 +183,7 @@ impl<'a> Rows<'a> {
             (true, Some(r)) if r <= nrows => Ok(v[(r - 1) * per_row..r * per_row].to_vec()),
             (true, Some(r)) => Err(Error::from(SpectralError::BadSpectrum {
                 path: std::path::PathBuf::from(self.path),
-                msg: (format!("type II file has {nrows} rows, row {r} asked")).into(),
+                msg: format!("type II file has {nrows} rows, row {r} asked"),
             })),
             (true, None) => Err(Error::from(SpectralError::BadSpectrum {
                 path: std::path::PathBuf::from(self.path),
@@ -226,7 +226,7 @@ fn read_counts(t: &mut Rows, channel: &[i64], exposure: f64) -> Result<(Vec<f64>
     {
         return Err(Error::from(SpectralError::BadSpectrum {
             path: std::path::PathBuf::from(t.path),
-            msg: (format!("channel {} has invalid counts {}", channel[i], counts[i])).into(),
+            msg: format!("channel {} has invalid counts {}", channel[i], counts[i]),
         }));
     }
     Ok((counts, is_rate))
@@ -393,10 +393,9 @@ fn spectrum_columns(f: &mut Fits, pha: &PhaOut) -> Result<()> {
     } else {
         f.write_col_f64(2, &pha.counts)?;
     }
-    let mut c = 3;
-    for col in [&pha.quality, &pha.grouping].into_iter().flatten() {
+    // QUALITY and GROUPING, when present, are the next columns in that order
+    for (c, col) in (3..).zip([&pha.quality, &pha.grouping].into_iter().flatten()) {
         f.write_col_i64(c, &col.iter().map(|v| *v as i64).collect::<Vec<_>>())?;
-        c += 1;
     }
     Ok(())
 }

@@ -150,7 +150,7 @@ fn source_params(xcm: &XcmFile, path: &Path, s: &Source, p: usize, g: usize) -> 
         .expr
         .components
         .iter()
-        .flat_map(|c| std::iter::repeat(c.name.clone()).take(c.params().map_or(0, |v| v.len())))
+        .flat_map(|c| std::iter::repeat_n(c.name.clone(), c.params().map_or(0, |v| v.len())))
         .collect();
     let mut v = Vec::with_capacity(p * g);
     let mut rest_default = false;
@@ -272,7 +272,7 @@ impl Session {
                     self.check_refs(e).map_err(|m| {
                         Error::from(SpectralError::BadLine {
                             path: path.to_path_buf(),
-                            line: line,
+                            line,
                             msg: m,
                         })
                     })?;
@@ -349,8 +349,8 @@ impl Session {
             None => {
                 let vals = args
                     .trim()
-                    .splitn(2, char::is_whitespace)
-                    .nth(1)
+                    .split_once(char::is_whitespace)
+                    .map(|x| x.1)
                     .unwrap_or("");
                 let v: Vec<f64> = match ParamLine::parse(vals) {
                     Ok(ParamLine::Full(x)) => x.to_vec(),

@@ -97,8 +97,11 @@ pub struct Session {
     pub xcm: XcmFile,
     /// Folded counts per (data set, source), keyed by the parameter values used: only
     /// sources whose values changed are folded again (most fit steps move one source).
-    cache: std::sync::Mutex<BTreeMap<(usize, usize, usize), (Vec<f64>, Arc<Vec<f64>>)>>,
+    cache: std::sync::Mutex<FoldCache>,
 }
+
+/// Folded counts keyed by (data set, source, term): the parameter values used and the counts.
+type FoldCache = BTreeMap<(usize, usize, usize), (Vec<f64>, Arc<Vec<f64>>)>;
 
 /// The sources a reference can name: each source's name and number.
 ///
@@ -239,7 +242,7 @@ impl Session {
                     if norm == 0.0 {
                         continue;
                     }
-                    let folded = self.unit_fold(di, si, c, &vals, &range)?;
+                    let folded = self.unit_fold(di, si, c, &vals, range)?;
                     total
                         .iter_mut()
                         .zip(folded.iter())

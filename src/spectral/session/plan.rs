@@ -69,7 +69,7 @@ impl LoadPlan {
             let err = |m: String| {
                 Error::from(SpectralError::BadLine {
                     path: path.to_path_buf(),
-                    line: line,
+                    line,
                     msg: m,
                 })
             };
