@@ -3,6 +3,7 @@
 //! from the fit's covariance, for simulated observations where the truth is known.
 
 use crate::spectral::fit::FitResult;
+use crate::spectral::params::Addr;
 use crate::spectral::session::Session;
 
 /// True normalisations of the background sources for one region (the values a perfect
@@ -33,7 +34,7 @@ pub struct Recovered {
     /// 1σ from the covariance matrix.
     pub sigma: f64,
     /// The parameter in the session (source index, 0-based parameter index).
-    pub addr: crate::spectral::params::Addr,
+    pub addr: Addr,
 }
 
 impl Recovered {
@@ -69,7 +70,14 @@ pub fn recovered(
     truth: &dyn Fn(usize) -> TrueNorms,
 ) -> Vec<Recovered> {
     let mut out = Vec::new();
-    for (i, &(s, gi)) in fit.free.iter().enumerate() {
+    for (
+        i,
+        &Addr {
+            source: s,
+            index: gi,
+        },
+    ) in fit.free.iter().enumerate()
+    {
         let src = &sess.sources[s];
         let (Some(name), Some(p)) = (src.name.as_deref(), src.per_group) else {
             continue;
@@ -87,7 +95,7 @@ pub fn recovered(
             truth: t,
             fitted: sess.params[s][gi].value,
             sigma: fit.covariance[i][i].max(0.0).sqrt(),
-            addr: (s, gi),
+            addr: Addr::new(s, gi),
         });
     }
     out

@@ -27,9 +27,22 @@ impl Param {
     }
 }
 
-/// Address of a parameter: source index (0-based into the session's sources) and the
-/// 0-based global parameter index within that source.
-pub type Addr = (usize, usize);
+/// Address of a parameter in a session: `session.params[source][index]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Addr {
+    /// The source, 0-based into the session's sources.
+    pub source: usize,
+    /// The parameter, 0-based over all data groups of the source (XSPEC's `pN` is
+    /// `index + 1`).
+    pub index: usize,
+}
+
+impl Addr {
+    /// Parameter `index` (0-based) of source `source` (0-based).
+    pub fn new(source: usize, index: usize) -> Addr {
+        Addr { source, index }
+    }
+}
 
 /// Evaluate every link in dependency order. `resolve` maps a reference seen in source `s`
 /// to an address. Cycles and references to missing parameters are errors.
@@ -45,26 +58,26 @@ pub fn resolve_links(
         state: &mut [Vec<u8>],
         resolve: &dyn Fn(usize, &ParRef) -> Option<Addr>,
     ) -> Result<f64> {
-        match state[a.0][a.1] {
-            2 => return Ok(params[a.0][a.1].value),
+        match state[a.source][a.index] {
+            2 => return Ok(params[a.source][a.index].value),
             1 => {
                 return Err(Error::from(SpectralError::LinkCycle {
-                    index: a.1 + 1,
-                    name: params[a.0][a.1].name.to_string(),
+                    index: a.index + 1,
+                    name: params[a.source][a.index].name.to_string(),
                 }))
             }
             _ => {}
         }
-        let Some(link) = params[a.0][a.1].link.clone() else {
-            state[a.0][a.1] = 2;
-            return Ok(params[a.0][a.1].value);
+        let Some(link) = params[a.source][a.index].link.clone() else {
+            state[a.source][a.index] = 2;
+            return Ok(params[a.source][a.index].value);
         };
-        state[a.0][a.1] = 1;
+        state[a.source][a.index] = 1;
         let mut vals = Vec::new();
         for r in link.refs() {
-            let t = resolve(a.0, r).ok_or_else(|| {
+            let t = resolve(a.source, r).ok_or_else(|| {
                 Error::from(SpectralError::DanglingLink {
-                    index: a.1 + 1,
+                    index: a.index + 1,
                     target: format!(
                         "{}p{}",
                         r.model
@@ -83,13 +96,13 @@ pub fn resolve_links(
                 .map(|(_, v)| *v)
                 .unwrap_or(f64::NAN)
         });
-        params[a.0][a.1].value = v;
-        state[a.0][a.1] = 2;
+        params[a.source][a.index].value = v;
+        state[a.source][a.index] = 2;
         Ok(v)
     }
     for s in 0..params.len() {
         for i in 0..params[s].len() {
-            visit((s, i), params, &mut state, resolve)?;
+            visit(Addr::new(s, i), params, &mut state, resolve)?;
         }
     }
     Ok(())

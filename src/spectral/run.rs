@@ -81,7 +81,7 @@ pub fn table(sess: &Session, errs: TableErrors) -> String {
         for (i, p) in sess.params[si].iter().enumerate() {
             let (status, extra) = match &p.link {
                 Some(e) => ("linked", format!("= {}", e.to_text())),
-                None if p.is_free() => ("free", error_text(errs, (si, i))),
+                None if p.is_free() => ("free", error_text(errs, Addr::new(si, i))),
                 None => ("frozen", String::new()),
             };
             let _ = writeln!(
@@ -111,14 +111,14 @@ pub fn fit_notes(sess: &Session, r: &FitResult, opts: &FitOptions) -> Vec<String
     )];
     for (a, l) in r.free.iter().zip(&r.at_limit) {
         if let Some(l) = l {
-            let src = &sess.sources[a.0];
+            let src = &sess.sources[a.source];
             v.push(format!(
                 "# fit: source {} parameter {} ({}) is at its {} limit {}",
                 src.number,
-                a.1 + 1,
-                sess.params[a.0][a.1].name,
+                a.index + 1,
+                sess.params[a.source][a.index].name,
                 l.name(),
-                sess.params[a.0][a.1].value
+                sess.params[a.source][a.index].value
             ));
         }
     }

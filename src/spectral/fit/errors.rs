@@ -112,7 +112,7 @@ fn intervals(
     let theta0: Vec<f64> = best
         .free
         .iter()
-        .map(|a| sess.params[a.0][a.1].value)
+        .map(|a| sess.params[a.source][a.index].value)
         .collect();
     let mut out = Vec::new();
     for k in 0..best.free.len() {
@@ -182,7 +182,7 @@ impl Profile<'_> {
     /// Distance to the hard limit on this side.
     fn room(&self, sess: &Session) -> f64 {
         let a = self.addr();
-        let p = &sess.params[a.0][a.1];
+        let p = &sess.params[a.source][a.index];
         let lim = if self.sign > 0.0 { p.max } else { p.min };
         (lim - self.theta0[self.k]).abs()
     }
@@ -191,9 +191,9 @@ impl Profile<'_> {
     fn at(&self, sess: &mut Session, t: f64) -> Result<f64> {
         set(sess, &self.best.free, self.theta0)?;
         let a = self.addr();
-        sess.params[a.0][a.1].value = self.theta0[self.k] + self.sign * t;
-        let saved = sess.params[a.0][a.1].delta;
-        sess.params[a.0][a.1].delta = -saved.abs();
+        sess.params[a.source][a.index].value = self.theta0[self.k] + self.sign * t;
+        let saved = sess.params[a.source][a.index].delta;
+        sess.params[a.source][a.index].delta = -saved.abs();
         sess.resolve()?;
         let inner = FitOptions {
             max_iter: self.opts.max_iter.min(200),
@@ -204,7 +204,7 @@ impl Profile<'_> {
         } else {
             fit(sess, &inner).map(|f| f.statistic)
         };
-        sess.params[a.0][a.1].delta = saved;
+        sess.params[a.source][a.index].delta = saved;
         r
     }
 

@@ -19,7 +19,7 @@ pub struct Local {
 /// Put `theta` into the free parameters and recompute every link.
 pub fn set(sess: &mut Session, free: &[Addr], theta: &[f64]) -> Result<()> {
     for (a, t) in free.iter().zip(theta) {
-        sess.params[a.0][a.1].value = *t;
+        sess.params[a.source][a.index].value = *t;
     }
     sess.resolve()
 }
@@ -65,7 +65,7 @@ fn link_rates(
     for (si, (u, d)) in up.iter().zip(&down).enumerate() {
         for (i, (a, b)) in u.iter().zip(d).enumerate() {
             if a != b {
-                rates.push(((si, i), (a - b) / (2.0 * probe)));
+                rates.push((Addr::new(si, i), (a - b) / (2.0 * probe)));
             }
         }
     }
@@ -89,7 +89,7 @@ fn model_derivative(
     m0: &[f64],
     opts: &FitOptions,
 ) -> Result<Vec<f64>> {
-    let p = &sess.params[free[k].0][free[k].1];
+    let p = &sess.params[free[k].source][free[k].index];
     let h = derivative_step(theta[k], p.delta, opts);
     let (up, down) = (theta[k] + h <= p.max, theta[k] - h >= p.min);
     let rates = link_rates(sess, free, theta, k, h)?;

@@ -124,7 +124,7 @@ impl FitResult {
 fn held(sess: &Session, free: &[Addr], theta: &[f64], l: &Local) -> Vec<Option<Limit>> {
     (0..free.len())
         .map(|k| {
-            let p = &sess.params[free[k].0][free[k].1];
+            let p = &sess.params[free[k].source][free[k].index];
             let g = l.grad[k];
             if theta[k] <= p.min && g > 0.0 {
                 Some(Limit::Lower)
@@ -190,7 +190,7 @@ fn damped_trial(
     let step = solve_spd(&a, &g)?;
     let mut t = theta.to_vec();
     for (i, &k) in mv.iter().enumerate() {
-        let p = &sess.params[free[k].0][free[k].1];
+        let p = &sess.params[free[k].source][free[k].index];
         t[k] = (theta[k] + step[i]).clamp(p.min, p.max);
     }
     Some(t)
@@ -210,7 +210,7 @@ fn extrapolate(
         let f = (1u32 << k) as f64;
         let t: Vec<f64> = (0..from.len())
             .map(|i| {
-                let p = &sess.params[free[i].0][free[i].1];
+                let p = &sess.params[free[i].source][free[i].index];
                 (from[i] + f * step[i]).clamp(p.min, p.max)
             })
             .collect();
@@ -261,7 +261,10 @@ fn fittable(sess: &Session) -> Result<Vec<Addr>> {
 /// Minimise the statistic from the session's current values.
 pub fn fit(sess: &mut Session, opts: &FitOptions) -> Result<FitResult> {
     let free = fittable(sess)?;
-    let mut theta: Vec<f64> = free.iter().map(|a| sess.params[a.0][a.1].value).collect();
+    let mut theta: Vec<f64> = free
+        .iter()
+        .map(|a| sess.params[a.source][a.index].value)
+        .collect();
     let mut s0 = stat_at(sess, &free, &theta)?;
     if !s0.is_finite() {
         return Err(Error::from(SpectralError::BadStartStatistic { value: s0 }));

@@ -247,7 +247,7 @@ impl Session {
         for (freeze, args) in freezes {
             for tok in args.split(|c: char| c.is_whitespace() || c == ',') {
                 if let Some(a) = self.parse_addr(tok) {
-                    let d = &mut self.params[a.0][a.1].delta;
+                    let d = &mut self.params[a.source][a.index].delta;
                     *d = if *freeze {
                         -d.abs()
                     } else {
@@ -344,7 +344,7 @@ impl Session {
                 let e = Expr::parse(&e)?;
                 self.check_refs(&e)
                     .map_err(|m| SpectralError::BadLink { msg: m })?;
-                self.params[a.0][a.1].link = Some(e);
+                self.params[a.source][a.index].link = Some(e);
             }
             None => {
                 let vals = args
@@ -359,7 +359,7 @@ impl Session {
                     Err(m) => return Err(Error::from(SpectralError::BadNewpar { msg: m })),
                 };
                 if let Some(first) = v.first() {
-                    let p = &mut self.params[a.0][a.1];
+                    let p = &mut self.params[a.source][a.index];
                     p.link = None;
                     p.value = *first;
                     if let Some(d) = v.get(1) {

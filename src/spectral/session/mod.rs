@@ -136,7 +136,7 @@ impl Names {
     /// Address of `r` among parameter lists of lengths `lens`.
     fn addr(&self, lens: &[usize], r: &ParRef) -> Option<Addr> {
         let s = self.source(r)?;
-        (r.index >= 1 && r.index <= *lens.get(s)?).then_some((s, r.index - 1))
+        (r.index >= 1 && r.index <= *lens.get(s)?).then_some(Addr::new(s, r.index - 1))
     }
 }
 
@@ -267,7 +267,14 @@ impl Session {
     pub fn norm_derivative(&self, rates: &[(Addr, f64)]) -> Result<Option<Vec<f64>>> {
         // (source, global index) → (component, group)
         let mut terms: Vec<(usize, usize, usize, f64)> = Vec::new();
-        for &((si, gi), rate) in rates {
+        for &(
+            Addr {
+                source: si,
+                index: gi,
+            },
+            rate,
+        ) in rates
+        {
             let s = &self.sources[si];
             let (Some(p), Some(ranges)) = (s.per_group, s.expr.additive_terms()) else {
                 return Ok(None);
@@ -514,7 +521,7 @@ impl Session {
         for (s, ps) in self.params.iter().enumerate() {
             for (i, p) in ps.iter().enumerate() {
                 if p.is_free() {
-                    v.push((s, i));
+                    v.push(Addr::new(s, i));
                 }
             }
         }

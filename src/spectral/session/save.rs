@@ -77,8 +77,9 @@ impl Session {
             return ParamLine::Full([p.value, p.delta, p.min, p.bot, p.top, p.max]);
         };
         let forward = e.refs().iter().any(|r| {
-            self.addr(r)
-                .is_some_and(|(s2, j)| (s2 == si && j > i) || self.sources[s2].number > s.number)
+            self.addr(r).is_some_and(|a| {
+                (a.source == si && a.index > i) || self.sources[a.source].number > s.number
+            })
         });
         if !forward {
             return ParamLine::Link(e.clone());

@@ -109,7 +109,7 @@ fn the_truth_is_as_likely_as_the_fit_allows() {
         "every free parameter is a compared norm"
     );
     for row in &r.recovery {
-        sess.params[row.addr.0][row.addr.1].value = row.truth;
+        sess.params[row.addr.source][row.addr.index].value = row.truth;
     }
     sess.resolve().unwrap();
     let delta = sess.statistic_value().unwrap() - c_fit;

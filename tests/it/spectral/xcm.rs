@@ -6,6 +6,7 @@
 //! structure; XSPEC-written files come back byte for byte.
 
 use crate::support;
+use nuskybgd::spectral::params::Addr;
 use nuskybgd::spectral::run::load;
 use nuskybgd::spectral::session::Session;
 use nuskybgd::spectral::xcm::file::XcmFile;
@@ -43,8 +44,8 @@ model  2:bg cutoffpl
 fn a_bare_pn_in_a_named_source_is_source_one() {
     let (_dir, p) = write("links_rule", TWO_SOURCES);
     let s = load(&p, false).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.addr(&r(None, 1)), Some((0, 0)));
-    assert_eq!(s.addr(&r(Some("bg"), 2)), Some((1, 1)));
+    assert_eq!(s.addr(&r(None, 1)), Some(Addr::new(0, 0)));
+    assert_eq!(s.addr(&r(Some("bg"), 2)), Some(Addr::new(1, 1)));
     assert_eq!(s.addr(&r(None, 3)), None, "source 1 has two parameters");
     // bg's p1 is source 1's PhoIndex (not itself: that would be a cycle)
     assert_eq!(s.params[1][0].value, 1.7);

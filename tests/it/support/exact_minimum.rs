@@ -8,12 +8,14 @@ use nuskybgd::spectral::session::Session;
 use nuskybgd::spectral::stat::Statistic;
 
 pub fn values(sess: &Session, free: &[Addr]) -> Vec<f64> {
-    free.iter().map(|a| sess.params[a.0][a.1].value).collect()
+    free.iter()
+        .map(|a| sess.params[a.source][a.index].value)
+        .collect()
 }
 
 pub fn put(sess: &mut Session, free: &[Addr], theta: &[f64]) {
     for (a, t) in free.iter().zip(theta) {
-        sess.params[a.0][a.1].value = *t;
+        sess.params[a.source][a.index].value = *t;
     }
     sess.resolve().unwrap();
 }
@@ -55,8 +57,14 @@ impl Linear {
             a,
             data,
             var,
-            lower: free.iter().map(|p| sess.params[p.0][p.1].min).collect(),
-            upper: free.iter().map(|p| sess.params[p.0][p.1].max).collect(),
+            lower: free
+                .iter()
+                .map(|p| sess.params[p.source][p.index].min)
+                .collect(),
+            upper: free
+                .iter()
+                .map(|p| sess.params[p.source][p.index].max)
+                .collect(),
             stat: sess.statistic,
         };
         let worst = lin

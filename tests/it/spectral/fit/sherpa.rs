@@ -4,6 +4,7 @@
 
 use crate::support;
 use nuskybgd::spectral::fit::{errors, fit, FitOptions};
+use nuskybgd::spectral::params::Addr;
 use nuskybgd::spectral::run::load;
 use serde_json::Value;
 
@@ -48,8 +49,8 @@ fn fits_reach_sherpas_minimum() {
         let mut worst_p = 0.0f64;
         let mut worst_e = 0.0f64;
         for (k, a) in r.free.iter().enumerate() {
-            let key = order[a.1];
-            let v = sess.params[a.0][a.1].value;
+            let key = order[a.index];
+            let v = sess.params[a.source][a.index].value;
             let w = j["best_fit"][key].as_f64().unwrap();
             worst_p = worst_p.max((v - w).abs() / w.abs());
             let c = &j["conf90_offsets"][key];
@@ -173,7 +174,10 @@ fn norm_derivatives_are_exact() {
     let m0 = sess.model_counts().unwrap();
     // c1.norm (parameter 3) and c2.norm (6): analytic; PhoIndex (1): not a norm
     for idx in [2usize, 5] {
-        let d = sess.norm_derivative(&[((0, idx), 1.0)]).unwrap().unwrap();
+        let d = sess
+            .norm_derivative(&[(Addr::new(0, idx), 1.0)])
+            .unwrap()
+            .unwrap();
         let v = sess.params[0][idx].value;
         let h = 1e-4 * v;
         sess.params[0][idx].value = v + h;
@@ -189,7 +193,10 @@ fn norm_derivatives_are_exact() {
             );
         }
     }
-    assert!(sess.norm_derivative(&[((0, 0), 1.0)]).unwrap().is_none());
+    assert!(sess
+        .norm_derivative(&[(Addr::new(0, 0), 1.0)])
+        .unwrap()
+        .is_none());
 }
 
 #[test]
