@@ -8,6 +8,25 @@ use fitsio::sys;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_long};
 
+/// A number type cfitsio converts a column to and from: its datatype code (fitsio.h) and
+/// the value an undefined element reads as.
+trait Scalar: Copy {
+    const DATATYPE: c_int;
+    const NULL: Self;
+}
+
+impl Scalar for f64 {
+    /// TDOUBLE
+    const DATATYPE: c_int = 82;
+    const NULL: f64 = f64::NAN;
+}
+
+impl Scalar for i64 {
+    /// TLONGLONG
+    const DATATYPE: c_int = 81;
+    const NULL: i64 = 0;
+}
+
 impl Fits {
     /// Number of rows of the current table.
     pub fn nrows(&mut self) -> Result<usize> {
@@ -76,52 +95,38 @@ impl Fits {
         Ok(repeat.max(0) as usize)
     }
 
-    /// Every element of a numeric column as f64 (rows × repeat, row-major).
+    /// Every element of a numeric column as f64 (rows × repeat, row-major; undefined
+    /// elements are NaN).
     pub fn read_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
-        let col = self.col(name)?;
-        let n = self.nrows()? * self.col_repeat(col)?;
-        let mut out = vec![0.0f64; n];
-        if n == 0 {
-            return Ok(out);
-        }
-        let mut anynul = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgcvd(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                n as i64,
-                f64::NAN,
-                out.as_mut_ptr(),
-                &mut anynul,
-                &mut status,
-            )
-        };
-        self.check(&format!("cannot read column {name}"), status)?;
-        Ok(out)
+        self.read_col(name)
     }
 
-    /// Every element of an integer column as i64 (rows × repeat).
+    /// Every element of an integer column as i64 (rows × repeat; undefined elements 0).
     pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
+        self.read_col(name)
+    }
+
+    /// Every element of column `name` (rows × repeat, row-major), converted by cfitsio.
+    fn read_col<T: Scalar>(&mut self, name: &str) -> Result<Vec<T>> {
         let col = self.col(name)?;
         let n = self.nrows()? * self.col_repeat(col)?;
-        let mut out = vec![0i64; n];
+        let mut out = vec![T::NULL; n];
         if n == 0 {
             return Ok(out);
         }
+        let mut null = T::NULL;
         let mut anynul = 0;
         let mut status = 0;
         unsafe {
-            sys::ffgcvjj(
+            sys::ffgcv(
                 self.ptr,
+                T::DATATYPE,
                 col as c_int,
                 1,
                 1,
                 n as i64,
-                0,
-                out.as_mut_ptr(),
+                (&mut null as *mut T).cast(),
+                out.as_mut_ptr().cast(),
                 &mut anynul,
                 &mut status,
             )
@@ -332,38 +337,38 @@ impl Fits {
 
     /// Write f64 values into a column (1-based column number) from row 1.
     pub fn write_col_f64(&mut self, col: usize, data: &[f64]) -> Result<()> {
-        let mut d = data.to_vec();
-        let mut status = 0;
-        unsafe {
-            sys::ffpcld(
-                self.ptr,
-                col as c_int,
-                1,
-                1,
-                d.len() as i64,
-                d.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write column", status)
+        self.write_cells(col, 1, data, "cannot write column")
     }
 
     /// Write integer values into a column (converted to the column's type by cfitsio).
     pub fn write_col_i64(&mut self, col: usize, data: &[i64]) -> Result<()> {
+        self.write_cells(col, 1, data, "cannot write column")
+    }
+
+    /// Write `data` into column `col` (1-based) from the first element of row `row`
+    /// (1-based), on into the next rows; `what` words a failure.
+    fn write_cells<T: Scalar>(
+        &mut self,
+        col: usize,
+        row: usize,
+        data: &[T],
+        what: &str,
+    ) -> Result<()> {
         let mut d = data.to_vec();
         let mut status = 0;
         unsafe {
-            sys::ffpcljj(
+            sys::ffpcl(
                 self.ptr,
+                T::DATATYPE,
                 col as c_int,
-                1,
+                row as i64,
                 1,
                 d.len() as i64,
-                d.as_mut_ptr(),
+                d.as_mut_ptr().cast(),
                 &mut status,
             )
         };
-        self.check("cannot write column", status)
+        self.check(what, status)
     }
 
     /// Write strings into a character column.
@@ -415,19 +420,6 @@ impl Fits {
     /// Write f64 values into one cell (1-based column, 0-based row) from its first element;
     /// for a variable-length column this sets the row's length.
     pub fn write_cell_f64(&mut self, col: usize, row: usize, data: &[f64]) -> Result<()> {
-        let mut d = data.to_vec();
-        let mut status = 0;
-        unsafe {
-            sys::ffpcld(
-                self.ptr,
-                col as c_int,
-                row as i64 + 1,
-                1,
-                d.len() as i64,
-                d.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        self.check("cannot write table cell", status)
+        self.write_cells(col, row + 1, data, "cannot write table cell")
     }
 }
