@@ -6,7 +6,7 @@ use crate::cli::Task;
 use crate::error::{CliError, Result};
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::caldb::caldb_from_env;
-use crate::tasks::bgdspec::{bgdspec, BgdspecRequest, DEFAULT_SEED};
+use crate::tasks::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary, DEFAULT_SEED};
 use std::path::PathBuf;
 
 const USAGE: &str = "\
@@ -78,6 +78,12 @@ fn run(a: &Args) -> Result<()> {
         auxil: auxil_dir()?,
     };
     let s = bgdspec(&req)?;
+    print_summary(&req, &s);
+    Ok(())
+}
+
+/// The predicted counts per component and what was written and set.
+fn print_summary(req: &BgdspecRequest, s: &BgdspecSummary) {
     println!(
         "bgdspec: predicted background counts in {} (source exposure {} s):",
         req.region.display(),
@@ -119,5 +125,4 @@ fn run(a: &Args) -> Result<()> {
             s.backfile
         ),
     }
-    Ok(())
 }

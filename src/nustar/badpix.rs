@@ -82,31 +82,7 @@ pub fn read_badpix(path: &Path, m: Module) -> Result<Option<BadPixels>> {
             (Some(a), Some(b)) => Some(b - a),
             _ => None,
         };
-        let rawx = f.read_col_i64("RAWX")?;
-        let rawy = f.read_col_i64("RAWY")?;
-        let t0 = f.read_col_f64("TIME")?;
-        // CALDB-format lists have no TIME_STOP: the interval never ends
-        let t1 = match f.opt_col("TIME_STOP")? {
-            Some(_) => f.read_col_f64("TIME_STOP")?,
-            None => vec![f64::INFINITY; rawx.len()],
-        };
-        let (flags, nbits) = f.read_col_bits("BADFLAG")?;
-        out.rows += rawx.len();
-        for i in 0..rawx.len() {
-            let disabled =
-                nbits > FLAG_DISABLED_BIT && (flags[i] >> (nbits - 1 - FLAG_DISABLED_BIT)) & 1 == 1;
-            let long = match span {
-                Some(s) => t1[i] - t0[i] > 0.8 * s,
-                None => true,
-            };
-            if (long || disabled) && (0..32).contains(&rawx[i]) && (0..32).contains(&rawy[i]) {
-                out.pixels.push(BadPixel {
-                    det,
-                    rawx: rawx[i] as u8,
-                    rawy: rawy[i] as u8,
-                });
-            }
-        }
+        out.rows += read_rows(&mut f, det, span, &mut out.pixels)?;
     }
     if module.is_none() && seen > 0 {
         return Err(NustarError::NoModule {
@@ -115,6 +91,41 @@ pub fn read_badpix(path: &Path, m: Module) -> Result<Option<BadPixels>> {
         .into());
     }
     Ok(Some(out))
+}
+
+/// Add the bad pixels of the current BADPIX extension (detector `det`, `span` its
+/// TSTART–TSTOP length in s) to `pixels`; returns the number of rows read.
+fn read_rows(
+    f: &mut Fits,
+    det: u8,
+    span: Option<f64>,
+    pixels: &mut Vec<BadPixel>,
+) -> Result<usize> {
+    let rawx = f.read_col_i64("RAWX")?;
+    let rawy = f.read_col_i64("RAWY")?;
+    let t0 = f.read_col_f64("TIME")?;
+    // CALDB-format lists have no TIME_STOP: the interval never ends
+    let t1 = match f.opt_col("TIME_STOP")? {
+        Some(_) => f.read_col_f64("TIME_STOP")?,
+        None => vec![f64::INFINITY; rawx.len()],
+    };
+    let (flags, nbits) = f.read_col_bits("BADFLAG")?;
+    for i in 0..rawx.len() {
+        let disabled =
+            nbits > FLAG_DISABLED_BIT && (flags[i] >> (nbits - 1 - FLAG_DISABLED_BIT)) & 1 == 1;
+        let long = match span {
+            Some(s) => t1[i] - t0[i] > 0.8 * s,
+            None => true,
+        };
+        if (long || disabled) && (0..32).contains(&rawx[i]) && (0..32).contains(&rawy[i]) {
+            pixels.push(BadPixel {
+                det,
+                rawx: rawx[i] as u8,
+                rawy: rawy[i] as u8,
+            });
+        }
+    }
+    Ok(rawx.len())
 }
 
 /// One row of a BADPIX extension to write: a raw pixel of one detector and its bad interval.

@@ -16,6 +16,7 @@ use crate::nustar::module::Module;
 use crate::nustar::naming;
 use crate::nustar::refpoint::read_refpoints;
 use crate::pipeline::recovery::{coverage, recovered, Recovered, TrueNorms};
+use crate::sim::ModuleFiles;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::spectral::stat::Statistic;
 use crate::tasks::fit_task::{fit_task, FitRequest, FitSummary};
@@ -106,29 +107,90 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// The demo between its steps: where the analysis goes, the calibration, the step log.
+struct Run {
+    t: Timer,
+    /// The analysis directory (absolute).
+    dir: PathBuf,
+    caldb: Caldb,
+    auxil: PathBuf,
+    clobber: bool,
+}
+
+/// What the observation products give the fit and the later steps.
+#[derive(Default)]
+struct Observed {
+    /// Module A's 3–20 keV sky image, the reference image of every projection.
+    refimg: PathBuf,
+    /// Background spectra and their regions, in pairs.
+    bgfiles: Vec<PathBuf>,
+    regfiles: Vec<PathBuf>,
+    /// Module A's then B's source region.
+    src: Vec<SourceFiles>,
+}
+
 /// Run the demo.
 pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
-    let dir = abs(&req.outdir);
-    let mut t = Timer { steps: Vec::new() };
-    let clobber = req.clobber;
-
-    // 1. the observation
-    let obsdir = dir.join("observation");
-    let dir = dir.join("analysis");
+    let root = abs(&req.outdir);
+    let dir = root.join("analysis");
     std::fs::create_dir_all(&dir).map_err(|e| PipelineError::CreateDir {
         path: dir.clone(),
         source: e,
     })?;
-    let out = |name: &str| Output::new(&s(&dir.join(name)), clobber);
-    let sim = t.run("simulate", || {
+    let mut t = Timer { steps: Vec::new() };
+    let sim = simulate_step(&mut t, req, &root.join("observation"))?;
+    let mut run = Run {
+        t,
+        dir,
+        caldb: Caldb {
+            root: sim.caldb.clone(),
+        },
+        auxil: sim.auxil.clone(),
+        clobber: req.clobber,
+    };
+    let mut obs = Observed::default();
+    for m in Module::ALL {
+        run.module_products(sim.module(m), &mut obs)?;
+    }
+    let info_path = run.write_bgdinfo(&obs)?;
+    let fitted = run.fit(&info_path, req.statistic)?;
+    let (sess, fit) = fitted.fitted.as_ref().ok_or(PipelineError::NoFit)?;
+    let truth = crate::sim::truth::Truth::read(&sim.truth)?;
+    let expected = expected_norms(&truth, &fitted)?;
+    let recovery = recovered(sess, fit, &|k: usize| expected[k].clone());
+    let statistic = fitted
+        .fit
+        .as_ref()
+        .map(|f| (f.statistic, f.dof))
+        .unwrap_or((f64::NAN, 0));
+    let mut products = run.fit_products();
+    if !req.fit_only {
+        run.later_steps(&info_path, &obs.src, &mut products)?;
+    }
+    Ok(DemoReport {
+        steps: run.t.steps,
+        products,
+        recovery,
+        statistic,
+        calibration: calibration_line(&sim),
+    })
+}
+
+/// Simulate the observation into `obsdir`, with the calibration the request asks for.
+fn simulate_step(
+    t: &mut Timer,
+    req: &DemoRequest,
+    obsdir: &Path,
+) -> Result<crate::sim::SimSummary> {
+    t.run("simulate", || {
         let (mut r, notes) = if req.env_calibration {
-            crate::sim::SimRequest::from_env(&obsdir)
+            crate::sim::SimRequest::from_env(obsdir)
         } else {
-            (crate::sim::SimRequest::new(&obsdir), Vec::new())
+            (crate::sim::SimRequest::new(obsdir), Vec::new())
         };
         r.seed = req.seed;
         r.exposure = req.exposure;
-        r.clobber = clobber;
+        r.clobber = req.clobber;
         let r = crate::sim::simulate(&r)?;
         let n: usize = r.modules.iter().map(|m| m.n_events).sum();
         let mut d = format!("{n} events");
@@ -136,140 +198,23 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             d += &format!("; {note}");
         }
         Ok((r, d))
-    })?;
-    let caldb = Caldb {
-        root: sim.caldb.clone(),
-    };
-    let calibration = format!(
+    })
+}
+
+/// One line on where the calibration came from.
+fn calibration_line(sim: &crate::sim::SimSummary) -> String {
+    let kind = |synthetic: bool| if synthetic { "synthetic" } else { "real" };
+    format!(
         "{} auxil {}, {} CALDB {}",
-        if sim.auxil_synthetic {
-            "synthetic"
-        } else {
-            "real"
-        },
+        kind(sim.auxil_synthetic),
         sim.auxil.display(),
-        if sim.caldb_synthetic {
-            "synthetic"
-        } else {
-            "real"
-        },
+        kind(sim.caldb_synthetic),
         sim.caldb.display()
-    );
-    let auxil = sim.auxil.clone();
-    let modules = Module::ALL;
+    )
+}
 
-    // 2. observation products per module
-    let mut refimg = PathBuf::new();
-    let mut bgfiles = Vec::new();
-    let mut regfiles = Vec::new();
-    let mut src = Vec::new();
-    for m in modules {
-        let l = m.letter();
-        let o = sim.module(m);
-        let im = t.run(&format!("mkimgs {l}"), || {
-            let r = mkimgs(
-                &o.events,
-                &s(&dir.join(format!("im{l}3to20keV"))),
-                3.0,
-                20.0,
-                clobber,
-            )?;
-            let d = format!("{} events in 3-20 keV", r.sky_counts);
-            Ok((r.sky_path, d))
-        })?;
-        if m == Module::A {
-            refimg = im.clone();
-        }
-        let chip = t.run(&format!("mkinstrmap {l}"), || {
-            let r = mkinstrmap(&InstrmapRequest {
-                evt: o.events.clone(),
-                usrbpix: Vec::new(),
-                out: out(&naming::instrmap_file(m)),
-                caldb: Some(caldb.clone()),
-                auxil: Some(auxil.clone()),
-            })?;
-            let d = format!("active sub-pixels {:?}", r.active);
-            Ok((r.out, d))
-        })?;
-        let asp = t.run(&format!("aspecthist {l}"), || {
-            let rp = read_refpoints(&o.det1)?;
-            let gti = Gti::read(&o.gti)?;
-            let h = aspect_histogram(&rp, &gti)?;
-            let p = out(&naming::aspecthist_file(m));
-            write_aspect_histogram(&p, &h, &rp)?;
-            let d = format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny);
-            Ok((p.path, d))
-        })?;
-        t.run(&format!("projbgd {l}"), || {
-            let r = projbgd(&ProjbgdRequest {
-                refimg: refimg.clone(),
-                out: out(&naming::bgdap_file(m)),
-                module: m,
-                dets: vec![0, 1, 2, 3],
-                chipmap: chip.clone(),
-                aspect: asp.clone(),
-                auxil: auxil.clone(),
-            })?;
-            let d = format!("aperture sum {:.1}", r.aperture_sum);
-            Ok(((), d))
-        })?;
-        for reg in &o.bgd_regions {
-            let (pha, _) = t.run(&format!("getspec {}", file_stem(reg)), || {
-                getspec_one(&o.events, reg, &dir, &caldb, clobber)
-            })?;
-            bgfiles.push(pha);
-            regfiles.push(reg.clone());
-        }
-        let (pha, rmf) = t.run(&format!("getspec {}", file_stem(&o.src_region)), || {
-            getspec_one(&o.events, &o.src_region, &dir, &caldb, clobber)
-        })?;
-        src.push(SourceFiles {
-            region: o.src_region.clone(),
-            pha,
-            rmf,
-            events: o.events.clone(),
-        });
-    }
-
-    // 3. bgdinfo.json
-    let info_path = dir.join("bgdinfo.json");
-    let images = |m: Module| {
-        let bgdap = dir.join(naming::bgdap_file(m));
-        let det = [0, 1, 2, 3].map(|d| naming::det_image_path(&bgdap, d, m));
-        Some(ModuleImages { bgdap, det })
-    };
-    BgdInfo {
-        bgfiles,
-        regfiles,
-        refimg,
-        a: images(Module::A),
-        b: images(Module::B),
-        fcxb_links: Vec::new(),
-        fix_line_ratios: true,
-    }
-    .write(&out("bgdinfo.json"))?;
-
-    // 4. the fit
-    let fitted: FitSummary = t.run("fit", || {
-        let r = fit_task(&FitRequest {
-            bgdinfo: info_path.clone(),
-            savefile: out("bgdparams.xcm"),
-            fit: true,
-            statistic: req.statistic,
-            solar_off: true,
-            force: false,
-            intn_port_scale: false,
-            caldb: caldb.clone(),
-            auxil: auxil.clone(),
-        })?;
-        let d = match &r.fit {
-            Some(f) => format!("{} {:.2} for {} dof", req.statistic, f.statistic, f.dof),
-            None => String::new(),
-        };
-        Ok((r, d))
-    })?;
-    let (sess, fit) = fitted.fitted.as_ref().ok_or(PipelineError::NoFit)?;
-    let truth = crate::sim::truth::Truth::read(&sim.truth)?;
+/// The simulated truth as expected fitted normalisations, one per background spectrum.
+fn expected_norms(truth: &crate::sim::truth::Truth, fitted: &FitSummary) -> Result<Vec<TrueNorms>> {
     let mut expected = Vec::new();
     for w in &fitted.weights {
         let e = truth.expected_norms(w)?;
@@ -281,43 +226,185 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
             intn: e.intn,
         });
     }
-    let recovery = recovered(sess, fit, &|k: usize| expected[k].clone());
-    let statistic = fitted
-        .fit
-        .as_ref()
-        .map(|f| (f.statistic, f.dof))
-        .unwrap_or((f64::NAN, 0));
-    let mut products = vec![
-        ("background model".to_string(), dir.join("bgdparams.xcm")),
-        (
-            "fitted background model".to_string(),
-            dir.join("bgdparams_fit.xcm"),
-        ),
-        ("fit results".to_string(), dir.join("bgdparams_fit.txt")),
-    ];
-    if !req.fit_only {
-        later_steps(
-            &mut t,
-            &dir,
-            &info_path,
-            &src,
-            &caldb,
-            &auxil,
-            clobber,
-            &mut products,
-        )?;
+    Ok(expected)
+}
+
+impl Run {
+    /// An output in the analysis directory.
+    fn out(&self, name: &str) -> Output {
+        Output::new(&s(&self.dir.join(name)), self.clobber)
     }
-    Ok(DemoReport {
-        steps: t.steps,
-        products,
-        recovery,
-        statistic,
-        calibration,
-    })
+
+    /// mkimgs, mkinstrmap, aspecthist, projbgd and getspec for one module.
+    fn module_products(&mut self, o: &ModuleFiles, obs: &mut Observed) -> Result<()> {
+        let m = o.module;
+        let im = self.sky_image(o)?;
+        if m == Module::A {
+            obs.refimg = im;
+        }
+        let chip = self.instrmap(o)?;
+        let asp = self.aspecthist(o)?;
+        self.projbgd(m, &obs.refimg, &chip, &asp)?;
+        for reg in &o.bgd_regions {
+            let (pha, _) = self.getspec(&o.events, reg)?;
+            obs.bgfiles.push(pha);
+            obs.regfiles.push(reg.clone());
+        }
+        let (pha, rmf) = self.getspec(&o.events, &o.src_region)?;
+        obs.src.push(SourceFiles {
+            module: m,
+            region: o.src_region.clone(),
+            pha,
+            rmf,
+            events: o.events.clone(),
+        });
+        Ok(())
+    }
+
+    /// The module's 3–20 keV sky image.
+    fn sky_image(&mut self, o: &ModuleFiles) -> Result<PathBuf> {
+        let l = o.module.letter();
+        let stem = s(&self.dir.join(format!("im{l}3to20keV")));
+        let clobber = self.clobber;
+        self.t.run(&format!("mkimgs {l}"), || {
+            let r = mkimgs(&o.events, &stem, 3.0, 20.0, clobber)?;
+            let d = format!("{} events in 3-20 keV", r.sky_counts);
+            Ok((r.sky_path, d))
+        })
+    }
+
+    /// The module's instrument map.
+    fn instrmap(&mut self, o: &ModuleFiles) -> Result<PathBuf> {
+        let req = InstrmapRequest {
+            evt: o.events.clone(),
+            usrbpix: Vec::new(),
+            out: self.out(&naming::instrmap_file(o.module)),
+            caldb: Some(self.caldb.clone()),
+            auxil: Some(self.auxil.clone()),
+        };
+        self.t
+            .run(&format!("mkinstrmap {}", o.module.letter()), || {
+                let r = mkinstrmap(&req)?;
+                let d = format!("active sub-pixels {:?}", r.active);
+                Ok((r.out, d))
+            })
+    }
+
+    /// The module's aspect histogram.
+    fn aspecthist(&mut self, o: &ModuleFiles) -> Result<PathBuf> {
+        let p = self.out(&naming::aspecthist_file(o.module));
+        self.t
+            .run(&format!("aspecthist {}", o.module.letter()), || {
+                let rp = read_refpoints(&o.det1)?;
+                let gti = Gti::read(&o.gti)?;
+                let h = aspect_histogram(&rp, &gti)?;
+                write_aspect_histogram(&p, &h, &rp)?;
+                let d = format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny);
+                Ok((p.path.clone(), d))
+            })
+    }
+
+    /// The module's aperture and detector images on the reference image.
+    fn projbgd(&mut self, m: Module, refimg: &Path, chip: &Path, asp: &Path) -> Result<()> {
+        let req = ProjbgdRequest {
+            refimg: refimg.to_path_buf(),
+            out: self.out(&naming::bgdap_file(m)),
+            module: m,
+            dets: vec![0, 1, 2, 3],
+            chipmap: chip.to_path_buf(),
+            aspect: asp.to_path_buf(),
+            auxil: self.auxil.clone(),
+        };
+        self.t.run(&format!("projbgd {}", m.letter()), || {
+            let r = projbgd(&req)?;
+            Ok(((), format!("aperture sum {:.1}", r.aperture_sum)))
+        })
+    }
+
+    /// getspec with group min 30 and CALDB RMFs, as the original's getspecnoarf; returns
+    /// the grouped spectrum and its RMF.
+    fn getspec(&mut self, evt: &Path, reg: &Path) -> Result<(PathBuf, PathBuf)> {
+        let req = crate::tasks::getspec::GetspecRequest {
+            evt: evt.to_path_buf(),
+            reg: reg.to_path_buf(),
+            outdir: self.dir.clone(),
+            outprefix: None,
+            group: crate::tasks::getspec::Grouping::Min(30),
+            rmf: crate::bgmodel::detrmf::RmfSource::Caldb(self.caldb.clone()),
+            clobber: self.clobber,
+        };
+        self.t.run(&format!("getspec {}", file_stem(reg)), || {
+            let r = crate::tasks::getspec::getspec(&req)?;
+            let d = format!("{} events, {} groups", r.events, r.groups);
+            Ok(((r.grouped, r.rmf), d))
+        })
+    }
+
+    /// bgdinfo.json for the background spectra and both modules' images.
+    fn write_bgdinfo(&self, obs: &Observed) -> Result<PathBuf> {
+        let images = |m: Module| {
+            let bgdap = self.dir.join(naming::bgdap_file(m));
+            let det = [0, 1, 2, 3].map(|d| naming::det_image_path(&bgdap, d, m));
+            Some(ModuleImages { bgdap, det })
+        };
+        BgdInfo {
+            bgfiles: obs.bgfiles.clone(),
+            regfiles: obs.regfiles.clone(),
+            refimg: obs.refimg.clone(),
+            a: images(Module::A),
+            b: images(Module::B),
+            fcxb_links: Vec::new(),
+            fix_line_ratios: true,
+        }
+        .write(&self.out("bgdinfo.json"))?;
+        Ok(self.dir.join("bgdinfo.json"))
+    }
+
+    /// The background fit, saved as bgdparams.xcm and its fitted siblings.
+    fn fit(&mut self, info: &Path, statistic: Statistic) -> Result<FitSummary> {
+        let req = FitRequest {
+            bgdinfo: info.to_path_buf(),
+            savefile: self.out("bgdparams.xcm"),
+            fit: true,
+            statistic,
+            solar_off: true,
+            force: false,
+            intn_port_scale: false,
+            caldb: self.caldb.clone(),
+            auxil: self.auxil.clone(),
+        };
+        self.t.run("fit", || {
+            let r = fit_task(&req)?;
+            let d = match &r.fit {
+                Some(f) => format!("{} {:.2} for {} dof", statistic, f.statistic, f.dof),
+                None => String::new(),
+            };
+            Ok((r, d))
+        })
+    }
+
+    /// The fit's files, as the report lists them.
+    fn fit_products(&self) -> Vec<(String, PathBuf)> {
+        vec![
+            (
+                "background model".to_string(),
+                self.dir.join("bgdparams.xcm"),
+            ),
+            (
+                "fitted background model".to_string(),
+                self.dir.join("bgdparams_fit.xcm"),
+            ),
+            (
+                "fit results".to_string(),
+                self.dir.join("bgdparams_fit.txt"),
+            ),
+        ]
+    }
 }
 
 /// A source region with its spectrum, RMF and event file.
 struct SourceFiles {
+    module: Module,
     region: PathBuf,
     pha: PathBuf,
     rmf: PathBuf,
@@ -328,28 +415,6 @@ fn file_stem(p: &Path) -> String {
     p.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// getspec with group min 30 and CALDB RMFs, as the original's getspecnoarf; returns the
-/// grouped spectrum.
-fn getspec_one(
-    evt: &Path,
-    reg: &Path,
-    dir: &Path,
-    caldb: &Caldb,
-    clobber: bool,
-) -> Result<((PathBuf, PathBuf), String)> {
-    let r = crate::tasks::getspec::getspec(&crate::tasks::getspec::GetspecRequest {
-        evt: evt.to_path_buf(),
-        reg: reg.to_path_buf(),
-        outdir: dir.to_path_buf(),
-        outprefix: None,
-        group: crate::tasks::getspec::Grouping::Min(30),
-        rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
-        clobber,
-    })?;
-    let d = format!("{} events, {} groups", r.events, r.groups);
-    Ok(((r.grouped, r.rmf), d))
 }
 
 /// Counts of a spectrum in 3–20 keV by XSPEC's ignore rule on ungrouped channels.
@@ -366,120 +431,149 @@ fn counts_3_20(pha: &Path, rmf: &Path) -> Result<f64> {
         .sum())
 }
 
-/// spec, simplify, image, bgdspec, absrmf and refspec on the fitted model.
-#[allow(clippy::too_many_arguments)]
-fn later_steps(
-    t: &mut Timer,
-    dir: &Path,
-    info: &Path,
-    src: &[SourceFiles],
-    caldb: &Caldb,
-    auxil: &Path,
-    clobber: bool,
-    products: &mut Vec<(String, PathBuf)>,
-) -> Result<()> {
-    let fitted = dir.join("bgdparams_fit.xcm");
-    let bg = BgdInfo::read(info)?;
-    let spec_xcm = dir.join(crate::tasks::spec::default_name(&src[0].region));
-    t.run("spec", || {
-        let w = crate::tasks::spec::spec_task(&crate::tasks::spec::SpecRequest {
+impl Run {
+    /// spec, simplify, image, bgdspec, absrmf and refspec on the fitted model.
+    fn later_steps(
+        &mut self,
+        info: &Path,
+        src: &[SourceFiles],
+        products: &mut Vec<(String, PathBuf)>,
+    ) -> Result<()> {
+        let fitted = self.dir.join("bgdparams_fit.xcm");
+        let spec_xcm = self.spec(info, &fitted, src)?;
+        products.push(("background + source spectra".into(), spec_xcm.clone()));
+        let only = self.simplify(info, &spec_xcm)?;
+        products.push(("source spectra, background frozen".into(), only));
+        for p in self.images(info, &fitted)? {
+            products.push(("background image 3-20 keV".into(), p));
+        }
+        for f in src {
+            let p = self.bgdspec(info, &fitted, f)?;
+            products.push(("background spectrum for the source".into(), p));
+        }
+        let rdir = self.dir.join("refspec");
+        for f in src {
+            self.absrmf(&rdir, f)?;
+        }
+        self.refspec(&rdir)?;
+        products.push(("reference spectra".into(), rdir));
+        Ok(())
+    }
+
+    /// The fitted background with the source spectra added, for the user's source model.
+    fn spec(&mut self, info: &Path, fitted: &Path, src: &[SourceFiles]) -> Result<PathBuf> {
+        let spec_xcm = self
+            .dir
+            .join(crate::tasks::spec::default_name(&src[0].region));
+        let req = crate::tasks::spec::SpecRequest {
             bgdinfo: info.to_path_buf(),
-            xcm: fitted.clone(),
+            xcm: fitted.to_path_buf(),
             regions: src.iter().map(|x| x.region.clone()).collect(),
             phas: src.iter().map(|x| x.pha.clone()).collect(),
-            savefile: Output::new(&s(&spec_xcm), clobber),
-            caldb: caldb.clone(),
-            auxil: auxil.to_path_buf(),
+            savefile: Output::new(&s(&spec_xcm), self.clobber),
+            caldb: self.caldb.clone(),
+            auxil: self.auxil.clone(),
+        };
+        self.t.run("spec", || {
+            let w = crate::tasks::spec::spec_task(&req)?;
+            Ok(((), format!("{} files", w.len())))
         })?;
-        Ok(((), format!("{} files", w.len())))
-    })?;
-    products.push(("background + source spectra".into(), spec_xcm.clone()));
-    let only = dir.join(crate::tasks::simplify::simplified_name(&spec_xcm));
-    t.run("simplify", || {
-        let text = crate::tasks::simplify::simplify(&spec_xcm, &bg.bgfiles)?;
-        Output::new(&s(&only), clobber).write_text(&text)?;
-        Ok(((), "background frozen".to_string()))
-    })?;
-    products.push(("source spectra, background frozen".into(), only));
-    let prefix = format!("{}/img3to20_", s(dir));
-    let imgs = t.run("image", || {
-        let w = crate::tasks::image::image_task(&crate::tasks::image::ImageRequest {
+        Ok(spec_xcm)
+    }
+
+    /// The spec save file with the background spectra dropped and the background frozen.
+    fn simplify(&mut self, info: &Path, spec_xcm: &Path) -> Result<PathBuf> {
+        let bg = BgdInfo::read(info)?;
+        let only = self
+            .dir
+            .join(crate::tasks::simplify::simplified_name(spec_xcm));
+        let out = Output::new(&s(&only), self.clobber);
+        self.t.run("simplify", || {
+            let text = crate::tasks::simplify::simplify(spec_xcm, &bg.bgfiles)?;
+            out.write_text(&text)?;
+            Ok(((), "background frozen".to_string()))
+        })?;
+        Ok(only)
+    }
+
+    /// The fitted background's 3–20 keV images; returns the two modules' totals.
+    fn images(&mut self, info: &Path, fitted: &Path) -> Result<Vec<PathBuf>> {
+        let req = crate::tasks::image::ImageRequest {
             bgdinfo: info.to_path_buf(),
-            xcm: fitted.clone(),
+            xcm: fitted.to_path_buf(),
             emin: 3.0,
             emax: 20.0,
-            prefix: prefix.clone(),
-            clobber,
-            auxil: auxil.to_path_buf(),
+            prefix: format!("{}/img3to20_", s(&self.dir)),
+            clobber: self.clobber,
+            auxil: self.auxil.clone(),
+        };
+        let imgs = self.t.run("image", || {
+            let w = crate::tasks::image::image_task(&req)?;
+            let d = format!("{} images", w.len());
+            Ok((w, d))
         })?;
-        let d = format!("{} images", w.len());
-        Ok((w, d))
-    })?;
-    for (p, _) in imgs
-        .iter()
-        .filter(|(p, _)| s(p).ends_with("_A.fits") || s(p).ends_with("_B.fits"))
-    {
-        products.push(("background image 3-20 keV".into(), p.clone()));
+        Ok(imgs
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| s(p).ends_with("_A.fits") || s(p).ends_with("_B.fits"))
+            .collect())
     }
-    for SourceFiles {
-        region: reg,
-        pha,
-        rmf,
-        ..
-    } in src
-    {
-        let name = format!("bgdspec {}", file_stem(reg));
-        let r = t.run(&name, || {
-            let r = crate::tasks::bgdspec::bgdspec(&crate::tasks::bgdspec::BgdspecRequest {
-                bgdinfo: info.to_path_buf(),
-                xcm: fitted.clone(),
-                region: reg.clone(),
-                pha: pha.clone(),
-                expfactor: 100.0,
-                poisson: false,
-                seed: crate::tasks::bgdspec::DEFAULT_SEED,
-                out: None,
-                clobber,
-                caldb: caldb.clone(),
-                auxil: auxil.to_path_buf(),
-            })?;
+
+    /// The predicted background spectrum for one source region, beside what was observed.
+    fn bgdspec(&mut self, info: &Path, fitted: &Path, f: &SourceFiles) -> Result<PathBuf> {
+        let req = crate::tasks::bgdspec::BgdspecRequest {
+            bgdinfo: info.to_path_buf(),
+            xcm: fitted.to_path_buf(),
+            region: f.region.clone(),
+            pha: f.pha.clone(),
+            expfactor: 100.0,
+            poisson: false,
+            seed: crate::tasks::bgdspec::DEFAULT_SEED,
+            out: None,
+            clobber: self.clobber,
+            caldb: self.caldb.clone(),
+            auxil: self.auxil.clone(),
+        };
+        let r = self.t.run(&format!("bgdspec {}", file_stem(&f.region)), || {
+            let r = crate::tasks::bgdspec::bgdspec(&req)?;
             let predicted: f64 = r.components.iter().map(|c| c.band_3_20).sum();
-            let observed = counts_3_20(pha, rmf)?;
+            let observed = counts_3_20(&f.pha, &f.rmf)?;
             let d = format!(
                 "3-20 keV: predicted background {predicted:.1} counts, observed {observed:.0} (source-free region)"
             );
             Ok((r, d))
         })?;
-        products.push(("background spectrum for the source".into(), r.output));
+        Ok(r.output)
     }
-    let rdir = dir.join("refspec");
-    for (m, f) in Module::ALL.iter().zip(src) {
-        let l = m.letter();
-        let evt = f.events.clone();
-        t.run(&format!("absrmf {l}"), || {
-            let r = crate::tasks::absrmf::absrmf(&crate::tasks::absrmf::AbsrmfRequest {
-                evt,
-                outprefix: s(&rdir.join("det")),
-                rmf: crate::bgmodel::detrmf::RmfSource::Caldb(caldb.clone()),
-                detabs: crate::bgmodel::detrmf::DetabsSource::Caldb(caldb.clone()),
-                clobber,
-            })?;
+
+    /// Detector RMFs with the detector absorption, for the reference spectra.
+    fn absrmf(&mut self, rdir: &Path, f: &SourceFiles) -> Result<()> {
+        let req = crate::tasks::absrmf::AbsrmfRequest {
+            evt: f.events.clone(),
+            outprefix: s(&rdir.join("det")),
+            rmf: crate::bgmodel::detrmf::RmfSource::Caldb(self.caldb.clone()),
+            detabs: crate::bgmodel::detrmf::DetabsSource::Caldb(self.caldb.clone()),
+            clobber: self.clobber,
+        };
+        self.t.run(&format!("absrmf {}", f.module.letter()), || {
+            let r = crate::tasks::absrmf::absrmf(&req)?;
             Ok(((), format!("{} RMFs", r.outputs.len())))
-        })?;
+        })
     }
-    t.run("refspec", || {
-        let r = crate::tasks::refspec::refspec(&crate::tasks::refspec::RefspecRequest {
-            dir: rdir.clone(),
+
+    /// The reference spectra of every module and detector.
+    fn refspec(&mut self, rdir: &Path) -> Result<()> {
+        let req = crate::tasks::refspec::RefspecRequest {
+            dir: rdir.to_path_buf(),
             mods: Module::ALL.to_vec(),
             dets: vec![0, 1, 2, 3],
-            auxil: auxil.to_path_buf(),
-            clobber,
-        })?;
-        Ok((
-            (),
-            format!("{} pairs of reference spectra", r.written.len()),
-        ))
-    })?;
-    products.push(("reference spectra".into(), rdir));
-    Ok(())
+            auxil: self.auxil.clone(),
+            clobber: self.clobber,
+        };
+        self.t.run("refspec", || {
+            let r = crate::tasks::refspec::refspec(&req)?;
+            let d = format!("{} pairs of reference spectra", r.written.len());
+            Ok(((), d))
+        })
+    }
 }

@@ -300,8 +300,46 @@ pub(super) fn draw_module(
     pm: &PixelMap,
     t: &mut ModuleTruth,
 ) -> Vec<Event> {
+    let (det_cdf, ap_cdf) = sky_spaces(maps);
+    let clock = GtiClock::new(&p.gti);
+    let place = Placement {
+        p,
+        track,
+        pm,
+        nx: maps.bgdap.nx,
+    };
+    let mut events = Vec::new();
+    for job in jobs(sp, t, &det_cdf, &ap_cdf) {
+        let mean = p.exposure * job.density * job.space.total() * job.spectrum.iter().sum::<f64>();
+        let n = if mean > 0.0 && job.space.total() > 0.0 {
+            Poisson::new(mean)
+                .map(|pd| pd.sample(rng) as usize)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        *slot(&mut t.expected, job.comp) += mean;
+        *slot(&mut t.drawn, job.comp) += n as f64;
+        if n == 0 {
+            continue;
+        }
+        let chan = Cdf::new(job.spectrum.iter().copied());
+        for _ in 0..n {
+            let pix = job.space.draw(rng);
+            let pi = chan.draw(rng) as i32;
+            let time = clock.time(rng.gen::<f64>());
+            events.push(place.event(pix, job.det, pi, time));
+        }
+    }
+    events.sort_by(|a, b| a.time.total_cmp(&b.time));
+    t.events = events.len();
+    events
+}
+
+/// Where on the sky each detector's events fall: (detector images, aperture image shared
+/// among the detectors by their images), as draw distributions over sky pixels.
+fn sky_spaces(maps: &ModuleMaps) -> (Vec<Cdf>, Vec<Cdf>) {
     let npix = maps.bgdap.data.len();
-    let nx = maps.bgdap.nx;
     let sum_det: Vec<f64> = (0..npix)
         .map(|i| (0..4).map(|d| maps.det[d].data[i]).sum())
         .collect();
@@ -319,80 +357,118 @@ pub(super) fn draw_module(
             }))
         })
         .collect();
-    let gti_end: Vec<f64> = p
-        .gti
-        .iter()
-        .scan(0.0, |s, g| {
-            *s += g.1 - g.0;
-            Some(*s)
-        })
-        .collect();
-    let gti_total = gti_end.last().copied().unwrap_or(0.0);
-    let mut events = Vec::new();
-    let mut jobs: Vec<(Comp, usize, f64, &Cdf, &[f64])> = Vec::new();
+    (det_cdf, ap_cdf)
+}
+
+/// One component on one detector: its density, where it falls and its spectrum (counts
+/// per channel per unit density and exposure).
+struct Job<'a> {
+    comp: Comp,
+    det: usize,
+    density: f64,
+    space: &'a Cdf,
+    spectrum: &'a [f64],
+}
+
+/// Every component of every detector, in drawing order; fills the truth's rates.
+fn jobs<'a>(
+    sp: &'a Spectra,
+    t: &mut ModuleTruth,
+    det_cdf: &'a [Cdf],
+    ap_cdf: &'a [Cdf],
+) -> Vec<Job<'a>> {
     let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let mut jobs = Vec::new();
     for d in 0..4 {
+        let job = |comp, density, space, spectrum| Job {
+            comp,
+            det: d,
+            density,
+            space,
+            spectrum,
+        };
         t.rate_apbgd[d] = sum(&sp.apbgd[d]);
         t.rate_fcxb[d] = sum(&sp.fcxb[d]);
         t.rate_intn[d] = sum(&sp.intn);
-        jobs.push((Comp::Apbgd, d, t.d_ap, &ap_cdf[d], &sp.apbgd[d]));
+        jobs.push(job(Comp::Apbgd, t.d_ap, &ap_cdf[d], &sp.apbgd[d]));
         for c in 0..NLINES {
             t.rate_line[c][d] = sum(&sp.lines[c][d]);
-            jobs.push((
+            jobs.push(job(
                 Comp::Line(c),
-                d,
                 t.d_line[c][d],
                 &det_cdf[d],
                 &sp.lines[c][d],
             ));
         }
-        jobs.push((Comp::Fcxb, d, t.d_fcxb, &det_cdf[d], &sp.fcxb[d]));
-        jobs.push((Comp::Intn, d, t.d_intn[d], &det_cdf[d], &sp.intn));
+        jobs.push(job(Comp::Fcxb, t.d_fcxb, &det_cdf[d], &sp.fcxb[d]));
+        jobs.push(job(Comp::Intn, t.d_intn[d], &det_cdf[d], &sp.intn));
     }
-    for (comp, d, density, space, spec) in jobs {
-        let mean = p.exposure * density * space.total() * sum(spec);
-        let n = if mean > 0.0 && space.total() > 0.0 {
-            Poisson::new(mean)
-                .map(|pd| pd.sample(rng) as usize)
-                .unwrap_or(0)
-        } else {
-            0
-        };
-        *slot(&mut t.expected, comp) += mean;
-        *slot(&mut t.drawn, comp) += n as f64;
-        if n == 0 {
-            continue;
-        }
-        let chan = Cdf::new(spec.iter().copied());
-        for _ in 0..n {
-            let pix = space.draw(rng);
-            let pi = chan.draw(rng) as i32;
-            let u = rng.gen::<f64>() * gti_total;
-            let g = gti_end.partition_point(|e| *e <= u).min(p.gti.len() - 1);
-            let time = (p.gti[g].1 - (gti_end[g] - u)).max(p.gti[g].0);
-            let (ix, iy) = (pix % nx, pix / nx);
-            let k = ((time - p.tstart).floor().max(0.0) as usize).min(track.x.len() - 1);
-            let cell = (track.x[k].floor(), track.y[k].floor());
-            let (u1, v1) = p.sky_to_det1(ix as f64, iy as f64, cell);
-            let (u1, v1) = (
-                u1.round().clamp(0.0, 359.0) as usize,
-                v1.round().clamp(0.0, 359.0) as usize,
-            );
-            let (rawx, rawy) = raw_pixel(pm, d, u1, v1);
-            events.push(Event {
-                time,
-                det: d as u8,
-                rawx,
-                rawy,
-                pi,
-                det1x: u1 as i16 + 1,
-                det1y: v1 as i16 + 1,
-                x: ix as i16 + 1,
-                y: iy as i16 + 1,
-            });
+    jobs
+}
+
+/// Good time laid end to end, so a uniform draw in [0, 1) picks a time uniformly within it.
+struct GtiClock<'a> {
+    gti: &'a [(f64, f64)],
+    /// Good time elapsed at the end of each interval (s).
+    end: Vec<f64>,
+}
+
+impl<'a> GtiClock<'a> {
+    fn new(gti: &'a [(f64, f64)]) -> Self {
+        let end = gti
+            .iter()
+            .scan(0.0, |s, g| {
+                *s += g.1 - g.0;
+                Some(*s)
+            })
+            .collect();
+        GtiClock { gti, end }
+    }
+
+    /// The time (s, mission time) a fraction `f` of the way through the good time.
+    fn time(&self, f: f64) -> f64 {
+        let u = f * self.end.last().copied().unwrap_or(0.0);
+        let g = self
+            .end
+            .partition_point(|e| *e <= u)
+            .min(self.gti.len() - 1);
+        (self.gti[g].1 - (self.end[g] - u)).max(self.gti[g].0)
+    }
+}
+
+/// What places a drawn sky pixel on the detector at a time: the pointing, the aspect track
+/// and the pixel ownership map.
+struct Placement<'a> {
+    p: &'a Pointing,
+    track: &'a super::observation::Track,
+    pm: &'a PixelMap,
+    /// Sky image width (pixels).
+    nx: usize,
+}
+
+impl Placement<'_> {
+    /// The event of sky pixel `pix` (0-based, row-major) on detector `det` at `time`.
+    fn event(&self, pix: usize, det: usize, pi: i32, time: f64) -> Event {
+        let (p, track) = (self.p, self.track);
+        let (ix, iy) = (pix % self.nx, pix / self.nx);
+        let k = ((time - p.tstart).floor().max(0.0) as usize).min(track.x.len() - 1);
+        let cell = (track.x[k].floor(), track.y[k].floor());
+        let (u1, v1) = p.sky_to_det1(ix as f64, iy as f64, cell);
+        let (u1, v1) = (
+            u1.round().clamp(0.0, 359.0) as usize,
+            v1.round().clamp(0.0, 359.0) as usize,
+        );
+        let (rawx, rawy) = raw_pixel(self.pm, det, u1, v1);
+        Event {
+            time,
+            det: det as u8,
+            rawx,
+            rawy,
+            pi,
+            det1x: u1 as i16 + 1,
+            det1y: v1 as i16 + 1,
+            x: ix as i16 + 1,
+            y: iy as i16 + 1,
         }
     }
-    events.sort_by(|a, b| a.time.total_cmp(&b.time));
-    t.events = events.len();
-    events
 }

@@ -501,118 +501,105 @@ fn caldb_instrmap(pm: &PixelMap) -> Image {
 /// Write the synthetic CALDB tree under `root` (INSTRMAP from the ownership maps of `auxil`,
 /// BADPIX, DETABS, GRPRMF and the detector RMFs for both modules, and `caldb.indx`).
 pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
-    let bcf = root.join("data/nustar/fpm/bcf");
-    let rel = |sub: &str| format!("data/nustar/fpm/bcf/{sub}");
+    let mut w = CaldbWriter {
+        bcf: root.join("data/nustar/fpm/bcf"),
+        written: Vec::new(),
+        rows: Vec::new(),
+    };
     for d in ["instrmap", "badpix", "detabs", "rmf"] {
-        std::fs::create_dir_all(bcf.join(d)).map_err(|e| SimError::Fs {
-            path: bcf.join(d),
+        let dir = w.bcf.join(d);
+        std::fs::create_dir_all(&dir).map_err(|e| SimError::Fs {
+            path: dir.clone(),
             source: e,
         })?;
     }
-    let mut written = Vec::new();
-    let mut rows = Vec::new();
     let rmf = gaussian_rmf();
     for m in Module::ALL {
+        w.instrmap(m, &PixelMap::from_auxil(auxil, m)?)?;
         let l = m.letter();
-        let ins = m.instrume();
-        let pm = PixelMap::from_auxil(auxil, m)?;
-        let file = format!("nu{l}instrmap20100101v900.fits");
-        let p = bcf.join("instrmap").join(&file);
-        let map = caldb_instrmap(&pm);
+        let file = format!("nu{l}badpix20100101v900.fits");
+        write_badpix(&w.file("badpix", &file), m)?;
+        w.per_detector(m, "BADPIX", "badpix", &file, "NONE");
+        let file = format!("nu{l}detabs20100101v900.fits");
+        write_detabs(&w.file("detabs", &file), m)?;
+        w.per_detector(m, "DETABS", "detabs", &file, "NONE");
+        w.responses(m, &rmf)?;
+    }
+    let p = root.join("data/nustar/fpm/caldb.indx");
+    write_index(&out(&p), &w.rows, label)?;
+    w.written.push(p);
+    Ok(w.written)
+}
+
+/// The CALDB tree being written: its `bcf` directory, the files so far and the index rows.
+struct CaldbWriter {
+    bcf: PathBuf,
+    written: Vec<PathBuf>,
+    rows: Vec<IndexEntry>,
+}
+
+impl CaldbWriter {
+    /// The path of `file` in the bcf subdirectory `sub`, recorded as written.
+    fn file(&mut self, sub: &str, file: &str) -> PathBuf {
+        let p = self.bcf.join(sub).join(file);
+        self.written.push(p.clone());
+        p
+    }
+
+    /// Index rows for a file with one extension per detector (DET0..DET3 in HDUs 1..4).
+    fn per_detector(&mut self, m: Module, cnam: &str, sub: &str, file: &str, cbd: &str) {
+        let dir = format!("data/nustar/fpm/bcf/{sub}");
+        for d in 0..4 {
+            let e = IndexEntry::new(m.instrume(), cnam, &format!("DET{d}"), &dir, file);
+            self.rows.push(e.ext(d + 1).boundary(cbd));
+        }
+    }
+
+    /// The module's INSTRMAP file and its index row.
+    fn instrmap(&mut self, m: Module, pm: &PixelMap) -> Result<()> {
+        let file = format!("nu{}instrmap20100101v900.fits", m.letter());
+        let p = self.file("instrmap", &file);
+        let map = caldb_instrmap(pm);
         out(&p).write_fits(|f| {
             empty_primary(f, Some(m))?;
             f.write_image(&map, 16)?;
             f.set_key_str("EXTNAME", "INSTRMAP", "")?;
             f.set_key_str("TELESCOP", "NuSTAR", "")?;
-            f.set_key_str("INSTRUME", &ins, "")?;
+            f.set_key_str("INSTRUME", m.instrume(), "")?;
             f.set_key_str("CCNM0001", "INSTRMAP", "")?;
             label(f)
         })?;
-        written.push(p);
-        rows.push(
-            IndexEntry::new(&ins, "INSTRMAP", "-", &rel("instrmap"), &file)
-                .ext(1)
-                .boundary("NONE"),
-        );
+        let dir = "data/nustar/fpm/bcf/instrmap";
+        let e = IndexEntry::new(m.instrume(), "INSTRMAP", "-", dir, &file);
+        self.rows.push(e.ext(1).boundary("NONE"));
+        Ok(())
+    }
 
-        let file = format!("nu{l}badpix20100101v900.fits");
-        let p = bcf.join("badpix").join(&file);
-        write_badpix(&p, m)?;
-        written.push(p);
-        for d in 0..4 {
-            rows.push(
-                IndexEntry::new(
-                    ins,
-                    "BADPIX",
-                    &format!("DET{d}"),
-                    &rel("badpix"),
-                    &file.clone(),
-                )
-                .ext(d + 1 as i64)
-                .boundary("NONE"),
-            );
-        }
-
-        let file = format!("nu{l}detabs20100101v900.fits");
-        let p = bcf.join("detabs").join(&file);
-        write_detabs(&p, m)?;
-        written.push(p);
-        for d in 0..4 {
-            rows.push(
-                IndexEntry::new(
-                    ins,
-                    "DETABS",
-                    &format!("DET{d}"),
-                    &rel("detabs"),
-                    &file.clone(),
-                )
-                .ext(d + 1 as i64)
-                .boundary("NONE"),
-            );
-        }
-
+    /// The module's four detector RMFs (one response, copied) and the GRPRMF naming them.
+    fn responses(&mut self, m: Module, rmf: &Rmf) -> Result<()> {
+        let l = m.letter();
         let names: [String; 4] = std::array::from_fn(|d| format!("nu{l}det{d}_20100101v900.rmf"));
-        // one response for the four detectors: written once, copied
-        let first = bcf.join("rmf").join(&names[0]);
+        let first = self.file("rmf", &names[0]);
         write_rmf(
             &out(&first),
-            &rmf,
-            &ins,
+            rmf,
+            m.instrume(),
             &[
                 SYNTHETIC_LABEL.to_string(),
                 "Gaussian redistribution, FWHM 0.4 keV at 10 keV, 1.0 keV at 86 keV".into(),
                 "the four detectors of a module share this response (synthetic instrument)".into(),
             ],
         )?;
-        written.push(first.clone());
         for name in &names[1..] {
-            let p = bcf.join("rmf").join(name);
+            let p = self.file("rmf", name);
             std::fs::copy(&first, &p).map_err(|e| SimError::Fs {
                 path: p.clone(),
                 source: e,
             })?;
-            written.push(p);
         }
         let file = format!("nu{l}grprmf20100101v900.fits");
-        let p = bcf.join("rmf").join(&file);
-        write_grprmf(&p, m, &names)?;
-        written.push(p);
-        for d in 0..4 {
-            rows.push(
-                IndexEntry::new(
-                    ins,
-                    "GRPRMF",
-                    &format!("DET{d}"),
-                    &rel("rmf"),
-                    &file.clone(),
-                )
-                .ext(d + 1 as i64)
-                .boundary("DEPTHCUT(NOMINAL)"),
-            );
-        }
+        write_grprmf(&self.file("rmf", &file), m, &names)?;
+        self.per_detector(m, "GRPRMF", "rmf", &file, "DEPTHCUT(NOMINAL)");
+        Ok(())
     }
-    let p = root.join("data/nustar/fpm/caldb.indx");
-    write_index(&out(&p), &rows, label)?;
-    written.push(p);
-    Ok(written)
 }

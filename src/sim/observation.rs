@@ -352,81 +352,93 @@ pub fn write_events(
             ("Y", "1I", "pixel"),
         ];
         f.create_table("EVENTS", &cols, ev.len())?;
-        f.set_key_str("HDUCLASS", "OGIP", "Format conforms to OGIP standards")?;
-        f.set_key_str("HDUCLAS1", "EVENTS", "Event extension")?;
-        f.set_key_str("HDUCLAS2", "ACCEPTED", "cleaned events")?;
-        common_keys(f, p, m)?;
-        f.set_key_f64("EXPOSURE", p.exposure, "Exposure time")?;
-        f.set_key_f64("LIVETIME", p.exposure, "On-source time")?;
-        f.set_key_f64("ONTIME", p.exposure, "On-source time")?;
-        f.set_key_f64("DEADC", 1.0, "dead time correction (none simulated)")?;
-        f.set_key_f64("TELAPSE", p.tstop - p.tstart, "elapsed time")?;
-        f.set_key_f64(
-            "MJD-OBS",
-            55197.00076601852 + p.tstart / 86400.0,
-            "MJD of data start time",
-        )?;
-        f.set_key_str("TIMEREF", "LOCAL", "")?;
-        f.set_key_str("TIMEUNIT", "s", "")?;
-        f.set_key_str("DEPTHCUT", "NOMINAL", "Events depth cut screening")?;
-        f.set_key_str("OBSMODE", "SCIENCE", "")?;
-        f.set_key_i64("TLMIN5", 0, "")?;
-        f.set_key_i64("TLMAX5", 32, "")?;
-        f.set_key_i64("TLMIN6", 0, "Minimum value for PI column")?;
-        f.set_key_i64("TLMAX6", 4095, "Maximum value for PI column")?;
-        for (col, name) in [(7, "DET1X"), (8, "DET1Y")] {
-            f.set_key_i64(&format!("TLMIN{col}"), 1, "")?;
-            f.set_key_i64(&format!("TLMAX{col}"), 360, "")?;
-            f.set_key_str(&format!("TCTYP{col}"), name, "")?;
-            f.set_key_f64(&format!("TCDLT{col}"), 0.12096, "image scale (mm/pixel)")?;
-            f.set_key_str(&format!("TCUNI{col}"), "mm", "")?;
-        }
-        for (i, (col, ctype)) in [(9, "RA---TAN"), (10, "DEC--TAN")].into_iter().enumerate() {
-            f.set_key_i64(&format!("TLMIN{col}"), 1, "")?;
-            f.set_key_i64(&format!("TLMAX{col}"), 1000, "")?;
-            f.set_key_f64(&format!("TCRPX{col}"), CRPIX, "image reference pixel")?;
-            f.set_key_f64(
-                &format!("TCRVL{col}"),
-                if i == 0 { p.ra } else { p.dec },
-                "reference pixel coordinate (deg)",
-            )?;
-            f.set_key_f64(
-                &format!("TCDLT{col}"),
-                if i == 0 {
-                    -SKY_PIXEL_DEG
-                } else {
-                    SKY_PIXEL_DEG
-                },
-                "image scale (deg/pixel)",
-            )?;
-            f.set_key_str(&format!("TCTYP{col}"), ctype, "")?;
-            f.set_key_str(&format!("TCUNI{col}"), "deg", "")?;
-        }
+        events_keys(f, p, m)?;
+        column_keys(f, p)?;
         for h in history {
             f.history(h)?;
         }
-        let n = ev.len();
-        let mut buf_f = Vec::with_capacity(n);
-        buf_f.extend(ev.iter().map(|e| e.time));
-        f.write_col_f64(1, &buf_f)?;
-        let cols_i: [&dyn Fn(&Event) -> i64; 9] = [
-            &|e| e.det as i64,
-            &|e| e.rawx as i64,
-            &|e| e.rawy as i64,
-            &|_| 0,
-            &|e| e.pi as i64,
-            &|e| e.det1x as i64,
-            &|e| e.det1y as i64,
-            &|e| e.x as i64,
-            &|e| e.y as i64,
-        ];
-        for (k, get) in cols_i.iter().enumerate() {
-            let v: Vec<i64> = ev.iter().map(get).collect();
-            f.write_col_i64(k + 2, &v)?;
-        }
+        write_event_columns(f, ev)?;
         gti_table(f, p, m)?;
         badpix_extensions(f, m, &OBSERVATION_BAD_PIXELS, Some((p.tstart, p.tstop)))
     })
+}
+
+/// The EVENTS header: the observation's times, exposure and screening.
+fn events_keys(f: &mut Fits, p: &Pointing, m: Module) -> Result<()> {
+    f.set_key_str("HDUCLASS", "OGIP", "Format conforms to OGIP standards")?;
+    f.set_key_str("HDUCLAS1", "EVENTS", "Event extension")?;
+    f.set_key_str("HDUCLAS2", "ACCEPTED", "cleaned events")?;
+    common_keys(f, p, m)?;
+    f.set_key_f64("EXPOSURE", p.exposure, "Exposure time")?;
+    f.set_key_f64("LIVETIME", p.exposure, "On-source time")?;
+    f.set_key_f64("ONTIME", p.exposure, "On-source time")?;
+    f.set_key_f64("DEADC", 1.0, "dead time correction (none simulated)")?;
+    f.set_key_f64("TELAPSE", p.tstop - p.tstart, "elapsed time")?;
+    f.set_key_f64(
+        "MJD-OBS",
+        55197.00076601852 + p.tstart / 86400.0,
+        "MJD of data start time",
+    )?;
+    f.set_key_str("TIMEREF", "LOCAL", "")?;
+    f.set_key_str("TIMEUNIT", "s", "")?;
+    f.set_key_str("DEPTHCUT", "NOMINAL", "Events depth cut screening")?;
+    f.set_key_str("OBSMODE", "SCIENCE", "")
+}
+
+/// The columns' ranges and coordinate keywords: GRADE, PI, DET1X/Y in mm, X/Y on the sky
+/// tangent plane at the pointing.
+fn column_keys(f: &mut Fits, p: &Pointing) -> Result<()> {
+    f.set_key_i64("TLMIN5", 0, "")?;
+    f.set_key_i64("TLMAX5", 32, "")?;
+    f.set_key_i64("TLMIN6", 0, "Minimum value for PI column")?;
+    f.set_key_i64("TLMAX6", 4095, "Maximum value for PI column")?;
+    for (col, name) in [(7, "DET1X"), (8, "DET1Y")] {
+        f.set_key_i64(&format!("TLMIN{col}"), 1, "")?;
+        f.set_key_i64(&format!("TLMAX{col}"), 360, "")?;
+        f.set_key_str(&format!("TCTYP{col}"), name, "")?;
+        f.set_key_f64(&format!("TCDLT{col}"), 0.12096, "image scale (mm/pixel)")?;
+        f.set_key_str(&format!("TCUNI{col}"), "mm", "")?;
+    }
+    let sky = [
+        (9, "RA---TAN", p.ra, -SKY_PIXEL_DEG),
+        (10, "DEC--TAN", p.dec, SKY_PIXEL_DEG),
+    ];
+    for (col, ctype, crval, cdelt) in sky {
+        f.set_key_i64(&format!("TLMIN{col}"), 1, "")?;
+        f.set_key_i64(&format!("TLMAX{col}"), 1000, "")?;
+        f.set_key_f64(&format!("TCRPX{col}"), CRPIX, "image reference pixel")?;
+        f.set_key_f64(
+            &format!("TCRVL{col}"),
+            crval,
+            "reference pixel coordinate (deg)",
+        )?;
+        f.set_key_f64(&format!("TCDLT{col}"), cdelt, "image scale (deg/pixel)")?;
+        f.set_key_str(&format!("TCTYP{col}"), ctype, "")?;
+        f.set_key_str(&format!("TCUNI{col}"), "deg", "")?;
+    }
+    Ok(())
+}
+
+/// The event columns, in the order `write_events` declares them (GRADE always 0).
+fn write_event_columns(f: &mut Fits, ev: &[Event]) -> Result<()> {
+    let time: Vec<f64> = ev.iter().map(|e| e.time).collect();
+    f.write_col_f64(1, &time)?;
+    let cols_i: [&dyn Fn(&Event) -> i64; 9] = [
+        &|e| e.det as i64,
+        &|e| e.rawx as i64,
+        &|e| e.rawy as i64,
+        &|_| 0,
+        &|e| e.pi as i64,
+        &|e| e.det1x as i64,
+        &|e| e.det1y as i64,
+        &|e| e.x as i64,
+        &|e| e.y as i64,
+    ];
+    for (k, get) in cols_i.iter().enumerate() {
+        let v: Vec<i64> = ev.iter().map(get).collect();
+        f.write_col_i64(k + 2, &v)?;
+    }
+    Ok(())
 }
 
 /// `nu<obsid><M>_bp.fits`: the observation's bad pixels on their own, as the pipeline

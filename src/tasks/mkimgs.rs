@@ -3,9 +3,10 @@
 
 use crate::bgmodel::bands::pi_channels;
 use crate::error::{Result, TaskError};
+use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
-use crate::nustar::events::EventFile;
+use crate::nustar::events::{ColumnWcs, EventFile};
 use std::path::{Path, PathBuf};
 
 /// Largest sky image side accepted from TLMIN/TLMAX (NuSTAR files use 1000; solar-
@@ -70,6 +71,49 @@ pub fn mkimgs(
 
     let mut ev = EventFile::open(evt)?;
     let wcs = ev.sky_wcs()?;
+    let grid = sky_grid(&wcs, evt)?;
+    let cols = EventColumns::read(&mut ev)?;
+    let mut s = MkimgsSummary {
+        sky_path: sky_out.path.clone(),
+        det1_path: det_out.path.clone(),
+        channels,
+        in_band: 0,
+        sky_counts: 0,
+        sky_dropped: 0,
+        det1_counts: 0,
+    };
+    let (sky, det) = bin_events(&cols, &wcs, grid, &mut s);
+    let band = BandKeys {
+        copied: copied_cards(&ev.cards),
+        history: format!(
+            "nuskybgd mkimgs: {} PI {}-{} ({elow}-{ehigh} keV)",
+            evt.display(),
+            channels.0,
+            channels.1
+        ),
+        channels,
+    };
+    sky_out.write_fits(|f| {
+        f.write_image(&sky, 32)?;
+        write_sky_wcs(f, &wcs)?;
+        band.write(f, s.sky_counts)
+    })?;
+    det_out.write_fits(|f| {
+        f.write_image(&det, 32)?;
+        write_det1_physical(f)?;
+        band.write(f, s.det1_counts)
+    })?;
+    if s.in_band == 0 {
+        eprintln!(
+            "mkimgs: warning: no events in PI {}-{}",
+            channels.0, channels.1
+        );
+    }
+    Ok(s)
+}
+
+/// The sky image's size (nx, ny) from the X and Y columns' TLMIN/TLMAX.
+fn sky_grid(wcs: &ColumnWcs, evt: &Path) -> Result<(usize, usize)> {
     let (nx, ny) = (
         wcs.tlmax[0] - wcs.tlmin[0] + 1,
         wcs.tlmax[1] - wcs.tlmin[1] + 1,
@@ -82,110 +126,125 @@ pub fn mkimgs(
         }
         .into());
     }
-    let (nx, ny) = (nx as usize, ny as usize);
-    let pi = ev.column_i64("PI")?;
-    let x = ev.column_i64("X")?;
-    let y = ev.column_i64("Y")?;
-    let dx = ev.column_i64("DET1X")?;
-    let dy = ev.column_i64("DET1Y")?;
-    let rx = ev.column_i64("RAWX")?;
-    let ry = ev.column_i64("RAWY")?;
+    Ok((nx as usize, ny as usize))
+}
 
+/// The event columns the images are binned from.
+struct EventColumns {
+    pi: Vec<i64>,
+    x: Vec<i64>,
+    y: Vec<i64>,
+    det1x: Vec<i64>,
+    det1y: Vec<i64>,
+    rawx: Vec<i64>,
+    rawy: Vec<i64>,
+}
+
+impl EventColumns {
+    fn read(ev: &mut EventFile) -> Result<Self> {
+        Ok(EventColumns {
+            pi: ev.column_i64("PI")?,
+            x: ev.column_i64("X")?,
+            y: ev.column_i64("Y")?,
+            det1x: ev.column_i64("DET1X")?,
+            det1y: ev.column_i64("DET1Y")?,
+            rawx: ev.column_i64("RAWX")?,
+            rawy: ev.column_i64("RAWY")?,
+        })
+    }
+}
+
+/// Bin the in-band events into the sky and DET1 images, counting into `s`.
+fn bin_events(
+    c: &EventColumns,
+    wcs: &ColumnWcs,
+    (nx, ny): (usize, usize),
+    s: &mut MkimgsSummary,
+) -> (Image, Image) {
     let mut sky = Image::zeros(nx, ny);
     let mut det = Image::zeros(DET1, DET1);
-    let mut s = MkimgsSummary {
-        sky_path: sky_out.path.clone(),
-        det1_path: det_out.path.clone(),
-        channels,
-        in_band: 0,
-        sky_counts: 0,
-        sky_dropped: 0,
-        det1_counts: 0,
-    };
     let on = |v: i64, n: usize| v >= 1 && v <= n as i64;
-    for i in 0..pi.len() {
-        if pi[i] < channels.0 || pi[i] > channels.1 {
+    let channels = s.channels;
+    for i in 0..c.pi.len() {
+        if c.pi[i] < channels.0 || c.pi[i] > channels.1 {
             continue;
         }
         s.in_band += 1;
-        let (ix, iy) = (x[i] - wcs.tlmin[0] + 1, y[i] - wcs.tlmin[1] + 1);
+        let (ix, iy) = (c.x[i] - wcs.tlmin[0] + 1, c.y[i] - wcs.tlmin[1] + 1);
         if on(ix, nx) && on(iy, ny) {
             *sky.at_mut(ix as usize - 1, iy as usize - 1) += 1.0;
             s.sky_counts += 1;
         } else {
             s.sky_dropped += 1;
         }
-        if on(dx[i], DET1)
-            && on(dy[i], DET1)
-            && (1..=30).contains(&rx[i])
-            && (1..=30).contains(&ry[i])
+        if on(c.det1x[i], DET1)
+            && on(c.det1y[i], DET1)
+            && (1..=30).contains(&c.rawx[i])
+            && (1..=30).contains(&c.rawy[i])
         {
-            *det.at_mut(dx[i] as usize - 1, dy[i] as usize - 1) += 1.0;
+            *det.at_mut(c.det1x[i] as usize - 1, c.det1y[i] as usize - 1) += 1.0;
             s.det1_counts += 1;
         }
     }
-    let copied = copied_cards(&ev.cards);
-    let history = format!(
-        "nuskybgd mkimgs: {} PI {}-{} ({elow}-{ehigh} keV)",
-        evt.display(),
-        channels.0,
-        channels.1
-    );
-    let band = |f: &mut crate::io::fits::Fits, total: usize| -> Result<()> {
+    (sky, det)
+}
+
+/// The keywords both images carry: the band, the observation's, and the history line.
+struct BandKeys {
+    copied: Vec<String>,
+    history: String,
+    channels: (i64, i64),
+}
+
+impl BandKeys {
+    fn write(&self, f: &mut Fits, total: usize) -> Result<()> {
         f.set_key_str("HDUCLASS", "OGIP", "format conforms to OGIP conventions")?;
         f.set_key_str("HDUCLAS1", "IMAGE", "extension contains an image")?;
-        f.copy_cards(&copied, &[])?;
+        f.copy_cards(&self.copied, &[])?;
         f.set_key_i64("TOTCTS", total as i64, "Total pixel count")?;
-        f.set_key_i64("CHANMIN", channels.0, "Low PI channel")?;
-        f.set_key_i64("CHANMAX", channels.1, "High PI channel")?;
+        f.set_key_i64("CHANMIN", self.channels.0, "Low PI channel")?;
+        f.set_key_i64("CHANMAX", self.channels.1, "High PI channel")?;
         f.set_key_str("CHANTYPE", "PI", "Energy channel name")?;
-        f.history(&history)
-    };
-    sky_out.write_fits(|f| {
-        f.write_image(&sky, 32)?;
-        for (i, ax) in [1, 2].into_iter().enumerate() {
-            f.set_key_str(&format!("CTYPE{ax}"), &wcs.ctype[i], "")?;
-            let crpix = wcs.crpix[i] - (wcs.tlmin[i] - 1) as f64;
-            f.set_key_f64(&format!("CRPIX{ax}"), crpix, "reference pixel")?;
-            f.set_key_f64(
-                &format!("CRVAL{ax}"),
-                wcs.crval[i],
-                "coordinate at reference pixel (deg)",
-            )?;
-            f.set_key_f64(&format!("CDELT{ax}"), wcs.cdelt[i], "pixel size (deg)")?;
-            f.set_key_str(&format!("CUNIT{ax}"), "deg", "")?;
-        }
-        band(f, s.sky_counts)
-    })?;
-    det_out.write_fits(|f| {
-        f.write_image(&det, 32)?;
-        for ax in [1, 2] {
-            let name = if ax == 1 { "DET1X" } else { "DET1Y" };
-            // physical (DET1 pixel) coordinates equal image pixels: LTV = 0, LTM = 1
-            f.set_key_str(&format!("CTYPE{ax}P"), name, "")?;
-            f.set_key_f64(&format!("CRPIX{ax}P"), 1.0, "")?;
-            f.set_key_f64(&format!("CRVAL{ax}P"), 1.0, "")?;
-            f.set_key_f64(&format!("CDELT{ax}P"), 1.0, "")?;
-            f.set_key_str(&format!("WCSTY{ax}P"), "PHYSICAL", "")?;
-            f.set_key_f64(
-                &format!("LTV{ax}"),
-                0.0,
-                "offset for logical to physical pixel",
-            )?;
-            f.set_key_f64(
-                &format!("LTM{ax}_{ax}"),
-                1.0,
-                "slope for logical to physical pixel",
-            )?;
-        }
-        f.set_key_str("WCSNAMEP", "PHYSICAL", "")?;
-        band(f, s.det1_counts)
-    })?;
-    if s.in_band == 0 {
-        eprintln!(
-            "mkimgs: warning: no events in PI {}-{}",
-            channels.0, channels.1
-        );
+        f.history(&self.history)
     }
-    Ok(s)
+}
+
+/// The sky image's WCS: the columns' WCS shifted so that pixel 1 is X = TLMIN.
+fn write_sky_wcs(f: &mut Fits, wcs: &ColumnWcs) -> Result<()> {
+    for (i, ax) in [1, 2].into_iter().enumerate() {
+        f.set_key_str(&format!("CTYPE{ax}"), &wcs.ctype[i], "")?;
+        let crpix = wcs.crpix[i] - (wcs.tlmin[i] - 1) as f64;
+        f.set_key_f64(&format!("CRPIX{ax}"), crpix, "reference pixel")?;
+        f.set_key_f64(
+            &format!("CRVAL{ax}"),
+            wcs.crval[i],
+            "coordinate at reference pixel (deg)",
+        )?;
+        f.set_key_f64(&format!("CDELT{ax}"), wcs.cdelt[i], "pixel size (deg)")?;
+        f.set_key_str(&format!("CUNIT{ax}"), "deg", "")?;
+    }
+    Ok(())
+}
+
+/// The DET1 image's physical coordinates, which equal its pixels (LTV = 0, LTM = 1).
+fn write_det1_physical(f: &mut Fits) -> Result<()> {
+    for ax in [1, 2] {
+        let name = if ax == 1 { "DET1X" } else { "DET1Y" };
+        f.set_key_str(&format!("CTYPE{ax}P"), name, "")?;
+        f.set_key_f64(&format!("CRPIX{ax}P"), 1.0, "")?;
+        f.set_key_f64(&format!("CRVAL{ax}P"), 1.0, "")?;
+        f.set_key_f64(&format!("CDELT{ax}P"), 1.0, "")?;
+        f.set_key_str(&format!("WCSTY{ax}P"), "PHYSICAL", "")?;
+        f.set_key_f64(
+            &format!("LTV{ax}"),
+            0.0,
+            "offset for logical to physical pixel",
+        )?;
+        f.set_key_f64(
+            &format!("LTM{ax}_{ax}"),
+            1.0,
+            "slope for logical to physical pixel",
+        )?;
+    }
+    f.set_key_str("WCSNAMEP", "PHYSICAL", "")
 }
