@@ -10,7 +10,7 @@ use crate::bgmodel::constants::{
     APBGD_PER_APW, FCXB_PER_PIXEL, INTN_IFACTOR_SCALE, PIXELS_PER_DETECTOR,
 };
 use crate::bgmodel::geometry::ModuleMaps;
-use crate::bgmodel::presets::Presets;
+use crate::bgmodel::presets::{ComponentPreset, Presets, SourcePreset};
 use crate::error::{Error, Result, SimError};
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
@@ -133,15 +133,20 @@ pub(super) fn load_cal(caldb: &Caldb, auxil: &Path, m: Module, date: &str) -> Re
     })
 }
 
-pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
-    let ap = presets
-        .apbgd
-        .module(m)
+/// The first component of model `name`'s presets for module `m`.
+fn first_component<'a>(
+    set: &'a SourcePreset,
+    m: Module,
+    name: &str,
+) -> Result<&'a ComponentPreset> {
+    set.module(m)
         .first()
-        .ok_or_else(|| SimError::NoComponents {
-            model: "apbgd".into(),
-        })?;
-    let need = |c: &crate::bgmodel::presets::ComponentPreset, k: &str| {
+        .ok_or_else(|| SimError::NoComponents { model: name.into() }.into())
+}
+
+pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
+    let ap = first_component(&presets.apbgd, m, "apbgd")?;
+    let need = |c: &ComponentPreset, k: &str| {
         c.value(k).ok_or_else(|| {
             Error::from(SimError::MissingParameter {
                 component: c.name.to_string(),
@@ -180,13 +185,7 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
             lines[c].push(fold(rmf, &fl));
         }
     }
-    let nn = presets
-        .intn
-        .module(m)
-        .first()
-        .ok_or_else(|| SimError::NoComponents {
-            model: "intn".into(),
-        })?;
+    let nn = first_component(&presets.intn, m, "intn")?;
     let fl = bknpower.eval(
         &[
             need(nn, "phoindx1")?,
@@ -209,7 +208,7 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
 /// The densities of the truth for module `m`.
 pub(super) fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Result<ModuleTruth> {
     let comps = presets.intbgd.module(m);
-    let ifac = |c: &crate::bgmodel::presets::ComponentPreset| {
+    let ifac = |c: &ComponentPreset| {
         c.ifactors.ok_or_else(|| {
             Error::from(SimError::NoIfactors {
                 component: c.name.to_string(),
@@ -224,13 +223,7 @@ pub(super) fn densities(req: &SimRequest, presets: &Presets, m: Module) -> Resul
             *row = f.map(|v| req.intscale * v / PIXELS_PER_DETECTOR);
         }
     }
-    let nn = presets
-        .intn
-        .module(m)
-        .first()
-        .ok_or_else(|| SimError::NoComponents {
-            model: "intn".into(),
-        })?;
+    let nn = first_component(&presets.intn, m, "intn")?;
     Ok(ModuleTruth {
         module: m,
         d_ap: APBGD_PER_APW * req.apscale,

@@ -1,17 +1,7 @@
 //! The command-line shell: exit codes and help.
 
-use std::process::Command;
-
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::support::nuskybgd(args)
 }
 
 #[test]

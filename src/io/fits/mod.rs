@@ -8,7 +8,7 @@ use crate::error::{Error, IoError, Result};
 use crate::io::image::Image;
 use fitsio::sys;
 use std::ffi::{CStr, CString};
-use std::os::raw::{c_char, c_int, c_long};
+use std::os::raw::{c_char, c_int};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
@@ -287,16 +287,18 @@ impl Fits {
         .into()
     }
 
-    /// A keyword as a float, or None when absent.
-    pub fn opt_key_f64(&mut self, key: &str) -> Result<Option<f64>> {
+    /// A keyword converted to `T` by cfitsio, or None when absent; `what` words the type
+    /// for the error when it does not convert ("a number").
+    fn opt_key<T: table::Scalar>(&mut self, key: &str, what: &str) -> Result<Option<T>> {
         let ckey = cstr(key);
-        let mut v = 0.0;
+        let mut v = T::NULL;
         let mut status = 0;
         unsafe {
-            sys::ffgkyd(
+            sys::ffgky(
                 self.ptr,
+                T::DATATYPE,
                 ckey.as_ptr(),
-                &mut v,
+                (&mut v as *mut T).cast(),
                 ptr::null_mut(),
                 &mut status,
             )
@@ -307,9 +309,14 @@ impl Fits {
         }
         if status != 0 {
             let here = self.here();
-            return Err(self.err(&format!("keyword {key} in {here} is not a number"), status));
+            return Err(self.err(&format!("keyword {key} in {here} is not {what}"), status));
         }
         Ok(Some(v))
+    }
+
+    /// A keyword as a float, or None when absent.
+    pub fn opt_key_f64(&mut self, key: &str) -> Result<Option<f64>> {
+        self.opt_key(key, "a number")
     }
 
     /// A keyword as a float; absent is an error naming the file and HDU.
@@ -322,30 +329,7 @@ impl Fits {
 
     /// A keyword as an integer, or None when absent.
     pub fn opt_key_i64(&mut self, key: &str) -> Result<Option<i64>> {
-        let ckey = cstr(key);
-        let mut v: c_long = 0;
-        let mut status = 0;
-        unsafe {
-            sys::ffgkyj(
-                self.ptr,
-                ckey.as_ptr(),
-                &mut v,
-                ptr::null_mut(),
-                &mut status,
-            )
-        };
-        if status == KEY_NO_EXIST {
-            unsafe { sys::ffcmsg() };
-            return Ok(None);
-        }
-        if status != 0 {
-            let here = self.here();
-            return Err(self.err(
-                &format!("keyword {key} in {here} is not an integer"),
-                status,
-            ));
-        }
-        Ok(Some(v as i64))
+        self.opt_key(key, "an integer")
     }
 
     /// A keyword as an integer; absent is an error.

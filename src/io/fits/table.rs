@@ -10,7 +10,7 @@ use std::os::raw::{c_char, c_int, c_long};
 
 /// A number type cfitsio converts a column to and from: its datatype code (fitsio.h) and
 /// the value an undefined element reads as.
-trait Scalar: Copy {
+pub(super) trait Scalar: Copy {
     const DATATYPE: c_int;
     const NULL: Self;
 }
@@ -77,9 +77,14 @@ impl Fits {
 
     /// Repeat count (elements per row) of a column.
     pub fn col_repeat(&mut self, col: usize) -> Result<usize> {
-        let mut typecode = 0;
-        let mut repeat: c_long = 0;
-        let mut width: c_long = 0;
+        let (_, repeat, _) = self.col_type(col)?;
+        Ok(repeat.max(0) as usize)
+    }
+
+    /// A column's cfitsio type code (negative for a variable-length column), repeat count
+    /// and width (bytes of one element; of one string for `rAw`).
+    fn col_type(&mut self, col: usize) -> Result<(c_int, c_long, c_long)> {
+        let (mut typecode, mut repeat, mut width): (c_int, c_long, c_long) = (0, 0, 0);
         let mut status = 0;
         unsafe {
             sys::ffgtcl(
@@ -92,7 +97,7 @@ impl Fits {
             )
         };
         self.check("cannot read column type", status)?;
-        Ok(repeat.max(0) as usize)
+        Ok((typecode, repeat, width))
     }
 
     /// Every element of a numeric column as f64 (rows × repeat, row-major; undefined
@@ -190,19 +195,7 @@ impl Fits {
     pub fn read_col_str_joined(&mut self, name: &str) -> Result<Vec<String>> {
         let col = self.col(name)?;
         let n = self.nrows()?;
-        let (mut typecode, mut repeat, mut width): (c_int, c_long, c_long) = (0, 0, 0);
-        let mut status = 0;
-        unsafe {
-            sys::ffgtcl(
-                self.ptr,
-                col as c_int,
-                &mut typecode,
-                &mut repeat,
-                &mut width,
-                &mut status,
-            )
-        };
-        self.check("cannot read column type", status)?;
+        let (_, repeat, width) = self.col_type(col)?;
         if width <= 0 || width >= repeat {
             return self.read_col_str(name);
         }
@@ -254,20 +247,7 @@ impl Fits {
         let mut len: c_long = 0;
         let mut addr: c_long = 0;
         let mut status = 0;
-        let mut typecode = 0;
-        let mut repeat: c_long = 0;
-        let mut width: c_long = 0;
-        unsafe {
-            sys::ffgtcl(
-                self.ptr,
-                col as c_int,
-                &mut typecode,
-                &mut repeat,
-                &mut width,
-                &mut status,
-            )
-        };
-        self.check("cannot read column type", status)?;
+        let (typecode, repeat, _) = self.col_type(col)?;
         if typecode < 0 {
             unsafe {
                 sys::ffgdes(

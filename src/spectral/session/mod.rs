@@ -213,6 +213,16 @@ impl Session {
         })
     }
 
+    /// Current values of source `si`'s parameters for data group `group` (1-based; a group
+    /// beyond those the source has uses the last), `p` parameters per group.
+    fn group_values(&self, si: usize, group: usize, p: usize) -> Vec<f64> {
+        let g = group.min(self.params[si].len() / p.max(1)).max(1);
+        self.params[si][(g - 1) * p..g * p]
+            .iter()
+            .map(|q| q.value)
+            .collect()
+    }
+
     /// Counts per channel of source `si` on data set `di` for the current parameters. A
     /// source that is a plain sum of additive components is folded one component at a time
     /// at unit norm, so a change of norm never folds again.
@@ -228,11 +238,7 @@ impl Session {
                 msg: ": a component is unknown and cannot be evaluated".into(),
             })
         })?;
-        let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
-        let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
-            .iter()
-            .map(|q| q.value)
-            .collect();
+        let vals = self.group_values(si, ds.group, p);
         let edges = r.rmf.edges();
         match s.expr.additive_terms() {
             Some(terms) => {
@@ -344,11 +350,7 @@ impl Session {
                         msg: format!(" has no component {}", c + 1),
                     })
                 })?;
-                let g = ds.group.min(self.params[si].len() / p.max(1)).max(1);
-                let vals: Vec<f64> = self.params[si][(g - 1) * p..g * p]
-                    .iter()
-                    .map(|q| q.value)
-                    .collect();
+                let vals = self.group_values(si, ds.group, p);
                 let norm = vals[range.end - 1];
                 if norm == 0.0 {
                     return Ok(zeros());

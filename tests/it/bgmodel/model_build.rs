@@ -33,10 +33,10 @@ fn same(ours: &[String], want: &[&str]) {
     }
 }
 
-fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
-    let p = support::shared("model_build_example", "auxil/ratios.json")?;
-    let presets = Presets::read(&p).unwrap();
-    let geom = |n: usize, area: [f64; 4], apw: f64| SpectrumGeom {
+/// Module A background spectrum `n` (files `bgd<n>A_sr*`) with its detector areas
+/// (sub-pixels) and aperture weight.
+fn geom(n: usize, area: [f64; 4], apw: f64) -> SpectrumGeom {
+    SpectrumGeom {
         pha: format!("bgd{n}A_sr_g30.pha"),
         rmf: format!("bgd{n}A_sr.rmf"),
         nsb_arf: format!("bgd{n}A_sr_g30_nsb.arf"),
@@ -44,7 +44,12 @@ fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
         area,
         apw,
         det_total: [26740.0, 26793.0, 27150.0, 26790.0],
-    };
+    }
+}
+
+fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
+    let p = support::shared("model_build_example", "auxil/ratios.json")?;
+    let presets = Presets::read(&p).unwrap();
     let specs = [
         geom(1, [0.0, 0.0, 8975.66, 646.72], 318.29425),
         geom(2, [0.0, 0.0, 0.0, 9660.42], 355.85367),
@@ -210,15 +215,6 @@ fn simplify_keeps_the_source_spectra_with_the_background_frozen() {
         return;
     };
     let presets = Presets::read(&p).unwrap();
-    let geom = |n: usize, area: [f64; 4], apw: f64| SpectrumGeom {
-        pha: format!("bgd{n}A_sr_g30.pha"),
-        rmf: format!("bgd{n}A_sr.rmf"),
-        nsb_arf: format!("bgd{n}A_sr_g30_nsb.arf"),
-        module: Module::A,
-        area,
-        apw,
-        det_total: [26740.0, 26793.0, 27150.0, 26790.0],
-    };
     // two background spectra and a third standing for the source spectrum
     let specs = [
         geom(1, [0.0, 0.0, 8975.66, 646.72], 318.29),

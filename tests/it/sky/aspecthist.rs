@@ -5,19 +5,6 @@ use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn nuskybgd(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn p(x: &Path) -> &str {
     x.to_str().unwrap()
@@ -33,7 +20,7 @@ fn equals_the_python_port_on_all_three_cases() {
         for m in ["A", "B"] {
             let input = sky.join(case).join("input");
             let out = dir.join(format!("{case}{m}.fits"));
-            let (code, _, err) = nuskybgd(&[
+            let (code, _, err) = crate::support::nuskybgd(&[
                 "aspecthist",
                 p(&input.join(format!("nu90000000001{m}_det1.fits.gz"))),
                 &format!(
@@ -98,7 +85,7 @@ fn dirty_real_aspect_data_is_binned_and_the_dropped_time_reported() {
     let dir = support::scratch("ah_dirty");
     for m in ["A", "B"] {
         let out = dir.join(format!("ah{m}.fits"));
-        let (code, _, err) = nuskybgd(&[
+        let (code, _, err) = crate::support::nuskybgd(&[
             "aspecthist",
             p(&real.join(format!("nu80415201001{m}_det1.fits.gz"))),
             &format!(
@@ -126,7 +113,7 @@ fn dirty_real_aspect_data_is_binned_and_the_dropped_time_reported() {
         let all = dir.join(format!("all{m}.fits"));
         write_gti(&all, &[(t[0], t[t.len() - 1] + 1.0)]);
         let out2 = dir.join(format!("ah_all{m}.fits"));
-        let (code, stdout, err) = nuskybgd(&[
+        let (code, stdout, err) = crate::support::nuskybgd(&[
             "aspecthist",
             p(&det1),
             &format!("gtifile={}", p(&all)),
@@ -196,7 +183,7 @@ fn small_synthetic_track_and_bad_input() {
     write_gti(&gti, &[(0.0, 10.0)]);
     let out = dir.join("out.fits");
     let run = |det1: &PathBuf, gti: &PathBuf, out: &str| {
-        nuskybgd(&[
+        crate::support::nuskybgd(&[
             "aspecthist",
             p(det1),
             &format!("gtifile={}", p(gti)),

@@ -66,3 +66,18 @@ pub fn scratch(test: &str) -> Scratch {
         .expect("create scratch dir");
     Scratch(dir)
 }
+
+/// Exit code (−1 when killed), stdout and stderr of a finished command.
+pub fn outcome(cmd: &mut std::process::Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Run the nuskybgd command with `args`; its exit code, stdout and stderr.
+pub fn nuskybgd(args: &[&str]) -> (i32, String, String) {
+    outcome(std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd")).args(args))
+}

@@ -334,15 +334,10 @@ fn bad_input_is_refused_and_nothing_written() {
 }
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
-        .args(args)
-        .env_remove("CALDB")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    support::outcome(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+            .args(args)
+            .env_remove("CALDB"),
     )
 }
 
