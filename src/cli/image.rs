@@ -42,7 +42,7 @@ fn run(a: &Args) -> Result<()> {
         auxil: auxil_dir()?,
     };
     a.finish(4)?;
-    for (p, total) in image_task(&req)? {
+    for (p, total) in image_task(&req)?.images {
         println!("image: wrote {} ({total:.4} counts)", p.display());
     }
     Ok(())

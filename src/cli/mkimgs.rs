@@ -3,8 +3,8 @@
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
-use crate::tasks::mkimgs::mkimgs;
-use std::path::Path;
+use crate::tasks::mkimgs::{mkimgs, MkimgsRequest};
+use std::path::PathBuf;
 
 const USAGE: &str = "\
 nuskybgd mkimgs EVTFILE OUTNAME ELOW EHIGH [clobber=yes]
@@ -37,7 +37,13 @@ fn run(a: &Args) -> Result<()> {
     let ehigh = a.pos_energy(3, "EHIGH")?;
     let clobber = a.flag("clobber", false)?;
     a.finish(4)?;
-    let s = mkimgs(Path::new(&evt), &out, elow, ehigh, clobber)?;
+    let s = mkimgs(&MkimgsRequest {
+        evt: PathBuf::from(evt),
+        outname: out,
+        elow,
+        ehigh,
+        clobber,
+    })?;
     println!(
         "mkimgs: PI {}-{}: {} events in band, {} in the sky image ({} off the grid), {} in the DET1 image",
         s.channels.0, s.channels.1, s.in_band, s.sky_counts, s.sky_dropped, s.det1_counts

@@ -1,11 +1,10 @@
 //! `nuskybgd simplify bgdinfo.json bgd_src.xcm [savefile=]`
 
-use crate::bgmodel::bgdinfo::BgdInfo;
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::Result;
 use crate::io::output::Output;
-use crate::tasks::simplify::{simplified_name, simplify};
+use crate::tasks::simplify::{simplified_name, simplify_task, SimplifyRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\
@@ -40,10 +39,15 @@ fn run(a: &Args) -> Result<()> {
         None => Output::new(&simplified_name(&input).to_string_lossy(), clobber),
     };
     a.finish(2)?;
-    out.check()?;
-    let bg = BgdInfo::read(&info)?;
-    let text = simplify(&input, &bg.bgfiles)?;
-    out.write_text(&text)?;
-    println!("simplify: wrote {}", out.path.display());
+    let r = simplify_task(&SimplifyRequest {
+        bgdinfo: info,
+        xcm: input,
+        savefile: out,
+    })?;
+    println!(
+        "simplify: wrote {} ({} background spectra dropped, background frozen)",
+        r.savefile.display(),
+        r.dropped
+    );
     Ok(())
 }

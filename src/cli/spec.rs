@@ -62,7 +62,8 @@ fn run(a: &Args) -> Result<()> {
         caldb: caldb_from_env()?,
         auxil: auxil_dir()?,
     };
-    for p in spec_task(&req)? {
+    let r = spec_task(&req)?;
+    for p in r.arfs.iter().chain([&r.savefile]) {
         println!("spec: wrote {}", p.display());
     }
     Ok(())

@@ -20,7 +20,7 @@ use crate::sim::ModuleFiles;
 use crate::sky::aspecthist::{aspect_histogram, write_aspect_histogram};
 use crate::spectral::stat::Statistic;
 use crate::tasks::fit_task::{fit_task, FitRequest, FitSummary};
-use crate::tasks::mkimgs::mkimgs;
+use crate::tasks::mkimgs::{mkimgs, MkimgsRequest};
 use crate::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
 use crate::tasks::projbgd::{projbgd, ProjbgdRequest};
 use std::path::{Path, PathBuf};
@@ -267,7 +267,13 @@ impl Run {
         let stem = s(&self.dir.join(format!("im{l}3to20keV")));
         let clobber = self.clobber;
         self.t.run(&format!("mkimgs {l}"), || {
-            let r = mkimgs(&o.events, &stem, 3.0, 20.0, clobber)?;
+            let r = mkimgs(&MkimgsRequest {
+                evt: o.events.clone(),
+                outname: stem.clone(),
+                elow: 3.0,
+                ehigh: 20.0,
+                clobber,
+            })?;
             let d = format!("{} events in 3-20 keV", r.sky_counts);
             Ok((r.sky_path, d))
         })
@@ -476,24 +482,29 @@ impl Run {
         };
         self.t.run("spec", || {
             let w = crate::tasks::spec::spec_task(&req)?;
-            Ok(((), format!("{} files", w.len())))
+            Ok(((), format!("{} files", w.arfs.len() + 1)))
         })?;
         Ok(spec_xcm)
     }
 
     /// The spec save file with the background spectra dropped and the background frozen.
     fn simplify(&mut self, info: &Path, spec_xcm: &Path) -> Result<PathBuf> {
-        let bg = BgdInfo::read(info)?;
         let only = self
             .dir
             .join(crate::tasks::simplify::simplified_name(spec_xcm));
-        let out = Output::new(&s(&only), self.clobber);
+        let req = crate::tasks::simplify::SimplifyRequest {
+            bgdinfo: info.to_path_buf(),
+            xcm: spec_xcm.to_path_buf(),
+            savefile: Output::new(&s(&only), self.clobber),
+        };
         self.t.run("simplify", || {
-            let text = crate::tasks::simplify::simplify(spec_xcm, &bg.bgfiles)?;
-            out.write_text(&text)?;
-            Ok(((), "background frozen".to_string()))
-        })?;
-        Ok(only)
+            let r = crate::tasks::simplify::simplify_task(&req)?;
+            let d = format!(
+                "{} background spectra dropped, background frozen",
+                r.dropped
+            );
+            Ok((r.savefile, d))
+        })
     }
 
     /// The fitted background's 3–20 keV images; returns the two modules' totals.
@@ -509,8 +520,8 @@ impl Run {
         };
         let imgs = self.t.run("image", || {
             let w = crate::tasks::image::image_task(&req)?;
-            let d = format!("{} images", w.len());
-            Ok((w, d))
+            let d = format!("{} images", w.images.len());
+            Ok((w.images, d))
         })?;
         Ok(imgs
             .into_iter()

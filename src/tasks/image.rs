@@ -33,8 +33,13 @@ pub struct ImageRequest {
     pub auxil: PathBuf,
 }
 
-/// (file, total counts in the image).
-pub type Written = Vec<(PathBuf, f64)>;
+/// What image wrote.
+#[derive(Debug, Clone)]
+pub struct ImageSummary {
+    /// Every image written (per component and module, then fcxb per region), with its
+    /// total model counts.
+    pub images: Vec<(PathBuf, f64)>,
+}
 
 fn source_index(sess: &Session, name: &str, xcm: &Path) -> Result<usize> {
     sess.sources
@@ -227,7 +232,11 @@ fn detector_sum(grid: &Grid, maps: &ModuleMaps, scale: [f64; 4]) -> Image {
 }
 
 /// Write the images (refusing first if any exists); returns each file with its total.
-fn write_images(req: &ImageRequest, grid: &Grid, images: &[(Output, Image)]) -> Result<Written> {
+fn write_images(
+    req: &ImageRequest,
+    grid: &Grid,
+    images: &[(Output, Image)],
+) -> Result<ImageSummary> {
     check_all(&images.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>())?;
     let mut written = Vec::new();
     for (o, img) in images {
@@ -248,11 +257,11 @@ fn write_images(req: &ImageRequest, grid: &Grid, images: &[(Output, Image)]) -> 
         })?;
         written.push((o.path.clone(), img.sum()));
     }
-    Ok(written)
+    Ok(ImageSummary { images: written })
 }
 
 /// Run the task; returns the images written with their total counts.
-pub fn image_task(req: &ImageRequest) -> Result<Written> {
+pub fn image_task(req: &ImageRequest) -> Result<ImageSummary> {
     if !(req.emin < req.emax) {
         return Err(TaskError::BandOrder {
             emin: req.emin,

@@ -15,6 +15,20 @@ const MAX_SKY: i64 = 10000;
 /// Side of the DET1 grid.
 const DET1: usize = 360;
 
+/// What mkimgs is asked to make.
+#[derive(Debug, Clone)]
+pub struct MkimgsRequest {
+    /// Cleaned event file.
+    pub evt: PathBuf,
+    /// Output name without `.fits`: the sky image is `<outname>.fits`, the DET1 image
+    /// `<outname>det.fits`.
+    pub outname: String,
+    /// Band (keV), converted to PI channels as the original does.
+    pub elow: f64,
+    pub ehigh: f64,
+    pub clobber: bool,
+}
+
 /// What mkimgs made.
 #[derive(Debug, Clone)]
 pub struct MkimgsSummary {
@@ -54,13 +68,9 @@ fn copied_cards(cards: &[String]) -> Vec<String> {
 /// Make `<outname>.fits` (sky) and `<outname>det.fits` (DET1) from the events with
 /// clow ≤ PI ≤ chigh. Sky pixel index = X − TLMIN (X is integer in NuSTAR files); the DET1 image also requires
 /// RAWX and RAWY in 1..30 (the original drops the detector-edge pixels there).
-pub fn mkimgs(
-    evt: &Path,
-    outname: &str,
-    elow: f64,
-    ehigh: f64,
-    clobber: bool,
-) -> Result<MkimgsSummary> {
+pub fn mkimgs(req: &MkimgsRequest) -> Result<MkimgsSummary> {
+    let (evt, outname, clobber) = (req.evt.as_path(), &req.outname, req.clobber);
+    let (elow, ehigh) = (req.elow, req.ehigh);
     let channels = pi_channels(elow, ehigh)?;
     let sky_out = Output::new(&format!("{outname}.fits"), clobber);
     let det_out = sky_out.sibling(format!(

@@ -4,11 +4,44 @@
 //! become plain frozen values (what XSPEC ends with when the spectra they pointed at are
 //! deleted).
 
-use crate::bgmodel::bgdinfo::check_spectrum_order;
+use crate::bgmodel::bgdinfo::{check_spectrum_order, BgdInfo};
 use crate::error::{Result, TaskError};
+use crate::io::output::Output;
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{Item, ParamLine, XcmFile};
 use std::path::{Path, PathBuf};
+
+/// What simplify is asked to do.
+#[derive(Debug, Clone)]
+pub struct SimplifyRequest {
+    /// bgdinfo.json naming the background spectra (the first spectra of `xcm`, in order).
+    pub bgdinfo: PathBuf,
+    /// Save file with background and source spectra (what `spec` writes).
+    pub xcm: PathBuf,
+    /// The simplified save file.
+    pub savefile: Output,
+}
+
+/// What simplify wrote.
+#[derive(Debug, Clone)]
+pub struct SimplifySummary {
+    pub savefile: PathBuf,
+    /// Background spectra dropped.
+    pub dropped: usize,
+}
+
+/// Write the simplified save file of `req.xcm`; refuses before reading anything when the
+/// output exists (and clobber is not set).
+pub fn simplify_task(req: &SimplifyRequest) -> Result<SimplifySummary> {
+    req.savefile.check()?;
+    let bg = BgdInfo::read(&req.bgdinfo)?;
+    let text = simplify(&req.xcm, &bg.bgfiles)?;
+    req.savefile.write_text(&text)?;
+    Ok(SimplifySummary {
+        savefile: req.savefile.path.clone(),
+        dropped: bg.bgfiles.len(),
+    })
+}
 
 /// True when `file` exists relative to `base`.
 fn base_has(file: &str, base: &Path) -> bool {

@@ -91,8 +91,17 @@ impl SpecModel {
     }
 }
 
+/// What spec wrote.
+#[derive(Debug, Clone)]
+pub struct SpecSummary {
+    /// The save file with background and source spectra.
+    pub savefile: PathBuf,
+    /// The nsb ARFs written beside it, one per source spectrum.
+    pub arfs: Vec<PathBuf>,
+}
+
 /// Run the task; returns the files written.
-pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
+pub fn spec_task(req: &SpecRequest) -> Result<SpecSummary> {
     let model = spec_model(req)?;
     let mut outs: Vec<Output> = model
         .arfs
@@ -107,8 +116,10 @@ pub fn spec_task(req: &SpecRequest) -> Result<Vec<PathBuf>> {
         written.push(out.path.clone());
     }
     req.savefile.write_text(&model.text())?;
-    written.push(req.savefile.path.clone());
-    Ok(written)
+    Ok(SpecSummary {
+        savefile: req.savefile.path.clone(),
+        arfs: written,
+    })
 }
 
 /// The fitted background model: as a value and as a session, checked to hold the

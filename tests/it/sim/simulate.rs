@@ -309,9 +309,14 @@ fn check_readers(s: &SimSummary, exposure: f64) {
         PixelMap::from_auxil(&s.auxil, m).unwrap();
         // mkimgs makes a reference image with the same grid and roll
         let img = s.outdir.join(format!("im{}3to20keV", m.letter()));
-        let sum =
-            nuskybgd::tasks::mkimgs::mkimgs(&f.events, img.to_str().unwrap(), 3.0, 20.0, false)
-                .unwrap();
+        let sum = nuskybgd::tasks::mkimgs::mkimgs(&nuskybgd::tasks::mkimgs::MkimgsRequest {
+            evt: std::path::PathBuf::from(&f.events),
+            outname: img.to_string_lossy().into_owned(),
+            elow: 3.0,
+            ehigh: 20.0,
+            clobber: false,
+        })
+        .unwrap();
         assert!(sum.sky_counts > 1000 && sum.sky_dropped == 0);
         let r = RefImage::read(&sum.sky_path).unwrap();
         assert_eq!(r.pa_pnt, refimg.pa_pnt);

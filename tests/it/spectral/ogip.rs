@@ -3,8 +3,9 @@
 //! The OGIP writers read back through the engine's own readers, and the real CALDB RMF
 //! survives a write/read round trip unchanged.
 
-use crate::support;
 use crate::support::pha::PhaFixture;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::SpectralError;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::module::Module;
 use nuskybgd::spectral::expr::Expression;
@@ -16,6 +17,7 @@ use nuskybgd::spectral::ogip::{
     rmf::write_rmf,
 };
 use nuskybgd::spectral::stat;
+use nuskybgd::Error;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -174,18 +176,22 @@ fn real_responses_and_spectra_read() {
         "the sparse tail is flagged"
     );
     // bad inputs are named
-    let e = Rmf::read(&root.join("auxil/fcxbA.arf"))
-        .unwrap_err()
-        .to_string();
+    let refusal = Rmf::read(&root.join("auxil/fcxbA.arf")).unwrap_err();
+    let e = refusal.to_string();
+    assert_variant!(
+        refusal,
+        Error::Spectral(SpectralError::MissingExtension { .. })
+    );
     assert!(e.contains("fcxbA.arf") && e.contains("not an RMF"), "{e}");
-    let e = Arf::read(&root.join("auxil/fcxbA.arf"))
+    let refusal = Arf::read(&root.join("auxil/fcxbA.arf"))
         .unwrap()
         .check_against(&Rmf {
             energy_lo: vec![1.0],
             ..rmf.clone()
         })
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    let e = refusal.to_string();
+    assert_variant!(refusal, Error::Spectral(SpectralError::Mismatch { .. }));
     assert!(e.contains("energy bins"), "{e}");
 }
 
@@ -209,7 +215,9 @@ fn bad_spectra_are_named() {
         ("neg.pha", Some(10.0), vec![1, -2], "invalid counts -2"),
     ] {
         let p = write(name, exp, &counts);
-        let e = Spectrum::read(p.to_str().unwrap()).unwrap_err().to_string();
+        let refusal = Spectrum::read(p.to_str().unwrap()).unwrap_err();
+        let e = refusal.to_string();
+        assert_variant!(refusal, Error::Spectral(SpectralError::BadSpectrum { .. }));
         assert!(e.contains(name) && e.contains(want), "{e}");
     }
 }

@@ -5,12 +5,14 @@
 //! Every real save file parses; writing it back and reading again gives the same
 //! structure; XSPEC-written files come back byte for byte.
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::SpectralError;
 use nuskybgd::spectral::params::Addr;
 use nuskybgd::spectral::run::load;
 use nuskybgd::spectral::session::Session;
 use nuskybgd::spectral::xcm::file::XcmFile;
 use nuskybgd::spectral::xcm::link::ParRef;
+use nuskybgd::Error;
 use std::path::{Path, PathBuf};
 
 const IDL: &str = "data/real/nuskybgd_idl_20013036002/bgd_20013036002.xcm";
@@ -51,7 +53,12 @@ fn a_bare_pn_in_a_named_source_is_source_one() {
     assert_eq!(s.params[1][0].value, 1.7);
     // a bare p3 is not bg's own third parameter: source 1 has none, so the load refuses
     let (_dir, p) = write("links_rule_p3", &TWO_SOURCES.replace("= p2*4", "= p3*4"));
-    let e = load(&p, false).map(|_| ()).unwrap_err().to_string();
+    let refusal = load(&p, false).map(|_| ()).unwrap_err();
+    let e = refusal.to_string();
+    assert_variant!(
+        refusal,
+        Error::Spectral(SpectralError::BadLine { line: 7, .. })
+    );
     assert!(
         e.contains("t.xcm:7:") && e.contains("p3 does not exist (source 1 has 2 parameters)"),
         "{e}"

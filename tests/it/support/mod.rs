@@ -81,3 +81,42 @@ pub fn outcome(cmd: &mut std::process::Command) -> (i32, String, String) {
 pub fn nuskybgd(args: &[&str]) -> (i32, String, String) {
     outcome(std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd")).args(args))
 }
+
+/// mkimgs on `evt` in `elow`–`ehigh` keV into `<outname>.fits` and `<outname>det.fits`.
+pub fn mkimgs(
+    evt: &Path,
+    outname: &str,
+    elow: f64,
+    ehigh: f64,
+    clobber: bool,
+) -> nuskybgd::error::Result<nuskybgd::tasks::mkimgs::MkimgsSummary> {
+    nuskybgd::tasks::mkimgs::mkimgs(&nuskybgd::tasks::mkimgs::MkimgsRequest {
+        evt: evt.to_path_buf(),
+        outname: outname.to_string(),
+        elow,
+        ehigh,
+        clobber,
+    })
+}
+
+/// The error itself, looking through the `Error::In` wrappers that locate it in a file.
+pub fn inner(e: &nuskybgd::Error) -> &nuskybgd::Error {
+    match e {
+        nuskybgd::Error::In { source, .. } => inner(source),
+        other => other,
+    }
+}
+
+/// Assert that an error (located or not) is the variant `$p`, e.g.
+/// `assert_variant!(e, Error::Io(IoError::OutputExists { .. }))`.
+macro_rules! assert_variant {
+    ($e:expr, $p:pat) => {{
+        let e = &$e;
+        assert!(
+            matches!($crate::support::inner(e), $p),
+            "expected {}, got {e:?}",
+            stringify!($p)
+        );
+    }};
+}
+pub(crate) use assert_variant;

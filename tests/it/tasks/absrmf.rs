@@ -2,8 +2,9 @@
 //! energy (real DETABS file; real DET3 RMF), from files or a stand-in CALDB; the general
 //! weighted routine normalises its weights; bad input writes nothing.
 
-use crate::support;
+use crate::support::{self, assert_variant};
 use nuskybgd::bgmodel::detrmf::{Detabs, DetabsSource, RmfSource};
+use nuskybgd::error::{IoError, NustarError, TaskError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
@@ -12,6 +13,7 @@ use nuskybgd::nustar::caldb_index::{write_index, IndexEntry};
 use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::tasks::absrmf::{absorbed_rmf, absrmf, AbsrmfRequest};
+use nuskybgd::Error;
 use std::path::{Path, PathBuf};
 
 fn write_evt(path: &Path, instrume: &str) {
@@ -113,6 +115,7 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("exists"), "{e}");
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     assert!(
         !s.outputs[3].exists(),
         "nothing written when one output is refused"
@@ -209,12 +212,16 @@ fn caldb_inputs_and_weighted_routine() {
         let want = 0.25 * t[0].value[e] + 0.75 * t[2].value[e];
         assert!((dense_row(&w, e)[e] - want).abs() < 1e-12);
     }
-    assert!(absorbed_rmf(&rr, &tt, [1.0, -1.0, 0.0, 0.0]).is_err());
-    assert!(absorbed_rmf(&rr, &tt, [0.0; 4]).is_err());
-    assert!(absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0])
-        .unwrap_err()
-        .to_string()
-        .contains("DET1"));
+    let e = absorbed_rmf(&rr, &tt, [1.0, -1.0, 0.0, 0.0]).unwrap_err();
+    assert_variant!(e, Error::Task(TaskError::BadWeights { .. }));
+    let e = absorbed_rmf(&rr, &tt, [0.0; 4]).unwrap_err();
+    assert_variant!(e, Error::Task(TaskError::ZeroWeights));
+    let e = absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0]).unwrap_err();
+    assert!(e.to_string().contains("DET1"));
+    assert_variant!(
+        e,
+        Error::Task(TaskError::WeightWithoutResponse { det: 1, .. })
+    );
 
     // wrong instrument: refused before anything is written
     let xmm = dir.join("xmm.fits");
@@ -228,6 +235,7 @@ fn caldb_inputs_and_weighted_routine() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("expected FPMA or FPMB"), "{e}");
+    assert_variant!(e, Error::Nustar(NustarError::BadInstrume { .. }));
     assert!(!dir.join("x").exists());
     // '!' on the prefix replaces existing outputs
     let again = absrmf(&AbsrmfRequest {

@@ -3,13 +3,15 @@
 //! images, Poisson reproducibility and the BACKFILE edit.
 //! Refusals that leave every file as it was, and the command line.
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::{IoError, ModelError, TaskError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::grouping::{apply, Range};
 use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::spectral::run::load;
 use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary};
+use nuskybgd::Error;
 
 use crate::support::bgdspec_case::*;
 
@@ -343,12 +345,13 @@ fn bad_input_changes_nothing() {
     let swapped = c.dir.join("swapped.json");
     std::fs::write(&swapped, v.to_string()).unwrap();
     let before = listing(&c.dir);
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         bgdinfo: swapped.clone(),
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Model(ModelError::SpectrumOrder { .. }));
     assert!(
         e.contains("model.xcm") && e.contains("bgd1A_sr_g30.pha"),
         "{e}"
@@ -363,48 +366,54 @@ fn bad_input_changes_nothing() {
     };
     unchanged("order");
     // missing files
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         pha: c.dir.join("nosuch.pha"),
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::InputMissing { .. }));
     assert!(e.contains("nosuch.pha") && e.contains("not found"), "{e}");
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         region: c.dir.join("nosuch.reg"),
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::InputMissing { .. }));
     assert!(e.contains("nosuch.reg"), "{e}");
     unchanged("missing");
     // a source of a module without fitted background spectra
     let b = c.dir.join("srcB.pha");
     write_source_of(&b, "FPMB");
     let b_bytes = std::fs::read(&b).unwrap();
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         pha: b.clone(),
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Model(ModelError::ModuleNotFitted { .. }));
     assert!(e.contains("srcB.pha") && e.contains("FPMB"), "{e}");
     assert_eq!(std::fs::read(&b).unwrap(), b_bytes);
     assert!(!c.dir.join("srcB_bgd.pha").exists());
     std::fs::remove_file(&b).unwrap();
     unchanged("other module");
     // a bad expfactor
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         expfactor: 0.0,
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::BadExpfactor { .. }));
     assert!(e.contains("expfactor"), "{e}");
     // an existing output is kept without clobber
     let out = c.dir.join("src_sr_g30_bgd.pha");
     std::fs::write(&out, "keep").unwrap();
-    let e = bgdspec(&c.req()).unwrap_err().to_string();
+    let err = bgdspec(&c.req()).unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Io(IoError::OutputExists { .. }));
     assert!(
         e.contains("src_sr_g30_bgd.pha") && e.contains("exists"),
         "{e}"
@@ -418,7 +427,9 @@ fn bad_input_changes_nothing() {
     f.set_key_str("BACKFILE", "other_bkg.pha", "").unwrap();
     f.close().unwrap();
     let with_bkg = std::fs::read(&c.src).unwrap();
-    let e = bgdspec(&c.req()).unwrap_err().to_string();
+    let err = bgdspec(&c.req()).unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::HasBackfile { .. }));
     assert!(
         e.contains("src_sr_g30.pha") && e.contains("other_bkg.pha"),
         "{e}"
@@ -442,14 +453,15 @@ fn bad_input_changes_nothing() {
     );
     std::fs::write(&bad_model, extra).unwrap();
     let src_now = std::fs::read(&c.src).unwrap();
-    let e = bgdspec(&BgdspecRequest {
+    let err = bgdspec(&BgdspecRequest {
         xcm: bad_model,
         out: Some(c.dir.join("y.pha")),
         clobber: true,
         ..c.req()
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::NotBackgroundFit { .. }));
     assert!(e.contains("has 4 spectra"), "{e}");
     assert!(!c.dir.join("y.pha").exists());
     assert_eq!(std::fs::read(&c.src).unwrap(), src_now);

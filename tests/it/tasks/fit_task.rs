@@ -2,11 +2,13 @@
 //! synthetic spectra (diag.rmf responses) and a stand-in CALDB holding the real DETABS file
 //! (setup in `case_real/mod.rs`).
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::{IoError, ModelError, TaskError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::spectral::run::load;
 use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
+use nuskybgd::Error;
 use std::path::Path;
 
 use crate::support::case_real::{self, setup, write_pha};
@@ -57,10 +59,9 @@ fn fit_task_writes_model_arfs_and_fits() {
     assert_eq!(sess.params[1][3].value, 0.0);
     assert!(sess.params[1][3].delta < 0.0);
     // refuses to overwrite; a fit produces the fitted file and table
-    assert!(fit_task(&req(false, &save, false))
-        .unwrap_err()
-        .to_string()
-        .contains("exists"));
+    let e = fit_task(&req(false, &save, false)).unwrap_err();
+    assert!(e.to_string().contains("exists"));
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     let s = fit_task(&req(true, &dir.join("run2.xcm"), true)).unwrap();
     let f = s.fit.unwrap();
     let (stat, dof) = (f.statistic, f.dof);
@@ -136,7 +137,9 @@ fn fit_task_bad_input() {
         &empty,
     )
     .unwrap();
-    let e = run(&info, "b.xcm").unwrap_err().to_string();
+    let err = run(&info, "b.xcm").unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::NoFitCounts { .. }));
     assert!(
         e.contains("bgd2A_sr_g30.pha") && e.contains("no counts in 3-150 keV"),
         "{e}"
@@ -144,10 +147,11 @@ fn fit_task_bad_input() {
     // unequal lists
     v["regfiles"] = serde_json::json!([far]);
     std::fs::write(&bad, v.to_string()).unwrap();
-    assert!(run(&bad, "c.xcm")
-        .unwrap_err()
+    let e = run(&bad, "c.xcm").unwrap_err();
+    assert!(e
         .to_string()
         .contains("'bgfiles' has 3 entries but 'regfiles' has 1"));
+    assert_variant!(e, Error::Model(ModelError::BadBgdInfo { .. }));
     assert!(
         !dir.join("a.xcm").exists() && !dir.join("b.xcm").exists() && !dir.join("c.xcm").exists()
     );
@@ -186,7 +190,7 @@ fn image_task_images_integrate_to_the_predicted_counts() {
     };
     let written = image_task(&req).unwrap();
     assert_eq!(
-        written.len(),
+        written.images.len(),
         3 + 3 + 1,
         "apbgd, intbgd, intn; fcxb per region and per module"
     );
@@ -261,7 +265,9 @@ fn image_task_images_integrate_to_the_predicted_counts() {
         );
     }
     // existing images are kept
-    assert!(image_task(&req).unwrap_err().to_string().contains("exists"));
+    let e = image_task(&req).unwrap_err();
+    assert!(e.to_string().contains("exists"));
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
 }
 
 #[test]
@@ -286,7 +292,8 @@ fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
         auxil: auxil.clone(),
     };
     let written = spec_task(&req).unwrap();
-    assert!(written.contains(&dir.join("src_sr_g30_nsb.arf")));
+    assert!(written.arfs.contains(&dir.join("src_sr_g30_nsb.arf")));
+    assert_eq!(written.savefile, out);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
         text.contains(&format!("data 4:4 {}", src_pha.display())),
@@ -317,12 +324,13 @@ fn spec_task_appends_source_spectra_rescaled_to_their_regions() {
     );
     assert!(after.statistic_value().unwrap().is_finite());
     // the wrong spectra order or a missing module are refused
-    let e = spec_task(&SpecRequest {
+    let err = spec_task(&SpecRequest {
         xcm: out.clone(),
         savefile: Output::new(dir.join("x.xcm").to_str().unwrap(), false),
         ..req
     })
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let e = err.to_string();
+    assert_variant!(err, Error::Task(TaskError::NotBackgroundFit { .. }));
     assert!(e.contains("has 4 spectra"), "{e}");
 }

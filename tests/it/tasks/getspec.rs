@@ -2,8 +2,10 @@
 //! read back, the RMF is the event-weighted sum of the CALDB detector RMFs (a stand-in
 //! CALDB: the real DET3 RMF and three modified copies), and bad input writes nothing.
 
-use crate::support;
+use crate::support::mkimgs;
+use crate::support::{self, assert_variant};
 use nuskybgd::bgmodel::detrmf::RmfSource;
+use nuskybgd::error::{IoError, ModelError, NustarError, SkyError, TaskError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
@@ -14,7 +16,7 @@ use nuskybgd::spectral::ogip::rmf::write_rmf;
 use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::tasks::getspec::{getspec, Grouping};
-use nuskybgd::tasks::mkimgs::mkimgs;
+use nuskybgd::Error;
 use std::path::Path;
 
 use crate::support::getspec_fixture::*;
@@ -181,7 +183,9 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
     h.goto_named("MATRIX").unwrap();
     assert_eq!(h.key_str("INSTRUME").unwrap(), "FPMA");
     // without clobber a second run refuses; with it, it replaces
-    assert!(getspec(&r).unwrap_err().to_string().contains("exists"));
+    let e = getspec(&r).unwrap_err();
+    assert!(e.to_string().contains("exists"));
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
 }
 
 #[test]
@@ -276,39 +280,47 @@ fn bad_input_is_refused_and_nothing_written() {
             RmfSource::File(rmf.to_path_buf()),
             Grouping::Min(30),
         ))
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains(want), "wanted '{want}' in: {e}");
+        .unwrap_err();
+        assert!(e.to_string().contains(want), "wanted '{want}' in: {e}");
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "after: {e}");
+        e
     };
-    bad(
+    let e = bad(
         &evt,
         &dir.join("none.reg"),
         &diag,
         "cannot read region file",
     );
+    assert_variant!(e, Error::Io(IoError::ReadRegion { .. }));
     let syntax = dir.join("syntax.reg");
     std::fs::write(&syntax, "image\ncircle(300,300)\n").unwrap();
-    bad(
+    let e = bad(
         &evt,
         &syntax,
         &diag,
         "syntax.reg:2: circle needs at least 3",
     );
+    assert_variant!(e, Error::Io(IoError::RegionSyntax { line: 2, .. }));
     let off = dir.join("off.reg");
     std::fs::write(&off, "image;circle(5000,5000,10)\n").unwrap();
-    bad(&evt, &off, &diag, "wholly off");
+    let e = bad(&evt, &off, &diag, "wholly off");
+    assert_variant!(e, Error::Sky(SkyError::RegionOffImage { .. }));
     let empty = dir.join("empty.reg");
     std::fs::write(&empty, "image;circle(800,800,10)\n").unwrap();
-    bad(&evt, &empty, &diag, "no events");
+    let e = bad(&evt, &empty, &diag, "no events");
+    assert_variant!(e, Error::Task(TaskError::NoRegionEvents { .. }));
     let xmm = dir.join("xmm.fits");
     write_events(&xmm, "EPN", &events(), true);
-    bad(&xmm, &good, &diag, "expected FPMA or FPMB");
+    let e = bad(&xmm, &good, &diag, "expected FPMA or FPMB");
+    assert_variant!(e, Error::Nustar(NustarError::BadInstrume { .. }));
     let nodet = dir.join("nodet.fits");
     write_events(&nodet, "FPMA", &events(), false);
-    bad(&nodet, &good, &diag, "DET_ID");
-    bad(&evt, &good, &dir.join("none.rmf"), "RMF file not found");
-    bad(&dir.join("none.evt"), &good, &diag, "none.evt");
+    let e = bad(&nodet, &good, &diag, "DET_ID");
+    assert_variant!(e, Error::Io(IoError::MissingColumn { .. }));
+    let e = bad(&evt, &good, &dir.join("none.rmf"), "RMF file not found");
+    assert_variant!(e, Error::Model(ModelError::RmfNotFound { .. }));
+    let e = bad(&dir.join("none.evt"), &good, &diag, "none.evt");
+    assert_variant!(e, Error::Io(IoError::NoSuchFile { .. }));
     // an existing output is kept (and nothing else written) without clobber
     let keep = out.join("src_sr.rmf");
     std::fs::write(&keep, "old").unwrap();
@@ -321,6 +333,7 @@ fn bad_input_is_refused_and_nothing_written() {
     ))
     .unwrap_err();
     assert!(e.to_string().contains("exists"), "{e}");
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "old");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     let mut r = req(&evt, &good, &out, RmfSource::File(diag), Grouping::Min(5));

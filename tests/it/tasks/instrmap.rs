@@ -1,9 +1,11 @@
 //! mkinstrmap pieces: RAW→DET1 maps from CALDB PIXPOS vs the auxiliary IDL maps, bad
 //! pixels, CALDB lookup, and the whole task on a stand-in CALDB.
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::{IoError, NustarError, TaskError};
 use nuskybgd::nustar::module::Module;
 use nuskybgd::nustar::pixpos::PixelMap;
+use nuskybgd::Error;
 
 #[test]
 fn pixpos_maps_agree_with_the_idl_maps() {
@@ -238,9 +240,9 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
     assert!(f.path.ends_with("nuAinstrmap20100101v900.fits"));
     let e = caldb
         .lookup("INSTRMAP", "FPMB", None, "2018-09-28T18:48:57")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("no INSTRMAP entry for FPMB"), "{e}");
+        .unwrap_err();
+    assert!(e.to_string().contains("no INSTRMAP entry for FPMB"), "{e}");
+    assert_variant!(e, Error::Nustar(NustarError::NoCaldbEntry { .. }));
 
     // user list with an observation span: (det 2, 10, 10) short but disabled on board (bit
     // 14 = value 2) -> bad; (det 2, 11, 11) short, unflagged -> kept; (det 3, 3, 4) bad for
@@ -315,7 +317,9 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
         caldb: Some(caldb.clone()),
         auxil: None,
     };
-    assert!(mkinstrmap(&req).unwrap_err().to_string().contains("exists"));
+    let e = mkinstrmap(&req).unwrap_err();
+    assert!(e.to_string().contains("exists"));
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     let req = InstrmapRequest {
         evt,
         usrbpix: vec![],
@@ -323,7 +327,9 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
         caldb: None,
         auxil: None,
     };
-    assert!(mkinstrmap(&req).unwrap_err().to_string().contains("CALDB"));
+    let e = mkinstrmap(&req).unwrap_err();
+    assert!(e.to_string().contains("CALDB"));
+    assert_variant!(e, Error::Task(TaskError::NoCaldb));
     assert!(!dir.join("x.fits").exists());
 }
 

@@ -1,12 +1,14 @@
 //! mkimgs: counts equal an independent count of the events, headers usable downstream.
 
-use crate::support;
+use crate::support::mkimgs;
+use crate::support::{self, assert_variant};
 use nuskybgd::bgmodel::bands::pi_channels as band_channels;
+use nuskybgd::error::{IoError, ModelError, NustarError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::image::Image;
 use nuskybgd::io::output::Output;
 use nuskybgd::sky::refimg::RefImage;
-use nuskybgd::tasks::mkimgs::mkimgs;
+use nuskybgd::Error;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -140,16 +142,19 @@ fn sky_image_serves_as_projbgd_reference_and_bad_input() {
     // the outputs exist now: a second run refuses and keeps them
     let e = mkimgs(&evt, dir.join("im").to_str().unwrap(), 3.0, 20.0, false).unwrap_err();
     assert!(e.to_string().contains("exists"));
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     assert!(mkimgs(&evt, dir.join("im").to_str().unwrap(), 3.0, 20.0, true).is_ok());
     // not an event file / missing file / bad band: errors name the problem, nothing written
     let bad = |p: &Path, lo: f64, hi: f64, want: &str| {
-        let e = mkimgs(p, dir.join("bad").to_str().unwrap(), lo, hi, false)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains(want), "{e}");
+        let e = mkimgs(p, dir.join("bad").to_str().unwrap(), lo, hi, false).unwrap_err();
+        assert!(e.to_string().contains(want), "{e}");
         assert!(!dir.join("bad.fits").exists() && !dir.join("baddet.fits").exists());
+        e
     };
-    bad(&s.sky_path, 3.0, 20.0, "no EVENTS extension");
-    bad(&dir.join("none.evt"), 3.0, 20.0, "no such file");
-    bad(&evt, 20.0, 3.0, "ELOW must be below EHIGH");
+    let e = bad(&s.sky_path, 3.0, 20.0, "no EVENTS extension");
+    assert_variant!(e, Error::Nustar(NustarError::MissingExtension { .. }));
+    let e = bad(&dir.join("none.evt"), 3.0, 20.0, "no such file");
+    assert_variant!(e, Error::Io(IoError::NoSuchFile { .. }));
+    let e = bad(&evt, 20.0, 3.0, "ELOW must be below EHIGH");
+    assert_variant!(e, Error::Model(ModelError::BandOrder { .. }));
 }

@@ -2,13 +2,15 @@
 //! independently here; missing RMFs are skipped, none at all or an existing output is an
 //! error with nothing written.
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::{IoError, TaskError};
 use nuskybgd::io::output::Output;
 use nuskybgd::nustar::module::Module;
 use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::spectral::ogip::rmf::write_rmf;
 use nuskybgd::spectral::ogip::{arf::Arf, rmf::Rmf};
 use nuskybgd::tasks::refspec::{refspec, RefspecRequest};
+use nuskybgd::Error;
 
 /// ∫ N E^-Γ exp(-E/Ec) dE over [a, b] by Simpson's rule on 64 intervals.
 fn cutoffpl(a: f64, b: f64) -> f64 {
@@ -100,8 +102,9 @@ fn reference_spectra_equal_the_folded_model() {
     // outputs exist: refused without clobber and nothing rewritten; with clobber replaced
     let before = std::fs::read(dir.join("aperbgdA_det0.pha")).unwrap();
     std::fs::remove_file(dir.join("fcxbbgdA_det2.pha")).unwrap();
-    let e = refspec(&req).unwrap_err().to_string();
-    assert!(e.contains("exists"), "{e}");
+    let e = refspec(&req).unwrap_err();
+    assert!(e.to_string().contains("exists"), "{e}");
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
     assert!(!dir.join("fcxbbgdA_det2.pha").exists());
     assert_eq!(
         std::fs::read(dir.join("aperbgdA_det0.pha")).unwrap(),
@@ -119,6 +122,7 @@ fn reference_spectra_equal_the_folded_model() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("no det<d><M>.rmf"), "{e}");
+    assert_variant!(e, Error::Task(TaskError::NoDetectorRmfs { .. }));
     assert!(refspec(&RefspecRequest {
         dets: vec![4],
         ..req

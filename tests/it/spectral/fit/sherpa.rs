@@ -267,11 +267,11 @@ fn xcm_show_round_trip_and_type_ii_rows() {
     let s2 =
         nuskybgd::spectral::ogip::pha::Spectrum::read(&format!("{}{{2}}", p.display())).unwrap();
     assert_eq!(s2.counts, vec![10.0, 20.0, 30.0, 40.0]);
-    assert!(
-        nuskybgd::spectral::ogip::pha::Spectrum::read(p.to_str().unwrap())
-            .unwrap_err()
-            .to_string()
-            .contains("type II")
+    let e = nuskybgd::spectral::ogip::pha::Spectrum::read(p.to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("type II"));
+    crate::support::assert_variant!(
+        e,
+        nuskybgd::Error::Spectral(nuskybgd::error::SpectralError::BadSpectrum { .. })
     );
     assert!(
         nuskybgd::spectral::ogip::pha::Spectrum::read(&format!("{}{{3}}", p.display())).is_err()

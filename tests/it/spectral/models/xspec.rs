@@ -1,7 +1,9 @@
 //! Model functions against XSPEC 6.35.1's own model library (reference/models).
 
-use crate::support;
+use crate::support::{self, assert_variant};
+use nuskybgd::error::SpectralError;
 use nuskybgd::spectral::expr::Expression;
+use nuskybgd::Error;
 
 fn read_table(path: &std::path::Path) -> (Vec<f64>, Vec<f64>) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -106,9 +108,11 @@ fn model_eval_command_prints_the_reference_layout() {
 #[test]
 fn apec_without_atomdb_names_the_places_searched() {
     let e = Expression::parse("apec").unwrap();
-    let err = e
-        .eval(&[1.0, 1.0, 0.0, 1.0], &[1.0, 2.0])
-        .unwrap_err()
-        .to_string();
+    let refusal = e.eval(&[1.0, 1.0, 0.0, 1.0], &[1.0, 2.0]).unwrap_err();
+    let err = refusal.to_string();
+    assert_variant!(
+        refusal,
+        Error::Spectral(SpectralError::ComponentFailed { .. })
+    );
     assert!(err.contains("AtomDB") && err.contains("ATOMDB"), "{err}");
 }
