@@ -12,13 +12,12 @@ use nuskybgd::spectral::ogip::pha::Spectrum;
 use nuskybgd::spectral::run::load;
 use nuskybgd::tasks::bgdspec::{bgdspec, BgdspecRequest, BgdspecSummary};
 use nuskybgd::Error;
+use std::path::Path;
 
 use crate::support::bgdspec_case::*;
 
 #[test]
 fn smooth_background_matches_the_spec_model_and_the_images() {
-    use nuskybgd::tasks::image::{image_task, ImageRequest};
-    use nuskybgd::tasks::spec::{spec_task, SpecRequest};
     let Some(c) = case("bgdspec_smooth") else {
         return;
     };
@@ -29,8 +28,15 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     assert_eq!(s.output, out);
     assert_eq!(s.backfile, "src_sr_g30_bgd.pha");
     assert_eq!(s.previous_backfile, None);
+    let src = check_background_file(&c, &out);
+    check_source_edit(&c, &src, &out, &cards_before, &cols_before);
+    let file = check_against_spec_model(&c, &s, &out);
+    check_against_images(&c, &s, &src, &file);
+}
 
-    // (4) the background spectrum loads; XSPEC's background scale is 1/expfactor
+/// (4) The background spectrum loads, with XSPEC's background scale 1/expfactor and the
+/// source's observation keywords; returns the source spectrum.
+fn check_background_file(c: &Case, out: &Path) -> Spectrum {
     let src = Spectrum::read_at(&c.src, None).unwrap();
     let bgd = Spectrum::read_at(&out, None).unwrap();
     assert_eq!(bgd.len(), 4096);
@@ -69,7 +75,17 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         assert!(h.contains(n), "{h}");
     }
 
-    // (3) BACKFILE set, everything else in the source spectrum as it was
+    src
+}
+
+/// (3) BACKFILE set, everything else in the source spectrum as it was, checksums valid.
+fn check_source_edit(
+    c: &Case,
+    src: &Spectrum,
+    out: &Path,
+    cards_before: &[Vec<String>],
+    cols_before: &[Vec<f64>],
+) {
     assert_eq!(backfile_of(&c.src).as_deref(), Some("src_sr_g30_bgd.pha"));
     assert_eq!(src.backfile.as_deref(), Some("src_sr_g30_bgd.pha"));
     assert_eq!(cards_except_edit(&c.src), cards_before);
@@ -86,9 +102,13 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
         .iter()
         .skip(1)
         .all(|&(d, h)| d == 1 && h == 1));
+}
 
-    // (1a) against the spec task's model file, loaded as the engine loads any save file:
-    // the source group's predicted counts per source, all channels and per channel
+/// (1a) Against the spec task's model file, loaded as the engine loads any save file: the
+/// source group's predicted counts per source, all channels and per channel. Returns the
+/// background file's counts per channel.
+fn check_against_spec_model(c: &Case, s: &BgdspecSummary, out: &Path) -> Vec<f64> {
+    use nuskybgd::tasks::spec::{spec_task, SpecRequest};
     let xcm = c.dir.join("bgd_src.xcm");
     spec_task(&SpecRequest {
         bgdinfo: c.info.clone(),
@@ -152,8 +172,14 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
     let grouped: f64 = ds_grouped_total(&sess, di, &file);
     assert!(close(grouped, file_total, 1e-9));
 
-    // (1b) against the image task: each component's image summed over the source region,
-    // 3-20 keV (the image band on the reference spectrum's channels)
+    file
+}
+
+/// (1b) Against the image task: each component's image summed over the source region,
+/// 3-20 keV (the image band on the reference spectrum's channels).
+fn check_against_images(c: &Case, s: &BgdspecSummary, src: &Spectrum, file: &[f64]) {
+    use nuskybgd::tasks::image::{image_task, ImageRequest};
+    let file_total: f64 = file.iter().sum();
     let prefix = format!("{}/img_", c.dir.display());
     image_task(&ImageRequest {
         bgdinfo: c.info.clone(),
@@ -345,12 +371,10 @@ fn bad_input_changes_nothing() {
     let swapped = c.dir.join("swapped.json");
     std::fs::write(&swapped, v.to_string()).unwrap();
     let before = listing(&c.dir);
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         bgdinfo: swapped.clone(),
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Model(ModelError::SpectrumOrder { .. }));
     assert!(
         e.contains("model.xcm") && e.contains("bgd1A_sr_g30.pha"),
@@ -366,20 +390,16 @@ fn bad_input_changes_nothing() {
     };
     unchanged("order");
     // missing files
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         pha: c.dir.join("nosuch.pha"),
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Task(TaskError::InputMissing { .. }));
     assert!(e.contains("nosuch.pha") && e.contains("not found"), "{e}");
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         region: c.dir.join("nosuch.reg"),
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Task(TaskError::InputMissing { .. }));
     assert!(e.contains("nosuch.reg"), "{e}");
     unchanged("missing");
@@ -387,12 +407,10 @@ fn bad_input_changes_nothing() {
     let b = c.dir.join("srcB.pha");
     write_source_of(&b, "FPMB");
     let b_bytes = std::fs::read(&b).unwrap();
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         pha: b.clone(),
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Model(ModelError::ModuleNotFitted { .. }));
     assert!(e.contains("srcB.pha") && e.contains("FPMB"), "{e}");
     assert_eq!(std::fs::read(&b).unwrap(), b_bytes);
@@ -400,19 +418,33 @@ fn bad_input_changes_nothing() {
     std::fs::remove_file(&b).unwrap();
     unchanged("other module");
     // a bad expfactor
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         expfactor: 0.0,
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Task(TaskError::BadExpfactor { .. }));
     assert!(e.contains("expfactor"), "{e}");
+}
+
+#[test]
+fn existing_outputs_and_backgrounds_are_kept() {
+    let Some(c) = case("bgdspec_keep") else {
+        return;
+    };
+    let src_bytes = std::fs::read(&c.src).unwrap();
+    let before = listing(&c.dir);
+    let unchanged = |what: &str| {
+        assert_eq!(
+            std::fs::read(&c.src).unwrap(),
+            src_bytes,
+            "{what}: source changed"
+        );
+        assert_eq!(listing(&c.dir), before, "{what}: files written");
+    };
     // an existing output is kept without clobber
     let out = c.dir.join("src_sr_g30_bgd.pha");
     std::fs::write(&out, "keep").unwrap();
-    let err = bgdspec(&c.req()).unwrap_err();
-    let e = err.to_string();
+    let (err, e) = refused(&c.req());
     assert_variant!(err, Error::Io(IoError::OutputExists { .. }));
     assert!(
         e.contains("src_sr_g30_bgd.pha") && e.contains("exists"),
@@ -427,8 +459,7 @@ fn bad_input_changes_nothing() {
     f.set_key_str("BACKFILE", "other_bkg.pha", "").unwrap();
     f.close().unwrap();
     let with_bkg = std::fs::read(&c.src).unwrap();
-    let err = bgdspec(&c.req()).unwrap_err();
-    let e = err.to_string();
+    let (err, e) = refused(&c.req());
     assert_variant!(err, Error::Task(TaskError::HasBackfile { .. }));
     assert!(
         e.contains("src_sr_g30.pha") && e.contains("other_bkg.pha"),
@@ -453,18 +484,23 @@ fn bad_input_changes_nothing() {
     );
     std::fs::write(&bad_model, extra).unwrap();
     let src_now = std::fs::read(&c.src).unwrap();
-    let err = bgdspec(&BgdspecRequest {
+    let (err, e) = refused(&BgdspecRequest {
         xcm: bad_model,
         out: Some(c.dir.join("y.pha")),
         clobber: true,
         ..c.req()
-    })
-    .unwrap_err();
-    let e = err.to_string();
+    });
     assert_variant!(err, Error::Task(TaskError::NotBackgroundFit { .. }));
     assert!(e.contains("has 4 spectra"), "{e}");
     assert!(!c.dir.join("y.pha").exists());
     assert_eq!(std::fs::read(&c.src).unwrap(), src_now);
+}
+
+/// bgdspec refuses `req`: the error and its message.
+fn refused(req: &BgdspecRequest) -> (Error, String) {
+    let err = bgdspec(req).unwrap_err();
+    let e = err.to_string();
+    (err, e)
 }
 
 #[test]
