@@ -57,6 +57,20 @@ const LINES: [(f64, f64); 8] = [
     (25.2988, 0.154349),
 ];
 
+/// Relative normalisations of the six spectra (spectrum 1 is the reference).
+const RATIO: [f64; 6] = [1.0, 1.3, 0.8, 1.1, 0.9, 1.2];
+/// True norms of spectrum 1: apbgd, each line, fcxb, intn.
+const AP: f64 = 0.02;
+const LINE_N: f64 = 1e-3;
+const FC: f64 = 1.6e-5;
+const NN: f64 = 3.7e-4;
+/// Exposure of every spectrum (s).
+const EXPOSURE: f64 = 5e4;
+
+fn lines_expr() -> String {
+    ["lorentz"; 8].join(" + ")
+}
+
 fn main() {
     let root = std::env::var_os("NUSKYBGD_TESTDATA")
         .map(std::path::PathBuf::from)
@@ -68,8 +82,19 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("nuskybgd-bench-fit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let rmf_path = root.join("caldb/nuAdet3_20100101v002.rmf.gz");
+    let rmf = read_rmf(&rmf_path);
+    simulate_spectra(&root, &dir, &rmf, &rmf_path);
+    let xcm = dir.join("bench.xcm");
+    std::fs::write(&xcm, save_file(&root, &dir, &rmf_path)).unwrap();
+    time_fit(&xcm);
+    let _ = std::fs::remove_dir_all(&dir);
+    reference_fits(&root);
+}
+
+/// Read the CALDB RMF and say how large it is and how long it took.
+fn read_rmf(rmf_path: &std::path::Path) -> Rmf {
     let t0 = Instant::now();
-    let rmf = Rmf::read(&rmf_path).unwrap();
+    let rmf = Rmf::read(rmf_path).unwrap();
     let nnz: usize = rmf
         .rows
         .iter()
@@ -81,25 +106,32 @@ fn main() {
         rmf.nchan,
         t0.elapsed().as_secs_f64()
     );
+    rmf
+}
+
+/// Draw the six spectra `bgd<k>.pha` from the true model into `dir`.
+fn simulate_spectra(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    rmf: &Rmf,
+    rmf_path: &std::path::Path,
+) {
     let diag = Rmf::read(&root.join("auxil/diag.rmf")).unwrap();
     let be = Arf::read(&root.join("auxil/be.arf")).unwrap();
     let fx = Arf::read(&root.join("auxil/fcxbA.arf")).unwrap();
     let edges = rmf.edges();
-    let exposure = 5e4;
-    let ratio = [1.0, 1.3, 0.8, 1.1, 0.9, 1.2];
-    let (ap, line_n, fc, nn) = (0.02, 1e-3, 1.6e-5, 3.7e-4);
     let mut rng = Rng(12345);
-    let lines_expr = ["lorentz"; 8].join(" + ");
-    for (k, r) in ratio.iter().enumerate() {
+    let lines_expr = lines_expr();
+    for (k, r) in RATIO.iter().enumerate() {
         let mut rate = vec![0.0; 4096];
         let f = Expression::parse("cutoffpl")
             .unwrap()
-            .eval(&[1.29, 41.13, ap * r], &edges)
+            .eval(&[1.29, 41.13, AP * r], &edges)
             .unwrap();
         rmf.fold_into(&f, Some(&be.area), &mut rate);
         let mut p = Vec::new();
         for (e, w) in LINES {
-            p.extend([e, w, line_n * r]);
+            p.extend([e, w, LINE_N * r]);
         }
         let f = Expression::parse(&lines_expr)
             .unwrap()
@@ -108,15 +140,15 @@ fn main() {
         rmf.fold_into(&f, None, &mut rate);
         let f = Expression::parse("cutoffpl")
             .unwrap()
-            .eval(&[1.29, 41.13, fc * (1.0 + 0.1 * k as f64)], &edges)
+            .eval(&[1.29, 41.13, FC * (1.0 + 0.1 * k as f64)], &edges)
             .unwrap();
         rmf.fold_into(&f, Some(&fx.area), &mut rate);
         let f = Expression::parse("bknpower")
             .unwrap()
-            .eval(&[-0.05, 124.0, -0.85, nn * r], &diag.edges())
+            .eval(&[-0.05, 124.0, -0.85, NN * r], &diag.edges())
             .unwrap();
         diag.fold_into(&f, None, &mut rate);
-        let counts: Vec<f64> = rate.iter().map(|x| rng.poisson(x * exposure)).collect();
+        let counts: Vec<f64> = rate.iter().map(|x| rng.poisson(x * EXPOSURE)).collect();
         let (g, q) = group_min(&counts, &vec![0; 4096], 30.0);
         let path = dir.join(format!("bgd{}.pha", k + 1));
         Output::new(path.to_str().unwrap(), true)
@@ -134,7 +166,7 @@ fn main() {
                 )?;
                 f.set_key_str("HDUCLASS", "OGIP", "")?;
                 f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
-                f.set_key_f64("EXPOSURE", exposure, "")?;
+                f.set_key_f64("EXPOSURE", EXPOSURE, "")?;
                 f.set_key_str("POISSERR", "T", "")?;
                 f.set_key_str("RESPFILE", rmf_path.to_str().unwrap(), "")?;
                 f.write_col_i64(1, &(0..4096).collect::<Vec<i64>>())?;
@@ -144,7 +176,12 @@ fn main() {
             })
             .unwrap();
     }
-    // save file as nuskybgd writes it: spectrum 1 is the reference, the rest linked
+}
+
+/// The save file as nuskybgd writes it: spectrum 1 is the reference, the rest linked; the
+/// norms start at 0.7x the truth.
+fn save_file(root: &std::path::Path, dir: &std::path::Path, rmf_path: &std::path::Path) -> String {
+    let lines_expr = lines_expr();
     let mut x = String::from("statistic chi\n");
     for k in 1..=6 {
         let r = |n| format!("{}", dir.join(n).display());
@@ -156,22 +193,22 @@ fn main() {
     };
     let norm_lim = [0.0, 0.0, 1e20, 1e24];
     x.push_str("model  2:apbgd cutoffpl\n");
-    for (k, r) in ratio.iter().enumerate() {
+    for (k, r) in RATIO.iter().enumerate() {
         if k == 0 {
             x += &full(1.29, -0.01, [-3.0, -2.0, 9.0, 10.0]);
             x += &full(41.13, -0.01, [0.01, 1.0, 500.0, 500.0]);
-            x += &full(0.7 * ap, 0.01, norm_lim);
+            x += &full(0.7 * AP, 0.01, norm_lim);
         } else {
             let _ = write!(x, "= apbgd:p1\n= apbgd:p2\n= {r}*apbgd:p3\n");
         }
     }
     let _ = writeln!(x, "model  3:intbgd {lines_expr}");
-    for (k, r) in ratio.iter().enumerate() {
+    for (k, r) in RATIO.iter().enumerate() {
         for (i, (e, w)) in LINES.iter().enumerate() {
             if k == 0 {
                 x += &full(*e, -0.05, [0.0, 0.0, 1e6, 1e6]);
                 x += &full(*w, -0.05, [0.0, 0.0, 10.0, 20.0]);
-                x += &full(0.7 * line_n, 0.01, norm_lim);
+                x += &full(0.7 * LINE_N, 0.01, norm_lim);
             } else {
                 let _ = write!(
                     x,
@@ -186,26 +223,29 @@ fn main() {
     x.push_str("model  4:fcxb cutoffpl\n");
     for k in 0..6 {
         let _ = write!(x, "= apbgd:p1\n= apbgd:p2\n");
-        x += &full(0.7 * fc * (1.0 + 0.1 * k as f64), 0.01, norm_lim);
+        x += &full(0.7 * FC * (1.0 + 0.1 * k as f64), 0.01, norm_lim);
     }
     x.push_str("model  5:intn bknpower\n");
-    for (k, r) in ratio.iter().enumerate() {
+    for (k, r) in RATIO.iter().enumerate() {
         x += &full(-0.05, -0.01, [-3.0, -2.0, 9.0, 10.0]);
         x += &full(124.0, -0.01, [0.0, 0.01, 1e6, 1e6]);
         x += &full(-0.85, -0.01, [-3.0, -2.0, 9.0, 10.0]);
         if k == 0 {
-            x += &full(0.7 * nn, 0.01, norm_lim);
+            x += &full(0.7 * NN, 0.01, norm_lim);
         } else {
             let _ = writeln!(x, "= {r}*intn:p4");
         }
     }
-    let xcm = dir.join("bench.xcm");
-    std::fs::write(&xcm, x).unwrap();
+    x
+}
+
+/// Load and fit the save file; compare with the exact bounded minimum and print the figures.
+fn time_fit(xcm: &std::path::Path) {
     let t1 = Instant::now();
-    let mut sess = load(&xcm, true).unwrap();
+    let mut sess = load(xcm, true).unwrap();
     let t_load = t1.elapsed().as_secs_f64();
     let nparams: usize = sess.params.iter().map(Vec::len).sum();
-    let opts = FitOptions::from_xcm(&nuskybgd::spectral::xcm::file::XcmFile::read(&xcm).unwrap());
+    let opts = FitOptions::from_xcm(&nuskybgd::spectral::xcm::file::XcmFile::read(xcm).unwrap());
     let lin = Linear::of(&mut sess);
     let t2 = Instant::now();
     let r = fit(&mut sess, &opts).unwrap();
@@ -238,12 +278,13 @@ fn main() {
     );
     let ap_fit = sess.params[0][2].value;
     println!(
-        "apbgd norm fitted {ap_fit:.5} (truth {ap}), intn norm {:.4e} (truth {nn})",
+        "apbgd norm fitted {ap_fit:.5} (truth {AP}), intn norm {:.4e} (truth {NN})",
         sess.params[3][3].value
     );
-    let _ = std::fs::remove_dir_all(&dir);
+}
 
-    // the reference fits, next to Sherpa's own fit times
+/// The reference fits, next to Sherpa's own fit times.
+fn reference_fits(root: &std::path::Path) {
     for case in [
         "case1_chi_grouped",
         "case2_cstat_ungrouped",

@@ -38,7 +38,7 @@ fn smooth_background_matches_the_spec_model_and_the_images() {
 /// source's observation keywords; returns the source spectrum.
 fn check_background_file(c: &Case, out: &Path) -> Spectrum {
     let src = Spectrum::read_at(&c.src, None).unwrap();
-    let bgd = Spectrum::read_at(&out, None).unwrap();
+    let bgd = Spectrum::read_at(out, None).unwrap();
     assert_eq!(bgd.len(), 4096);
     assert_eq!(bgd.exposure, EXPFACTOR * 5e4);
     assert_eq!(bgd.backscal, 0.0113);
@@ -50,7 +50,7 @@ fn check_background_file(c: &Case, out: &Path) -> Spectrum {
     let scale =
         (src.exposure * src.backscal * src.areascal) / (bgd.exposure * bgd.backscal * bgd.areascal);
     assert!(close(scale, 1.0 / EXPFACTOR, 1e-12), "{scale}");
-    let mut f = Fits::open(&out).unwrap();
+    let mut f = Fits::open(out).unwrap();
     f.goto_named("SPECTRUM").unwrap();
     assert_eq!(
         f.opt_key_str("OBS_ID").unwrap().as_deref(),
@@ -98,7 +98,7 @@ fn check_source_edit(
         "checksums still valid after the edit: {:?}",
         checksums(&c.src)
     );
-    assert!(checksums(&out)
+    assert!(checksums(out)
         .iter()
         .skip(1)
         .all(|&(d, h)| d == 1 && h == 1));
@@ -131,7 +131,7 @@ fn check_against_spec_model(c: &Case, s: &BgdspecSummary, out: &Path) -> Vec<f64
     );
     let ds = &mut sess.data[di];
     ds.noticed = ds.bins.initially_noticed();
-    let file = counts_of(&out);
+    let file = counts_of(out);
     let mut per_channel = vec![0.0; 4096];
     let mut total = 0.0;
     for (k, name) in ["apbgd", "intbgd", "fcxb", "intn"].iter().enumerate() {
@@ -202,7 +202,7 @@ fn check_against_images(c: &Case, s: &BgdspecSummary, src: &Spectrum, file: &[f6
         apply(&rg, &ds0.bins, &r.e_min, &r.e_max, &mut ds0.noticed, false);
     }
     let band: Vec<usize> = (0..4096).filter(|&i| ds0.noticed[i]).collect();
-    let mine = nuskybgd::bgmodel::bands::noticed_channels(&src, &r.e_min, &r.e_max, 3.0, 20.0);
+    let mine = nuskybgd::bgmodel::bands::noticed_channels(src, &r.e_min, &r.e_max, 3.0, 20.0);
     assert_eq!(
         band,
         (0..4096).filter(|&i| mine[i]).collect::<Vec<_>>(),
