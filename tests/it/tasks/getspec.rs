@@ -17,23 +17,24 @@ use nuskybgd::spectral::ogip::rmf::Rmf;
 use nuskybgd::spectral::rmf_ops::dense_row;
 use nuskybgd::tasks::getspec::{getspec, Grouping};
 use nuskybgd::Error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::getspec_fixture::*;
 
-#[test]
-fn spectrum_grouping_and_event_weighted_caldb_rmf() {
-    let Some(real) = support::shared("getspec_caldb", "caldb/nuAdet3_20100101v002.rmf.gz") else {
-        return;
-    };
-    let dir = support::scratch("getspec_caldb");
-    let caldb = dir.join("caldb");
-    let rmfdir = caldb.join("data/nustar/fpm/cpf/rmf");
-    std::fs::create_dir_all(&rmfdir).unwrap();
+/// The four detector RMF names of the stand-in CALDB (DET0-2 stand-ins, the real DET3).
+const NAMES: [&str; 4] = [
+    "det0_standin.rmf",
+    "det1_standin.rmf",
+    "det2_standin.rmf",
+    "nuAdet3_20100101v002.rmf.gz",
+];
+
+/// Copies the real DET3 RMF into `rmfdir` and writes the three modified DET0-2 stand-ins.
+fn write_standin_rmfs(real: &Path, rmfdir: &Path) {
     let t0 = std::time::Instant::now();
-    let r3 = Rmf::read(&real).unwrap();
+    let r3 = Rmf::read(real).unwrap();
     eprintln!("real RMF read in {:.1} s", t0.elapsed().as_secs_f64());
-    std::fs::copy(&real, rmfdir.join("nuAdet3_20100101v002.rmf.gz")).unwrap();
+    std::fs::copy(real, rmfdir.join("nuAdet3_20100101v002.rmf.gz")).unwrap();
     // stand-ins for DET0-2: scaled, shifted by 3 channels, and energy-dependent scaling
     let mut r0 = r3.clone();
     r0.rows
@@ -54,14 +55,8 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
         runs.iter_mut()
             .for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= k));
     }
-    let names = [
-        "det0_standin.rmf",
-        "det1_standin.rmf",
-        "det2_standin.rmf",
-        "nuAdet3_20100101v002.rmf.gz",
-    ];
     let t0 = std::time::Instant::now();
-    for (r, n) in [(&r0, names[0]), (&r1, names[1]), (&r2, names[2])] {
+    for (r, n) in [(&r0, NAMES[0]), (&r1, NAMES[1]), (&r2, NAMES[2])] {
         write_rmf(
             &Output::new(rmfdir.join(n).to_str().unwrap(), true),
             r,
@@ -74,7 +69,98 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
         "3 stand-in RMFs written in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
-    standin_caldb(&caldb, &names);
+}
+
+/// The ungrouped spectrum: counts per channel, exposure, BACKSCAL and header keywords.
+fn check_spectrum(pha: &Path, want: &[f64]) {
+    let sp = Spectrum::read_at(pha, None).unwrap();
+    assert_eq!(sp.len(), 4096);
+    assert_eq!(sp.counts, want);
+    assert_eq!(sp.exposure, 41234.5);
+    assert_eq!(sp.backscal, 441.0 / 1e6);
+    assert_eq!(sp.respfile.as_deref(), Some("src_sr.rmf"));
+    assert_eq!(sp.instrume, "FPMA");
+    let mut f = Fits::open(pha).unwrap();
+    assert_eq!(f.key_str("INSTRUME").unwrap(), "FPMA");
+    assert_eq!(f.key_str("DATE-OBS").unwrap(), "2016-02-12T19:06:40");
+    f.goto_named("SPECTRUM").unwrap();
+    assert_eq!(f.key_f64("LIVETIME").unwrap(), 40000.25);
+    assert_eq!(f.key_str("OBS_ID").unwrap(), "60001047002");
+    assert_eq!(f.key_str("OBJECT").unwrap(), "Test field");
+    assert_eq!(f.key_f64("RA_NOM").unwrap(), 40.25);
+    assert_eq!(f.key_str("HDUCLAS2").unwrap(), "TOTAL");
+}
+
+/// The grouped copy follows grppha 'group min 30' semantics, by rule and by hand.
+fn check_grouping(grouped: &Path, want: &[f64], groups: usize) {
+    let g = Spectrum::read_at(grouped, None).unwrap();
+    assert_eq!(g.counts, want);
+    let (eg, eq) = group_min(want, &vec![0; 4096], 30.0);
+    assert_eq!(g.grouping, eg);
+    assert_eq!(g.quality, eq);
+    // by hand: 0-100 (50 counts), 101-200 (40), then a tail of 20 < 30 counts flagged bad
+    assert_eq!(g.grouping[0], 1);
+    assert!(g.grouping[1..=100].iter().all(|v| *v == -1));
+    assert_eq!(g.grouping[101], 1);
+    assert!(g.grouping[102..=200].iter().all(|v| *v == -1));
+    assert!(g.grouping[201..].iter().all(|v| *v == 1));
+    assert!(g.quality[..201].iter().all(|v| *v == 0) && g.quality[201..].iter().all(|v| *v == 2));
+    assert_eq!(groups, 2 + (4096 - 201));
+}
+
+/// The output RMF is sum_d n_d RMF_d / sum n of the stand-ins as read back from disk.
+fn check_weighted_rmf(rmf: &Path, rmfdir: &Path) {
+    let disk: Vec<Rmf> = NAMES
+        .iter()
+        .map(|n| Rmf::read(&rmfdir.join(n)).unwrap())
+        .collect();
+    let out = Rmf::read(rmf).unwrap();
+    let w = [50.0 / 110.0, 30.0 / 110.0, 10.0 / 110.0, 20.0 / 110.0];
+    let mut checked = 0;
+    for e in [0, 50, 200, 1000, 2500, 3500] {
+        let got = dense_row(&out, e);
+        let mut exp = vec![0.0; 4096];
+        for d in 0..4 {
+            for (x, v) in exp.iter_mut().zip(dense_row(&disk[d], e)) {
+                *x += w[d] * v;
+            }
+        }
+        let peak = exp.iter().cloned().fold(0.0, f64::max);
+        assert!(peak > 0.0, "row {e} empty");
+        for c in 0..4096 {
+            assert!(
+                (got[c] - exp[c]).abs() <= 1e-6 * peak,
+                "row {e} channel {c}: {} vs {}",
+                got[c],
+                exp[c]
+            );
+        }
+        // the shifted DET1 copy makes the sum differ from any single detector's row
+        let r3row = dense_row(&disk[3], e);
+        assert!(got
+            .iter()
+            .zip(&r3row)
+            .any(|(a, b)| (a - b).abs() > 1e-4 * peak));
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+    assert_eq!(out.e_min.len(), 4096);
+    let mut h = Fits::open(rmf).unwrap();
+    h.goto_named("MATRIX").unwrap();
+    assert_eq!(h.key_str("INSTRUME").unwrap(), "FPMA");
+}
+
+#[test]
+fn spectrum_grouping_and_event_weighted_caldb_rmf() {
+    let Some(real) = support::shared("getspec_caldb", "caldb/nuAdet3_20100101v002.rmf.gz") else {
+        return;
+    };
+    let dir = support::scratch("getspec_caldb");
+    let caldb = dir.join("caldb");
+    let rmfdir = caldb.join("data/nustar/fpm/cpf/rmf");
+    std::fs::create_dir_all(&rmfdir).unwrap();
+    write_standin_rmfs(&real, &rmfdir);
+    standin_caldb(&caldb, &NAMES);
 
     let evt = dir.join("ev.fits");
     write_events(&evt, "FPMA", &events(), true);
@@ -106,82 +192,16 @@ fn spectrum_grouping_and_event_weighted_caldb_rmf() {
     assert_eq!(s.grouped, dir.join("src_sr_g30.pha"));
 
     // spectrum
-    let sp = Spectrum::read_at(&s.pha, None).unwrap();
-    assert_eq!(sp.len(), 4096);
     let mut want = vec![0.0; 4096];
     want[100] = 50.0;
     want[200] = 30.0;
     want[4000] = 20.0;
     want[150] = 10.0;
-    assert_eq!(sp.counts, want);
-    assert_eq!(sp.exposure, 41234.5);
-    assert_eq!(sp.backscal, 441.0 / 1e6);
-    assert_eq!(sp.respfile.as_deref(), Some("src_sr.rmf"));
-    assert_eq!(sp.instrume, "FPMA");
-    let mut f = Fits::open(&s.pha).unwrap();
-    assert_eq!(f.key_str("INSTRUME").unwrap(), "FPMA");
-    assert_eq!(f.key_str("DATE-OBS").unwrap(), "2016-02-12T19:06:40");
-    f.goto_named("SPECTRUM").unwrap();
-    assert_eq!(f.key_f64("LIVETIME").unwrap(), 40000.25);
-    assert_eq!(f.key_str("OBS_ID").unwrap(), "60001047002");
-    assert_eq!(f.key_str("OBJECT").unwrap(), "Test field");
-    assert_eq!(f.key_f64("RA_NOM").unwrap(), 40.25);
-    assert_eq!(f.key_str("HDUCLAS2").unwrap(), "TOTAL");
-
+    check_spectrum(&s.pha, &want);
     // grouped copy: grppha 'group min 30' semantics
-    let g = Spectrum::read_at(&s.grouped, None).unwrap();
-    assert_eq!(g.counts, want);
-    let (eg, eq) = group_min(&want, &vec![0; 4096], 30.0);
-    assert_eq!(g.grouping, eg);
-    assert_eq!(g.quality, eq);
-    // by hand: 0-100 (50 counts), 101-200 (40), then a tail of 20 < 30 counts flagged bad
-    assert_eq!(g.grouping[0], 1);
-    assert!(g.grouping[1..=100].iter().all(|v| *v == -1));
-    assert_eq!(g.grouping[101], 1);
-    assert!(g.grouping[102..=200].iter().all(|v| *v == -1));
-    assert!(g.grouping[201..].iter().all(|v| *v == 1));
-    assert!(g.quality[..201].iter().all(|v| *v == 0) && g.quality[201..].iter().all(|v| *v == 2));
-    assert_eq!(s.groups, 2 + (4096 - 201));
-
+    check_grouping(&s.grouped, &want, s.groups);
     // RMF = sum_d n_d RMF_d / sum n, against the stand-ins as read back from disk
-    let disk: Vec<Rmf> = names
-        .iter()
-        .map(|n| Rmf::read(&rmfdir.join(n)).unwrap())
-        .collect();
-    let out = Rmf::read(&s.rmf).unwrap();
-    let w = [50.0 / 110.0, 30.0 / 110.0, 10.0 / 110.0, 20.0 / 110.0];
-    let mut checked = 0;
-    for e in [0, 50, 200, 1000, 2500, 3500] {
-        let got = dense_row(&out, e);
-        let mut exp = vec![0.0; 4096];
-        for d in 0..4 {
-            for (x, v) in exp.iter_mut().zip(dense_row(&disk[d], e)) {
-                *x += w[d] * v;
-            }
-        }
-        let peak = exp.iter().cloned().fold(0.0, f64::max);
-        assert!(peak > 0.0, "row {e} empty");
-        for c in 0..4096 {
-            assert!(
-                (got[c] - exp[c]).abs() <= 1e-6 * peak,
-                "row {e} channel {c}: {} vs {}",
-                got[c],
-                exp[c]
-            );
-        }
-        // the shifted DET1 copy makes the sum differ from any single detector's row
-        let r3row = dense_row(&disk[3], e);
-        assert!(got
-            .iter()
-            .zip(&r3row)
-            .any(|(a, b)| (a - b).abs() > 1e-4 * peak));
-        checked += 1;
-    }
-    assert_eq!(checked, 6);
-    assert_eq!(out.e_min.len(), 4096);
-    let mut h = Fits::open(&s.rmf).unwrap();
-    h.goto_named("MATRIX").unwrap();
-    assert_eq!(h.key_str("INSTRUME").unwrap(), "FPMA");
+    check_weighted_rmf(&s.rmf, &rmfdir);
     // without clobber a second run refuses; with it, it replaces
     let e = getspec(&r).unwrap_err();
     assert!(e.to_string().contains("exists"));
@@ -260,6 +280,32 @@ fn region_selection_agrees_with_the_region_mask_on_real_events() {
     );
 }
 
+/// Without clobber an existing output is kept and nothing else written; with it, replaced.
+fn existing_output_is_kept_then_clobbered(evt: &Path, good: &Path, out: &Path, diag: PathBuf) {
+    let keep = out.join("src_sr.rmf");
+    std::fs::write(&keep, "old").unwrap();
+    let e = getspec(&req(
+        evt,
+        good,
+        out,
+        RmfSource::File(diag.clone()),
+        Grouping::Min(30),
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("exists"), "{e}");
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "old");
+    assert_eq!(std::fs::read_dir(out).unwrap().count(), 1);
+    let mut r = req(evt, good, out, RmfSource::File(diag), Grouping::Min(5));
+    r.clobber = true;
+    r.outprefix = Some("src".into());
+    let s = getspec(&r).unwrap();
+    assert_eq!(s.grouped, out.join("src_sr_g5.pha"));
+    assert!(Rmf::read(&keep).is_ok());
+    assert!(Grouping::parse("0").is_err() && Grouping::parse("x").is_err());
+    assert_eq!(Grouping::parse("optimal").unwrap(), Grouping::Optimal);
+}
+
 #[test]
 fn bad_input_is_refused_and_nothing_written() {
     let Some(diag) = support::shared("getspec_bad", "auxil/diag.rmf") else {
@@ -322,28 +368,7 @@ fn bad_input_is_refused_and_nothing_written() {
     let e = bad(&dir.join("none.evt"), &good, &diag, "none.evt");
     assert_variant!(e, Error::Io(IoError::NoSuchFile { .. }));
     // an existing output is kept (and nothing else written) without clobber
-    let keep = out.join("src_sr.rmf");
-    std::fs::write(&keep, "old").unwrap();
-    let e = getspec(&req(
-        &evt,
-        &good,
-        &out,
-        RmfSource::File(diag.clone()),
-        Grouping::Min(30),
-    ))
-    .unwrap_err();
-    assert!(e.to_string().contains("exists"), "{e}");
-    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
-    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "old");
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
-    let mut r = req(&evt, &good, &out, RmfSource::File(diag), Grouping::Min(5));
-    r.clobber = true;
-    r.outprefix = Some("src".into());
-    let s = getspec(&r).unwrap();
-    assert_eq!(s.grouped, out.join("src_sr_g5.pha"));
-    assert!(Rmf::read(&keep).is_ok());
-    assert!(Grouping::parse("0").is_err() && Grouping::parse("x").is_err());
-    assert_eq!(Grouping::parse("optimal").unwrap(), Grouping::Optimal);
+    existing_output_is_kept_then_clobbered(&evt, &good, &out, diag);
 }
 
 fn cli(args: &[&str]) -> (i32, String, String) {
