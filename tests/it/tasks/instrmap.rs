@@ -67,7 +67,7 @@ use nuskybgd::io::output::Output;
 use nuskybgd::nustar::badpix::{write_badpix_extensions, BadPixelRow, BadpixLayout};
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::nustar::caldb_index::{self, IndexEntry};
-use nuskybgd::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
+use nuskybgd::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest, InstrmapSummary};
 use std::path::{Path, PathBuf};
 
 /// (cnam, detnam, dir, file, xno, vsd, qual)
@@ -122,20 +122,8 @@ fn write_badpix(path: &Path, span: Option<(f64, f64)>, rows: &[(u8, i64, i64, f6
         .unwrap();
 }
 
-/// A stand-in CALDB: the real PIXPOS file, plus an INSTRMAP we write (no real one exists
-/// here: active everywhere but a 2-pixel border, in CALDB layout with an INSTRMAP image
-/// extension) and a CALDB-layout BADPIX list we write. The index also holds a bad-quality
-/// INSTRMAP and a future one, which the lookup must pass over.
-fn standin_caldb(root: &Path, shared: &Path) {
-    let bcf = root.join("data/nustar/fpm/bcf");
-    for d in ["pixpos", "instrmap", "badpix"] {
-        std::fs::create_dir_all(bcf.join(d)).unwrap();
-    }
-    std::fs::copy(
-        shared.join("caldb/nuApixpos20100101v007.fits.gz"),
-        bcf.join("pixpos/nuApixpos20100101v007.fits.gz"),
-    )
-    .unwrap();
+/// Writes the stand-in INSTRMAP: active everywhere but a 2-pixel border, CALDB layout.
+fn write_standin_instrmap(bcf: &Path) {
     let mut map = Image::zeros(360, 360);
     for y in 2..358 {
         for x in 2..358 {
@@ -155,12 +143,11 @@ fn standin_caldb(root: &Path, shared: &Path) {
         f.set_key_str("CCNM0001", "INSTRMAP", "")
     })
     .unwrap();
-    write_badpix(
-        &bcf.join("badpix/nuAbadpix20100101v900.fits"),
-        None,
-        &[(1, 20, 21, 0.0, 0.0, 1)],
-    );
-    let mut rows: Vec<IndexRow> = (0..4)
+}
+
+/// The stand-in index rows: 4 PIXPOS, good, bad-quality and future INSTRMAPs, one BADPIX.
+fn standin_index_rows() -> Vec<IndexRow<'static>> {
+    let mut rows: Vec<IndexRow<'static>> = (0..4)
         .map(|_| {
             (
                 "PIXPOS",
@@ -209,7 +196,30 @@ fn standin_caldb(root: &Path, shared: &Path) {
         "2010-01-01",
         0,
     ));
-    write_index(root, "FPMA", &rows);
+    rows
+}
+
+/// A stand-in CALDB: the real PIXPOS file, plus an INSTRMAP we write (no real one exists
+/// here: active everywhere but a 2-pixel border, in CALDB layout with an INSTRMAP image
+/// extension) and a CALDB-layout BADPIX list we write. The index also holds a bad-quality
+/// INSTRMAP and a future one, which the lookup must pass over.
+fn standin_caldb(root: &Path, shared: &Path) {
+    let bcf = root.join("data/nustar/fpm/bcf");
+    for d in ["pixpos", "instrmap", "badpix"] {
+        std::fs::create_dir_all(bcf.join(d)).unwrap();
+    }
+    std::fs::copy(
+        shared.join("caldb/nuApixpos20100101v007.fits.gz"),
+        bcf.join("pixpos/nuApixpos20100101v007.fits.gz"),
+    )
+    .unwrap();
+    write_standin_instrmap(&bcf);
+    write_badpix(
+        &bcf.join("badpix/nuAbadpix20100101v900.fits"),
+        None,
+        &[(1, 20, 21, 0.0, 0.0, 1)],
+    );
+    write_index(root, "FPMA", &standin_index_rows());
 }
 
 fn owned(pm: &PixelMap, det: i32, rawx: i32, rawy: i32) -> Vec<usize> {
@@ -218,22 +228,8 @@ fn owned(pm: &PixelMap, det: i32, rawx: i32, rawy: i32) -> Vec<usize> {
         .collect()
 }
 
-#[test]
-fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
-    let (Some(shared), Some(evt)) = (
-        support::root(),
-        support::shared(
-            "mkinstrmap_standin",
-            "data/real/90410111001/nu90410111001A06_cl_sunpos.evt.gz",
-        ),
-    ) else {
-        return;
-    };
-    let dir = support::scratch("instrmap_task");
-    let root = dir.join("caldb");
-    standin_caldb(&root, &shared);
-    let caldb = Caldb { root: root.clone() };
-    // lookup passes over bad-quality and future entries
+/// Lookup passes over bad-quality and future entries and refuses a module it lacks.
+fn check_lookup(caldb: &Caldb) {
     let f = caldb
         .lookup("INSTRMAP", "FPMA", None, "2018-09-28T18:48:57")
         .unwrap();
@@ -243,35 +239,16 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
         .unwrap_err();
     assert!(e.to_string().contains("no INSTRMAP entry for FPMB"), "{e}");
     assert_variant!(e, Error::Nustar(NustarError::NoCaldbEntry { .. }));
+}
 
-    // user list with an observation span: (det 2, 10, 10) short but disabled on board (bit
-    // 14 = value 2) -> bad; (det 2, 11, 11) short, unflagged -> kept; (det 3, 3, 4) bad for
-    // 90% of the span -> bad
-    let usr = dir.join("usr_bp.fits");
-    write_badpix(
-        &usr,
-        Some((0.0, 1000.0)),
-        &[
-            (2, 10, 10, 0.0, 10.0, 2),
-            (2, 11, 11, 0.0, 10.0, 0),
-            (3, 3, 4, 0.0, 900.0, 0),
-        ],
-    );
-    let run = |name: &str, usr: Vec<PathBuf>| {
-        let out = dir.join(name);
-        let req = InstrmapRequest {
-            evt: evt.clone(),
-            usrbpix: usr,
-            out: Output::new(out.to_str().unwrap(), false),
-            caldb: Some(caldb.clone()),
-            auxil: None,
-        };
-        let s = mkinstrmap(&req).unwrap();
-        (Fits::open(&out).unwrap().read_image().unwrap(), s)
-    };
-    let (plain, s0) = run("plain.fits", vec![]);
-    let (masked, s1) = run("masked.fits", vec![usr.clone()]);
-    assert!(s0.pixmap_source.contains("pixpos"));
+/// Labels are detector + 1, and exactly the flagged pixels' DET1 sub-pixels are removed.
+fn check_masks(
+    root: &Path,
+    dir: &Path,
+    usr: &Path,
+    (plain, s0): (&Image, &InstrmapSummary),
+    (masked, s1): (&Image, &InstrmapSummary),
+) {
     let pm = PixelMap::from_pixpos(
         &root.join("data/nustar/fpm/bcf/pixpos/nuApixpos20100101v007.fits.gz"),
     )
@@ -308,8 +285,10 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
     assert_eq!(s1.sources.iter().find(|s| s.0 == usr).unwrap().3, changed);
     let mut h = Fits::open(dir.join("masked.fits")).unwrap();
     assert_eq!(h.key_str("EXTNAME").unwrap(), "INSTRMAP");
+}
 
-    // an existing output is kept; without a CALDB there is a clear error
+/// An existing output is kept; without a CALDB there is a clear error and nothing written.
+fn check_refusals(evt: PathBuf, dir: &Path, caldb: &Caldb) {
     let req = InstrmapRequest {
         evt: evt.clone(),
         usrbpix: vec![],
@@ -331,6 +310,58 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
     assert!(e.to_string().contains("CALDB"));
     assert_variant!(e, Error::Task(TaskError::NoCaldb));
     assert!(!dir.join("x.fits").exists());
+}
+
+#[test]
+fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
+    let (Some(shared), Some(evt)) = (
+        support::root(),
+        support::shared(
+            "mkinstrmap_standin",
+            "data/real/90410111001/nu90410111001A06_cl_sunpos.evt.gz",
+        ),
+    ) else {
+        return;
+    };
+    let dir = support::scratch("instrmap_task");
+    let root = dir.join("caldb");
+    standin_caldb(&root, &shared);
+    let caldb = Caldb { root: root.clone() };
+    // lookup passes over bad-quality and future entries
+    check_lookup(&caldb);
+
+    // user list with an observation span: (det 2, 10, 10) short but disabled on board (bit
+    // 14 = value 2) -> bad; (det 2, 11, 11) short, unflagged -> kept; (det 3, 3, 4) bad for
+    // 90% of the span -> bad
+    let usr = dir.join("usr_bp.fits");
+    write_badpix(
+        &usr,
+        Some((0.0, 1000.0)),
+        &[
+            (2, 10, 10, 0.0, 10.0, 2),
+            (2, 11, 11, 0.0, 10.0, 0),
+            (3, 3, 4, 0.0, 900.0, 0),
+        ],
+    );
+    let run = |name: &str, usr: Vec<PathBuf>| {
+        let out = dir.join(name);
+        let req = InstrmapRequest {
+            evt: evt.clone(),
+            usrbpix: usr,
+            out: Output::new(out.to_str().unwrap(), false),
+            caldb: Some(caldb.clone()),
+            auxil: None,
+        };
+        let s = mkinstrmap(&req).unwrap();
+        (Fits::open(&out).unwrap().read_image().unwrap(), s)
+    };
+    let (plain, s0) = run("plain.fits", vec![]);
+    let (masked, s1) = run("masked.fits", vec![usr.clone()]);
+    assert!(s0.pixmap_source.contains("pixpos"));
+    check_masks(&root, &dir, &usr, (&plain, &s0), (&masked, &s1));
+
+    // an existing output is kept; without a CALDB there is a clear error
+    check_refusals(evt, &dir, &caldb);
 }
 
 #[test]
