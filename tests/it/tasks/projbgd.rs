@@ -156,6 +156,82 @@ fn write_refimg(path: &Path, ctype: &str, cdelt: f64, pa: Option<f64>, n: usize)
         .unwrap();
 }
 
+/// Runs the projbgd command on `refimg` with the case's chipmap and aspect histogram.
+fn run_projbgd(case: &Path, refimg: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "projbgd".to_string(),
+        format!("refimg={}", refimg.display()),
+        format!("out={}", out.display()),
+        "mod=A".into(),
+        "det=1234".into(),
+        format!(
+            "chipmap={}",
+            case.join("input/newinstrmapA.fits.gz").display()
+        ),
+        format!(
+            "aspect={}",
+            case.join("expected/aspecthistA.fits").display()
+        ),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+        .args(&args)
+        .env("NUSKYBGD_AUXIL", support::root().unwrap().join("auxil"))
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// An existing detector image blocks the whole run (nothing written) unless clobber.
+fn check_existing_detector_image(case: &Path, dir: &Path) {
+    let refimg = case.join("input/im3to20keV.fits.gz");
+    let sub = dir.join("exists");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("det2Aim.fits"), "keep me").unwrap();
+    let (code, err) = run_projbgd(case, &refimg, &sub.join("bgdapA.fits"), &[]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("det2Aim.fits") && err.contains("exists"),
+        "{err}"
+    );
+    assert!(!sub.join("bgdapA.fits").exists());
+    assert_eq!(
+        std::fs::read_to_string(sub.join("det2Aim.fits")).unwrap(),
+        "keep me"
+    );
+    let (code, err) = run_projbgd(case, &refimg, &sub.join("bgdapA.fits"), &["clobber=yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(Fits::open(sub.join("det2Aim.fits")).is_ok());
+}
+
+/// A bad det= or mod= argument is refused with a message naming it.
+fn check_argument_errors(refimg: &Path) {
+    for (extra, want) in [(&["det=5"][..], "det="), (&["mod=C"][..], "mod=C")] {
+        let mut args: Vec<String> = vec![
+            "projbgd".into(),
+            format!("refimg={}", refimg.display()),
+            "out=x.fits".into(),
+        ];
+        args.extend(["chipmap=c", "aspect=a"].iter().map(|s| s.to_string()));
+        if extra[0].starts_with("det") {
+            args.push("mod=A".into());
+        } else {
+            args.push("det=1".into());
+        }
+        args.push(extra[0].into());
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nuskybgd"))
+            .args(&args)
+            .env("NUSKYBGD_AUXIL", support::root().unwrap().join("auxil"))
+            .output()
+            .unwrap();
+        assert_ne!(o.status.code().unwrap(), 0);
+        assert!(String::from_utf8_lossy(&o.stderr).contains(want));
+    }
+}
+
 #[test]
 fn bad_input_is_refused_with_nothing_written() {
     let Some(case) = support::shared("projbgd_bad_input", "reference/sky/case_small") else {
@@ -176,40 +252,12 @@ fn bad_input_is_refused_with_nothing_written() {
         ("nopa.fits", "TAN", good, None, 1000, "PA_PNT"),
         ("small.fits", "TAN", good, Some(10.0), 100, "1000x1000"),
     ];
-    let bin = env!("CARGO_BIN_EXE_nuskybgd");
-    let run = |refimg: &Path, out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "projbgd".to_string(),
-            format!("refimg={}", refimg.display()),
-            format!("out={}", out.display()),
-            "mod=A".into(),
-            "det=1234".into(),
-            format!(
-                "chipmap={}",
-                case.join("input/newinstrmapA.fits.gz").display()
-            ),
-            format!(
-                "aspect={}",
-                case.join("expected/aspecthistA.fits").display()
-            ),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let o = std::process::Command::new(bin)
-            .args(&args)
-            .env("NUSKYBGD_AUXIL", support::root().unwrap().join("auxil"))
-            .output()
-            .unwrap();
-        (
-            o.status.code().unwrap(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
     for (name, ctype, cdelt, pa, n, want) in refs {
         let r = dir.join(name);
         write_refimg(&r, ctype, cdelt, pa, n);
         let sub = dir.join(format!("out_{name}"));
         std::fs::create_dir_all(&sub).unwrap();
-        let (code, err) = run(&r, &sub.join("bgdap.fits"), &[]);
+        let (code, err) = run_projbgd(&case, &r, &sub.join("bgdap.fits"), &[]);
         assert_ne!(code, 0, "{name}");
         assert!(err.contains(want) && err.contains(name), "{name}: {err}");
         assert_eq!(
@@ -219,44 +267,7 @@ fn bad_input_is_refused_with_nothing_written() {
         );
     }
     // an existing detector image blocks the whole run (nothing written) unless clobber
-    let refimg = case.join("input/im3to20keV.fits.gz");
-    let sub = dir.join("exists");
-    std::fs::create_dir_all(&sub).unwrap();
-    std::fs::write(sub.join("det2Aim.fits"), "keep me").unwrap();
-    let (code, err) = run(&refimg, &sub.join("bgdapA.fits"), &[]);
-    assert_ne!(code, 0);
-    assert!(
-        err.contains("det2Aim.fits") && err.contains("exists"),
-        "{err}"
-    );
-    assert!(!sub.join("bgdapA.fits").exists());
-    assert_eq!(
-        std::fs::read_to_string(sub.join("det2Aim.fits")).unwrap(),
-        "keep me"
-    );
-    let (code, err) = run(&refimg, &sub.join("bgdapA.fits"), &["clobber=yes"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(Fits::open(sub.join("det2Aim.fits")).is_ok());
+    check_existing_detector_image(&case, &dir);
     // argument errors
-    for (extra, want) in [(&["det=5"][..], "det="), (&["mod=C"][..], "mod=C")] {
-        let mut args: Vec<String> = vec![
-            "projbgd".into(),
-            format!("refimg={}", refimg.display()),
-            "out=x.fits".into(),
-        ];
-        args.extend(["chipmap=c", "aspect=a"].iter().map(|s| s.to_string()));
-        if extra[0].starts_with("det") {
-            args.push("mod=A".into());
-        } else {
-            args.push("det=1".into());
-        }
-        args.push(extra[0].into());
-        let o = std::process::Command::new(bin)
-            .args(&args)
-            .env("NUSKYBGD_AUXIL", support::root().unwrap().join("auxil"))
-            .output()
-            .unwrap();
-        assert_ne!(o.status.code().unwrap(), 0);
-        assert!(String::from_utf8_lossy(&o.stderr).contains(want));
-    }
+    check_argument_errors(&case.join("input/im3to20keV.fits.gz"));
 }
