@@ -34,38 +34,13 @@ fn detabs_col(path: &Path, d: usize) -> Vec<f64> {
     f.read_col_f64("DETABS").unwrap()
 }
 
-#[test]
-fn energy_rows_are_scaled_by_the_detector_absorption() {
-    let (Some(rmf), Some(da)) = (
-        support::shared("absrmf_real", "caldb/nuAdet3_20100101v002.rmf.gz"),
-        support::shared("absrmf_real", "caldb/nuAdetabs20100101v002.fits.gz"),
-    ) else {
-        return;
-    };
-    let dir = support::scratch("absrmf_real");
-    let evt = dir.join("ev.fits");
-    write_evt(&evt, "FPMA");
-    let prefix = dir.join("sub/det");
-    let t0 = std::time::Instant::now();
-    let s = absrmf(&AbsrmfRequest {
-        evt: evt.clone(),
-        outprefix: prefix.to_str().unwrap().to_string(),
-        rmf: RmfSource::File(rmf.clone()),
-        detabs: DetabsSource::File(da.clone()),
-        clobber: false,
-    })
-    .unwrap();
-    eprintln!(
-        "absrmf on the real 4096x4096 RMF: {:.1} s",
-        t0.elapsed().as_secs_f64()
-    );
-    for d in 0..4 {
-        assert_eq!(s.outputs[d], dir.join(format!("sub/det{d}A.rmf")));
-    }
-    let input = Rmf::read(&rmf).unwrap();
+/// Each energy row of DET0 and DET2 is the input row times DETABS at the row's energy,
+/// and the two detectors' outputs differ.
+fn check_scaled_rows(rmf: &Path, da: &Path, outputs: &[PathBuf]) {
+    let input = Rmf::read(rmf).unwrap();
     for d in [0, 2] {
-        let out = Rmf::read(&s.outputs[d]).unwrap();
-        let a = detabs_col(&da, d);
+        let out = Rmf::read(&outputs[d]).unwrap();
+        let a = detabs_col(da, d);
         let mut rows = 0;
         for e in [5, 30, 100, 400, 1500, 3000] {
             let (r_in, r_out) = (dense_row(&input, e), dense_row(&out, e));
@@ -96,10 +71,41 @@ fn energy_rows_are_scaled_by_the_detector_absorption() {
     }
     // the detectors differ, so their outputs do
     let (r0, r2) = (
-        Rmf::read(&s.outputs[0]).unwrap(),
-        Rmf::read(&s.outputs[2]).unwrap(),
+        Rmf::read(&outputs[0]).unwrap(),
+        Rmf::read(&outputs[2]).unwrap(),
     );
     assert_ne!(dense_row(&r0, 30), dense_row(&r2, 30));
+}
+
+#[test]
+fn energy_rows_are_scaled_by_the_detector_absorption() {
+    let (Some(rmf), Some(da)) = (
+        support::shared("absrmf_real", "caldb/nuAdet3_20100101v002.rmf.gz"),
+        support::shared("absrmf_real", "caldb/nuAdetabs20100101v002.fits.gz"),
+    ) else {
+        return;
+    };
+    let dir = support::scratch("absrmf_real");
+    let evt = dir.join("ev.fits");
+    write_evt(&evt, "FPMA");
+    let prefix = dir.join("sub/det");
+    let t0 = std::time::Instant::now();
+    let s = absrmf(&AbsrmfRequest {
+        evt: evt.clone(),
+        outprefix: prefix.to_str().unwrap().to_string(),
+        rmf: RmfSource::File(rmf.clone()),
+        detabs: DetabsSource::File(da.clone()),
+        clobber: false,
+    })
+    .unwrap();
+    eprintln!(
+        "absrmf on the real 4096x4096 RMF: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    for d in 0..4 {
+        assert_eq!(s.outputs[d], dir.join(format!("sub/det{d}A.rmf")));
+    }
+    check_scaled_rows(&rmf, &da, &s.outputs);
     // outputs exist now: refuse without clobber, nothing touched; '!' replaces
     let before = std::fs::metadata(&s.outputs[1])
         .unwrap()
@@ -148,20 +154,12 @@ fn index(root: &Path, rows: &[(&str, &str, &str, i64)]) {
     .unwrap();
 }
 
-#[test]
-fn caldb_inputs_and_weighted_routine() {
-    let (Some(diag), Some(da)) = (
-        support::shared("absrmf_caldb", "auxil/diag.rmf"),
-        support::shared("absrmf_caldb", "caldb/nuAdetabs20100101v002.fits.gz"),
-    ) else {
-        return;
-    };
-    let dir = support::scratch("absrmf_caldb");
-    let root = dir.join("caldb");
+/// A stand-in FPMB CALDB: the diagonal RMF as every detector's GRPRMF entry, the real DETABS.
+fn write_standin_caldb(root: &Path, diag: &Path, da: &Path) {
     let bcf = root.join("data/nustar/fpm/bcf");
     std::fs::create_dir_all(&bcf).unwrap();
-    std::fs::copy(&diag, bcf.join("diag.rmf")).unwrap();
-    std::fs::copy(&da, bcf.join("nuBdetabs.fits.gz")).unwrap();
+    std::fs::copy(diag, bcf.join("diag.rmf")).unwrap();
+    std::fs::copy(da, bcf.join("nuBdetabs.fits.gz")).unwrap();
     Output::new(bcf.join("nuBgrprmf.fits").to_str().unwrap(), false)
         .write_fits(|f| {
             f.write_image(&Image::zeros(0, 0), 8)?;
@@ -178,7 +176,43 @@ fn caldb_inputs_and_weighted_routine() {
         rows.push(("GRPRMF", *det, "nuBgrprmf.fits", d as i64 + 1));
         rows.push(("DETABS", *det, "nuBdetabs.fits.gz", d as i64 + 1));
     }
-    index(&root, &rows);
+    index(root, &rows);
+}
+
+/// The general routine normalises its weights and refuses bad or response-less weights.
+fn check_weighted_routine(diag: &Path, da: &Path) {
+    let r = Rmf::read(diag).unwrap();
+    let t = [0, 1, 2, 3].map(|d| Detabs::read(da, d + 2).unwrap());
+    let rr = [Some(&r), None, Some(&r), None];
+    let tt = [Some(&t[0]), None, Some(&t[2]), None];
+    let w = absorbed_rmf(&rr, &tt, [1.0, 0.0, 3.0, 0.0]).unwrap();
+    for e in [3, 200] {
+        let want = 0.25 * t[0].value[e] + 0.75 * t[2].value[e];
+        assert!((dense_row(&w, e)[e] - want).abs() < 1e-12);
+    }
+    let e = absorbed_rmf(&rr, &tt, [1.0, -1.0, 0.0, 0.0]).unwrap_err();
+    assert_variant!(e, Error::Task(TaskError::BadWeights { .. }));
+    let e = absorbed_rmf(&rr, &tt, [0.0; 4]).unwrap_err();
+    assert_variant!(e, Error::Task(TaskError::ZeroWeights));
+    let e = absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0]).unwrap_err();
+    assert!(e.to_string().contains("DET1"));
+    assert_variant!(
+        e,
+        Error::Task(TaskError::WeightWithoutResponse { det: 1, .. })
+    );
+}
+
+#[test]
+fn caldb_inputs_and_weighted_routine() {
+    let (Some(diag), Some(da)) = (
+        support::shared("absrmf_caldb", "auxil/diag.rmf"),
+        support::shared("absrmf_caldb", "caldb/nuAdetabs20100101v002.fits.gz"),
+    ) else {
+        return;
+    };
+    let dir = support::scratch("absrmf_caldb");
+    let root = dir.join("caldb");
+    write_standin_caldb(&root, &diag, &da);
     let evt = dir.join("ev.fits");
     write_evt(&evt, "FPMB");
     let caldb = Caldb { root };
@@ -203,25 +237,7 @@ fn caldb_inputs_and_weighted_routine() {
     }
 
     // general routine: weights [1, 0, 3, 0] are normalised to [0.25, 0, 0.75, 0]
-    let r = Rmf::read(&diag).unwrap();
-    let t = [0, 1, 2, 3].map(|d| Detabs::read(&da, d + 2).unwrap());
-    let rr = [Some(&r), None, Some(&r), None];
-    let tt = [Some(&t[0]), None, Some(&t[2]), None];
-    let w = absorbed_rmf(&rr, &tt, [1.0, 0.0, 3.0, 0.0]).unwrap();
-    for e in [3, 200] {
-        let want = 0.25 * t[0].value[e] + 0.75 * t[2].value[e];
-        assert!((dense_row(&w, e)[e] - want).abs() < 1e-12);
-    }
-    let e = absorbed_rmf(&rr, &tt, [1.0, -1.0, 0.0, 0.0]).unwrap_err();
-    assert_variant!(e, Error::Task(TaskError::BadWeights { .. }));
-    let e = absorbed_rmf(&rr, &tt, [0.0; 4]).unwrap_err();
-    assert_variant!(e, Error::Task(TaskError::ZeroWeights));
-    let e = absorbed_rmf(&rr, &tt, [0.0, 1.0, 0.0, 0.0]).unwrap_err();
-    assert!(e.to_string().contains("DET1"));
-    assert_variant!(
-        e,
-        Error::Task(TaskError::WeightWithoutResponse { det: 1, .. })
-    );
+    check_weighted_routine(&diag, &da);
 
     // wrong instrument: refused before anything is written
     let xmm = dir.join("xmm.fits");
