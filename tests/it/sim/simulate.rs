@@ -15,8 +15,8 @@ use nuskybgd::nustar::gti::Gti;
 use nuskybgd::nustar::module::Module;
 use nuskybgd::nustar::pixpos::PixelMap;
 use nuskybgd::nustar::refpoint::read_refpoints;
-use nuskybgd::sim::truth::Truth;
-use nuskybgd::sim::{simulate, SimRequest, SimSummary};
+use nuskybgd::sim::truth::{ModuleTruth, Truth};
+use nuskybgd::sim::{simulate, ModuleFiles, SimRequest, SimSummary};
 use nuskybgd::sky::aperture::aperture_image;
 use nuskybgd::sky::refimg::RefImage;
 use nuskybgd::sky::regmask::Grid;
@@ -103,120 +103,150 @@ fn counts_agree_with_the_truth_in_the_field_and_in_regions() {
     let geo = s.geometry_dir.clone().unwrap();
     for m in [Module::A, Module::B] {
         let t = truth.module(m).unwrap();
-        let l = m.letter();
-        eprintln!(
-            "FPM{l}: {} events, expected {:.1} (apbgd {:.1}/{}, intbgd {:.1}/{}, fcxb {:.1}/{}, intn {:.1}/{})",
-            t.events,
-            t.expected.total(),
-            t.expected.apbgd,
-            t.drawn.apbgd,
-            t.expected.intbgd(),
-            t.drawn.intbgd(),
-            t.expected.fcxb,
-            t.drawn.fcxb,
-            t.expected.intn,
-            t.drawn.intn
-        );
-        for (what, d, e) in [
-            ("apbgd", t.drawn.apbgd, t.expected.apbgd),
-            ("intbgd", t.drawn.intbgd(), t.expected.intbgd()),
-            ("fcxb", t.drawn.fcxb, t.expected.fcxb),
-            ("intn", t.drawn.intn, t.expected.intn),
-        ] {
-            assert!(e > 500.0, "{what}: expected only {e}");
-            assert!(within(d, e, 5.0), "FPM{l} {what}: drawn {d}, expected {e}");
-        }
-        for c in 0..29 {
-            assert!(
-                within(t.drawn.lines[c], t.expected.lines[c], 5.0),
-                "line {}",
-                c + 1
-            );
-            if c < 3 {
-                assert_eq!(t.expected.lines[c], 0.0, "soft lines are off");
-            }
-        }
-        assert_eq!(t.drawn.total() as usize, t.events);
+        check_field_counts(t, m);
 
         // events inside each region against the truth's expected counts
-        let maps = ModuleMaps {
-            bgdap: Fits::open(geo.join(format!("bgdap{l}.fits")))
-                .unwrap()
-                .read_image()
-                .unwrap(),
-            det: [0, 1, 2, 3].map(|d| {
-                Fits::open(geo.join(format!("det{d}{l}im.fits")))
-                    .unwrap()
-                    .read_image()
-                    .unwrap()
-            }),
-        };
+        let maps = read_module_maps(&geo, m);
         let f = s.module(m);
         let mut ev = EventFile::open(&f.events).unwrap();
         assert_eq!(ev.len().unwrap(), t.events);
         let x = ev.column_i64("X").unwrap();
         let y = ev.column_i64("Y").unwrap();
-        let det = ev.column_i64("DET_ID").unwrap();
-        let d1x = ev.column_i64("DET1X").unwrap();
-        let d1y = ev.column_i64("DET1Y").unwrap();
         let regs: Vec<&PathBuf> = f.bgd_regions.iter().chain([&f.src_region]).collect();
         assert_eq!(regs.len(), 4);
         for reg in regs {
-            let w = region_weights(&grid, reg, m, &maps).unwrap();
-            let region = grid.region(reg).unwrap();
-            let n = (0..x.len())
-                .filter(|&i| region.contains(x[i] as f64, y[i] as f64))
-                .count() as f64;
-            let e = truth.expected_counts(&w).unwrap();
-            let norms = truth.expected_norms(&w).unwrap();
-            eprintln!(
-                "{}: {} px, area {:?}, apw {:.2}: {n} events, expected {e:.1}; apbgd norm {:.4e}, line 4 {:.4e}, fcxb {:.4e}, intn {:.4e}",
-                reg.display(),
-                w.pixels,
-                w.area.map(|a| a.round()),
-                w.apw,
-                norms.apbgd,
-                norms.lines[3],
-                norms.fcxb,
-                norms.intn
-            );
-            assert!(
-                within(n, e, 5.0),
-                "{}: {n} events, expected {e}",
-                reg.display()
-            );
-            // the truth file lists the same numbers for the regions it wrote
-            let name = reg.file_name().unwrap().to_str().unwrap();
-            let j = &truth.json["regions"][name];
-            assert!((j["expected_counts"].as_f64().unwrap() - e).abs() < 1e-6 * e);
-            let ap = j["expected_norms"][0]["norm"].as_f64().unwrap();
-            assert!(
-                (ap - norms.apbgd).abs() < 1e-12 * norms.apbgd,
-                "{ap} vs {}",
-                norms.apbgd
-            );
-            if f.bgd_regions.contains(reg) {
-                assert!(
-                    w.pixels >= 3000,
-                    "{} has {} pixels",
-                    reg.display(),
-                    w.pixels
-                );
-            }
+            check_region_counts(&truth, &grid, &maps, f, m, reg, (&x, &y));
         }
-        // DET1 positions are the projection inverted: mostly on the event's own detector
-        let pm = PixelMap::from_auxil(&s.auxil, m).unwrap();
-        let on_own = (0..x.len())
-            .filter(|&i| pm.detnum[((d1y[i] - 1) * 360 + d1x[i] - 1) as usize] == det[i] as i32)
-            .count();
-        let frac = on_own as f64 / x.len() as f64;
-        eprintln!(
-            "FPM{l}: {:.1}% of events have DET1X/Y on their own detector",
-            100.0 * frac
-        );
-        assert!(frac > 0.9, "{frac}");
+        check_det1_on_own_detector(&s, m, &mut ev, &x);
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The drawn counts of every component and line of one module agree with the expected ones.
+fn check_field_counts(t: &ModuleTruth, m: Module) {
+    let l = m.letter();
+    eprintln!(
+        "FPM{l}: {} events, expected {:.1} (apbgd {:.1}/{}, intbgd {:.1}/{}, fcxb {:.1}/{}, intn {:.1}/{})",
+        t.events,
+        t.expected.total(),
+        t.expected.apbgd,
+        t.drawn.apbgd,
+        t.expected.intbgd(),
+        t.drawn.intbgd(),
+        t.expected.fcxb,
+        t.drawn.fcxb,
+        t.expected.intn,
+        t.drawn.intn
+    );
+    for (what, d, e) in [
+        ("apbgd", t.drawn.apbgd, t.expected.apbgd),
+        ("intbgd", t.drawn.intbgd(), t.expected.intbgd()),
+        ("fcxb", t.drawn.fcxb, t.expected.fcxb),
+        ("intn", t.drawn.intn, t.expected.intn),
+    ] {
+        assert!(e > 500.0, "{what}: expected only {e}");
+        assert!(within(d, e, 5.0), "FPM{l} {what}: drawn {d}, expected {e}");
+    }
+    for c in 0..29 {
+        assert!(
+            within(t.drawn.lines[c], t.expected.lines[c], 5.0),
+            "line {}",
+            c + 1
+        );
+        if c < 3 {
+            assert_eq!(t.expected.lines[c], 0.0, "soft lines are off");
+        }
+    }
+    assert_eq!(t.drawn.total() as usize, t.events);
+}
+
+/// Reads the kept geometry images (aperture and detector masks) of one module.
+fn read_module_maps(geo: &Path, m: Module) -> ModuleMaps {
+    let l = m.letter();
+    ModuleMaps {
+        bgdap: Fits::open(geo.join(format!("bgdap{l}.fits")))
+            .unwrap()
+            .read_image()
+            .unwrap(),
+        det: [0, 1, 2, 3].map(|d| {
+            Fits::open(geo.join(format!("det{d}{l}im.fits")))
+                .unwrap()
+                .read_image()
+                .unwrap()
+        }),
+    }
+}
+
+/// The events inside one region agree with the truth's expected counts, and the truth file
+/// lists the same numbers for it.
+fn check_region_counts(
+    truth: &Truth,
+    grid: &Grid,
+    maps: &ModuleMaps,
+    f: &ModuleFiles,
+    m: Module,
+    reg: &Path,
+    (x, y): (&[i64], &[i64]),
+) {
+    let w = region_weights(grid, reg, m, maps).unwrap();
+    let region = grid.region(reg).unwrap();
+    let n = (0..x.len())
+        .filter(|&i| region.contains(x[i] as f64, y[i] as f64))
+        .count() as f64;
+    let e = truth.expected_counts(&w).unwrap();
+    let norms = truth.expected_norms(&w).unwrap();
+    eprintln!(
+        "{}: {} px, area {:?}, apw {:.2}: {n} events, expected {e:.1}; apbgd norm {:.4e}, line 4 {:.4e}, fcxb {:.4e}, intn {:.4e}",
+        reg.display(),
+        w.pixels,
+        w.area.map(|a| a.round()),
+        w.apw,
+        norms.apbgd,
+        norms.lines[3],
+        norms.fcxb,
+        norms.intn
+    );
+    assert!(
+        within(n, e, 5.0),
+        "{}: {n} events, expected {e}",
+        reg.display()
+    );
+    // the truth file lists the same numbers for the regions it wrote
+    let name = reg.file_name().unwrap().to_str().unwrap();
+    let j = &truth.json["regions"][name];
+    assert!((j["expected_counts"].as_f64().unwrap() - e).abs() < 1e-6 * e);
+    let ap = j["expected_norms"][0]["norm"].as_f64().unwrap();
+    assert!(
+        (ap - norms.apbgd).abs() < 1e-12 * norms.apbgd,
+        "{ap} vs {}",
+        norms.apbgd
+    );
+    if f.bgd_regions.iter().any(|b| b == reg) {
+        assert!(
+            w.pixels >= 3000,
+            "{} has {} pixels",
+            reg.display(),
+            w.pixels
+        );
+    }
+}
+
+/// DET1 positions are the projection inverted: mostly on the event's own detector.
+fn check_det1_on_own_detector(s: &SimSummary, m: Module, ev: &mut EventFile, x: &[i64]) {
+    let det = ev.column_i64("DET_ID").unwrap();
+    let d1x = ev.column_i64("DET1X").unwrap();
+    let d1y = ev.column_i64("DET1Y").unwrap();
+    let pm = PixelMap::from_auxil(&s.auxil, m).unwrap();
+    let on_own = (0..x.len())
+        .filter(|&i| pm.detnum[((d1y[i] - 1) * 360 + d1x[i] - 1) as usize] == det[i] as i32)
+        .count();
+    let frac = on_own as f64 / x.len() as f64;
+    eprintln!(
+        "FPM{}: {:.1}% of events have DET1X/Y on their own detector",
+        m.letter(),
+        100.0 * frac
+    );
+    assert!(frac > 0.9, "{frac}");
 }
 
 /// Every file opens through the project's readers.
@@ -229,103 +259,118 @@ fn check_readers(s: &SimSummary, exposure: f64) {
     let refimg = RefImage::read(&s.refimg).unwrap();
     for m in [Module::A, Module::B] {
         let f = s.module(m);
-        let mut ev = EventFile::open(&f.events).unwrap();
-        assert_eq!(ev.module, m);
-        let wcs = ev.sky_wcs().unwrap();
-        assert_eq!(wcs.crpix, [500.5, 500.5]);
-        assert_eq!((wcs.tlmin, wcs.tlmax), ([1, 1], [1000, 1000]));
-        assert_eq!(wcs.ctype[0], "RA---TAN");
-        assert_eq!(ev.key_f64("EXPOSURE").unwrap(), Some(exposure));
-        let pa = ev.key_f64("PA_PNT").unwrap().unwrap();
-        assert_eq!(pa, refimg.pa_pnt);
-        let date = ev
-            .cards
-            .iter()
-            .find(|c| c.starts_with("DATE-OBS"))
-            .and_then(|c| c.split('\'').nth(1))
-            .unwrap()
-            .trim()
-            .to_string();
-        let x = ev.column_i64("X").unwrap();
-        let pi = ev.column_i64("PI").unwrap();
-        let time = ev.column_f64("TIME").unwrap();
-        assert!(x.iter().all(|v| (1..=1000).contains(v)));
-        assert!(pi.iter().all(|v| (0..4096).contains(v)));
-        assert!(time.windows(2).all(|w| w[0] <= w[1]), "time-ordered");
-        let gti = Gti::read(&f.gti).unwrap();
-        assert!((gti.total() - exposure).abs() < 1e-6);
-        assert!(time
-            .iter()
-            .all(|t| (0..gti.start.len()).any(|g| *t >= gti.start[g] && *t <= gti.stop[g])));
-        assert_eq!(Gti::read(&f.events).unwrap(), gti);
-        let rp = read_refpoints(&f.det1).unwrap();
-        assert_eq!(rp.module, m);
-        let (xmin, xmax) =
-            rp.x.iter()
-                .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
-        let (ymin, ymax) =
-            rp.y.iter()
-                .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
-        eprintln!(
-            "FPM{}: refpoint X {xmin:.1}..{xmax:.1}, Y {ymin:.1}..{ymax:.1}; PA_PNT {pa:.2}; {} GTIs",
-            m.letter(),
-            gti.start.len()
-        );
-        assert!((8.0..45.0).contains(&(xmax - xmin)) && (8.0..45.0).contains(&(ymax - ymin)));
-
-        let ins = format!("FPM{}", m.letter());
-        caldb.lookup("INSTRMAP", &ins, None, &date).unwrap();
-        let bp = caldb.lookup("BADPIX", &ins, Some("DET0"), &date).unwrap();
-        let bad = read_badpix(&bp.path, m).unwrap().unwrap();
-        if s.caldb_synthetic {
-            assert_eq!(bad.pixels.len(), 8);
-        }
-        let da = caldb.lookup("DETABS", &ins, Some("DET2"), &date).unwrap();
-        assert_eq!(da.ext, 3);
-        let inputs = ArfInputs::load(&caldb, &s.auxil, m, &date).unwrap();
-        assert_eq!(inputs.detabs[3].len(), 4096);
-        for d in 0..4 {
-            let g = caldb
-                .lookup("GRPRMF", &ins, Some(&format!("DET{d}")), &date)
-                .unwrap();
-            assert_eq!(g.ext, d + 1);
-            let mut gf = Fits::open(&g.path).unwrap();
-            gf.goto_hdu(g.ext + 1).unwrap();
-            let name = gf.read_col_str("RMFFILE").unwrap()[0].clone();
-            let rmf = Rmf::read(&g.path.parent().unwrap().join(&name)).unwrap();
-            assert_eq!((rmf.nchan, rmf.energy_lo.len()), (4096, 4096));
-            if d == 0 && s.caldb_synthetic {
-                // normalised rows; resolution grows with energy
-                let width = |e: usize| rmf.rows[e][0].1.iter().filter(|v| **v > 0.01).count();
-                assert!(width(3600) > width(210));
-                let sum: f64 = rmf.rows[210][0].1.iter().sum();
-                assert!((sum - 1.0).abs() < 1e-4, "{sum}");
-            }
-        }
+        let date = check_event_files(f, m, exposure, &refimg);
+        check_caldb_entries(s, &caldb, m, &date);
         let arf = Arf::read(&s.auxil.join(format!("fcxb{}.arf", m.letter()))).unwrap();
         let max = arf.area.iter().cloned().fold(0.0, f64::max);
         assert!((200.0..450.0).contains(&max), "{max}");
         assert_eq!(aperture_image(&s.auxil, m).unwrap().nx, 360);
         PixelMap::from_auxil(&s.auxil, m).unwrap();
-        // mkimgs makes a reference image with the same grid and roll
-        let img = s.outdir.join(format!("im{}3to20keV", m.letter()));
-        let sum = nuskybgd::tasks::mkimgs::mkimgs(&nuskybgd::tasks::mkimgs::MkimgsRequest {
-            evt: std::path::PathBuf::from(&f.events),
-            outname: img.to_string_lossy().into_owned(),
-            elow: 3.0,
-            ehigh: 20.0,
-            clobber: false,
-        })
-        .unwrap();
-        assert!(sum.sky_counts > 1000 && sum.sky_dropped == 0);
-        let r = RefImage::read(&sum.sky_path).unwrap();
-        assert_eq!(r.pa_pnt, refimg.pa_pnt);
-        let g1 = Grid::read(&sum.sky_path).unwrap();
-        let g2 = Grid::read(&s.refimg).unwrap();
-        assert_eq!(g1.wcs, g2.wcs);
-        let _: Image = Fits::open(&sum.sky_path).unwrap().read_image().unwrap();
+        check_mkimgs_reference(s, f, m, &refimg);
     }
     Diag::check(&s.auxil);
+}
+
+/// The events, GTI and DET1 reference-point files of one module read back consistently;
+/// returns the observation's DATE-OBS.
+fn check_event_files(f: &ModuleFiles, m: Module, exposure: f64, refimg: &RefImage) -> String {
+    let mut ev = EventFile::open(&f.events).unwrap();
+    assert_eq!(ev.module, m);
+    let wcs = ev.sky_wcs().unwrap();
+    assert_eq!(wcs.crpix, [500.5, 500.5]);
+    assert_eq!((wcs.tlmin, wcs.tlmax), ([1, 1], [1000, 1000]));
+    assert_eq!(wcs.ctype[0], "RA---TAN");
+    assert_eq!(ev.key_f64("EXPOSURE").unwrap(), Some(exposure));
+    let pa = ev.key_f64("PA_PNT").unwrap().unwrap();
+    assert_eq!(pa, refimg.pa_pnt);
+    let date = ev
+        .cards
+        .iter()
+        .find(|c| c.starts_with("DATE-OBS"))
+        .and_then(|c| c.split('\'').nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    let x = ev.column_i64("X").unwrap();
+    let pi = ev.column_i64("PI").unwrap();
+    let time = ev.column_f64("TIME").unwrap();
+    assert!(x.iter().all(|v| (1..=1000).contains(v)));
+    assert!(pi.iter().all(|v| (0..4096).contains(v)));
+    assert!(time.windows(2).all(|w| w[0] <= w[1]), "time-ordered");
+    let gti = Gti::read(&f.gti).unwrap();
+    assert!((gti.total() - exposure).abs() < 1e-6);
+    assert!(time
+        .iter()
+        .all(|t| (0..gti.start.len()).any(|g| *t >= gti.start[g] && *t <= gti.stop[g])));
+    assert_eq!(Gti::read(&f.events).unwrap(), gti);
+    let rp = read_refpoints(&f.det1).unwrap();
+    assert_eq!(rp.module, m);
+    let (xmin, xmax) =
+        rp.x.iter()
+            .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
+    let (ymin, ymax) =
+        rp.y.iter()
+            .fold((f64::MAX, f64::MIN), |a, v| (a.0.min(*v), a.1.max(*v)));
+    eprintln!(
+        "FPM{}: refpoint X {xmin:.1}..{xmax:.1}, Y {ymin:.1}..{ymax:.1}; PA_PNT {pa:.2}; {} GTIs",
+        m.letter(),
+        gti.start.len()
+    );
+    assert!((8.0..45.0).contains(&(xmax - xmin)) && (8.0..45.0).contains(&(ymax - ymin)));
+    date
+}
+
+/// The CALDB entries one module needs are found and read (bad pixels, DETABS, grouped RMFs).
+fn check_caldb_entries(s: &SimSummary, caldb: &Caldb, m: Module, date: &str) {
+    let ins = format!("FPM{}", m.letter());
+    caldb.lookup("INSTRMAP", &ins, None, date).unwrap();
+    let bp = caldb.lookup("BADPIX", &ins, Some("DET0"), date).unwrap();
+    let bad = read_badpix(&bp.path, m).unwrap().unwrap();
+    if s.caldb_synthetic {
+        assert_eq!(bad.pixels.len(), 8);
+    }
+    let da = caldb.lookup("DETABS", &ins, Some("DET2"), date).unwrap();
+    assert_eq!(da.ext, 3);
+    let inputs = ArfInputs::load(caldb, &s.auxil, m, date).unwrap();
+    assert_eq!(inputs.detabs[3].len(), 4096);
+    for d in 0..4 {
+        let g = caldb
+            .lookup("GRPRMF", &ins, Some(&format!("DET{d}")), date)
+            .unwrap();
+        assert_eq!(g.ext, d + 1);
+        let mut gf = Fits::open(&g.path).unwrap();
+        gf.goto_hdu(g.ext + 1).unwrap();
+        let name = gf.read_col_str("RMFFILE").unwrap()[0].clone();
+        let rmf = Rmf::read(&g.path.parent().unwrap().join(&name)).unwrap();
+        assert_eq!((rmf.nchan, rmf.energy_lo.len()), (4096, 4096));
+        if d == 0 && s.caldb_synthetic {
+            // normalised rows; resolution grows with energy
+            let width = |e: usize| rmf.rows[e][0].1.iter().filter(|v| **v > 0.01).count();
+            assert!(width(3600) > width(210));
+            let sum: f64 = rmf.rows[210][0].1.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-4, "{sum}");
+        }
+    }
+}
+
+/// mkimgs makes a reference image with the same grid and roll.
+fn check_mkimgs_reference(s: &SimSummary, f: &ModuleFiles, m: Module, refimg: &RefImage) {
+    let img = s.outdir.join(format!("im{}3to20keV", m.letter()));
+    let sum = nuskybgd::tasks::mkimgs::mkimgs(&nuskybgd::tasks::mkimgs::MkimgsRequest {
+        evt: std::path::PathBuf::from(&f.events),
+        outname: img.to_string_lossy().into_owned(),
+        elow: 3.0,
+        ehigh: 20.0,
+        clobber: false,
+    })
+    .unwrap();
+    assert!(sum.sky_counts > 1000 && sum.sky_dropped == 0);
+    let r = RefImage::read(&sum.sky_path).unwrap();
+    assert_eq!(r.pa_pnt, refimg.pa_pnt);
+    let g1 = Grid::read(&sum.sky_path).unwrap();
+    let g2 = Grid::read(&s.refimg).unwrap();
+    assert_eq!(g1.wcs, g2.wcs);
+    let _: Image = Fits::open(&sum.sky_path).unwrap().read_image().unwrap();
 }
 
 struct Diag;
