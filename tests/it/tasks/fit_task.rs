@@ -6,7 +6,9 @@ use crate::support::{self, assert_variant};
 use nuskybgd::error::{IoError, ModelError, TaskError};
 use nuskybgd::io::fits::Fits;
 use nuskybgd::io::output::Output;
+use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::spectral::run::load;
+use nuskybgd::spectral::session::Session;
 use nuskybgd::tasks::fit_task::{fit_task, FitRequest};
 use nuskybgd::Error;
 use std::path::Path;
@@ -123,20 +125,7 @@ fn fit_task_bad_input() {
     let e = err.to_string();
     assert!(e.contains("bgd2A_sr_g30.pha") && e.contains("FPMC"), "{e}");
     // a spectrum with no counts in the fitted band (counts only below 3 keV)
-    let mut empty = nuskybgd::spectral::ogip::pha::PhaOut::new(
-        "FPMA",
-        (0..4096).map(|c| if c < 30 { 5.0 } else { 0.0 }).collect(),
-        5e4,
-    );
-    empty.respfile = Some("diag.rmf".into());
-    empty
-        .keys
-        .push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
-    nuskybgd::spectral::ogip::pha::write_pha(
-        &Output::new(dir.join("bgd2A_sr_g30.pha").to_str().unwrap(), true),
-        &empty,
-    )
-    .unwrap();
+    write_pha_without_fit_counts(&dir.join("bgd2A_sr_g30.pha"));
     let err = run(&info, "b.xcm").unwrap_err();
     let e = err.to_string();
     assert_variant!(err, Error::Task(TaskError::NoFitCounts { .. }));
@@ -157,27 +146,29 @@ fn fit_task_bad_input() {
     );
 }
 
+/// Writes (over `path`) an FPMA spectrum whose counts are all below 3 keV.
+fn write_pha_without_fit_counts(path: &Path) {
+    let mut empty = nuskybgd::spectral::ogip::pha::PhaOut::new(
+        "FPMA",
+        (0..4096).map(|c| if c < 30 { 5.0 } else { 0.0 }).collect(),
+        5e4,
+    );
+    empty.respfile = Some("diag.rmf".into());
+    empty
+        .keys
+        .push(("DATE-OBS".into(), "2016-02-12T19:06:40".into()));
+    nuskybgd::spectral::ogip::pha::write_pha(&Output::new(path.to_str().unwrap(), true), &empty)
+        .unwrap();
+}
+
 #[test]
 fn image_task_images_integrate_to_the_predicted_counts() {
-    use nuskybgd::sky::regmask::{mask, Grid};
-    use nuskybgd::spectral::grouping::{apply, Range};
     use nuskybgd::tasks::image::{image_task, ImageRequest};
     let Some((dir, info, caldb, auxil)) = setup("image_task") else {
         return;
     };
     let save = dir.join("model.xcm");
-    fit_task(&FitRequest {
-        bgdinfo: info.clone(),
-        savefile: Output::new(save.to_str().unwrap(), false),
-        fit: false,
-        statistic: nuskybgd::spectral::stat::Statistic::Chi,
-        solar_off: false,
-        force: false,
-        intn_port_scale: false,
-        caldb,
-        auxil: auxil.clone(),
-    })
-    .unwrap();
+    write_unfitted_model(&info, caldb, &auxil, &save);
     let prefix = format!("{}/img_", dir.display());
     let req = ImageRequest {
         bgdinfo: info.clone(),
@@ -196,46 +187,10 @@ fn image_task_images_integrate_to_the_predicted_counts() {
     );
     // the same band on an independent load of the model
     let mut sess = load(&save, true).unwrap();
-    for ds in sess.data.iter_mut() {
-        ds.noticed = ds.bins.initially_noticed();
-        let r = ds.resp.iter().flatten().next().unwrap().rmf.clone();
-        apply(
-            &Range::Energies(f64::NEG_INFINITY, 3.0),
-            &ds.bins,
-            &r.e_min,
-            &r.e_max,
-            &mut ds.noticed,
-            false,
-        );
-        apply(
-            &Range::Energies(20.0, f64::INFINITY),
-            &ds.bins,
-            &r.e_min,
-            &r.e_max,
-            &mut ds.noticed,
-            false,
-        );
-    }
+    notice_3_to_20_kev(&mut sess);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
-    let grid = Grid::read(Path::new(v["refimgf"].as_str().unwrap())).unwrap();
-    let region = |k: usize| {
-        mask(
-            &grid,
-            &grid
-                .region(Path::new(v["regfiles"][k].as_str().unwrap()))
-                .unwrap(),
-        )
-        .unwrap()
-    };
-    let over = |img: &str, k: usize| -> f64 {
-        let im = Fits::open(dir.join(img)).unwrap().read_image().unwrap();
-        im.data
-            .iter()
-            .zip(&region(k).data)
-            .map(|(a, m)| a * m)
-            .sum()
-    };
+    let over = |img: &str, k: usize| -> f64 { sum_over_region(&dir.join(img), &v, k) };
     let src = |name: &str| {
         sess.sources
             .iter()
@@ -268,6 +223,62 @@ fn image_task_images_integrate_to_the_predicted_counts() {
     let e = image_task(&req).unwrap_err();
     assert!(e.to_string().contains("exists"));
     assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
+}
+
+/// Writes the background model with its preset values (no fit, chi, solar components on).
+fn write_unfitted_model(info: &Path, caldb: Caldb, auxil: &Path, save: &Path) {
+    fit_task(&FitRequest {
+        bgdinfo: info.to_path_buf(),
+        savefile: Output::new(save.to_str().unwrap(), false),
+        fit: false,
+        statistic: nuskybgd::spectral::stat::Statistic::Chi,
+        solar_off: false,
+        force: false,
+        intn_port_scale: false,
+        caldb,
+        auxil: auxil.to_path_buf(),
+    })
+    .unwrap();
+}
+
+/// Notices only 3-20 keV in every data set of the session.
+fn notice_3_to_20_kev(sess: &mut Session) {
+    use nuskybgd::spectral::grouping::{apply, Range};
+    for ds in sess.data.iter_mut() {
+        ds.noticed = ds.bins.initially_noticed();
+        let r = ds.resp.iter().flatten().next().unwrap().rmf.clone();
+        apply(
+            &Range::Energies(f64::NEG_INFINITY, 3.0),
+            &ds.bins,
+            &r.e_min,
+            &r.e_max,
+            &mut ds.noticed,
+            false,
+        );
+        apply(
+            &Range::Energies(20.0, f64::INFINITY),
+            &ds.bins,
+            &r.e_min,
+            &r.e_max,
+            &mut ds.noticed,
+            false,
+        );
+    }
+}
+
+/// The image `img` summed over background region `k` of the bgdinfo `v`.
+fn sum_over_region(img: &Path, v: &serde_json::Value, k: usize) -> f64 {
+    use nuskybgd::sky::regmask::{mask, Grid};
+    let grid = Grid::read(Path::new(v["refimgf"].as_str().unwrap())).unwrap();
+    let region = mask(
+        &grid,
+        &grid
+            .region(Path::new(v["regfiles"][k].as_str().unwrap()))
+            .unwrap(),
+    )
+    .unwrap();
+    let im = Fits::open(img).unwrap().read_image().unwrap();
+    im.data.iter().zip(&region.data).map(|(a, m)| a * m).sum()
 }
 
 #[test]
