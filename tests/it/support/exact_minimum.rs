@@ -135,56 +135,7 @@ impl Linear {
         let (mut s, _, _) = self.eval(&t);
         for _ in 0..500 {
             let (_, g, h) = self.eval(&t);
-            let scale: Vec<f64> = (0..n).map(|k| h[k][k].max(1e-300).sqrt()).collect();
-            let eps = 1e-9;
-            let bound: Vec<bool> = (0..n)
-                .map(|k| {
-                    (t[k] - self.lower[k] <= eps / scale[k] && g[k] > 0.0)
-                        || (self.upper[k] - t[k] <= eps / scale[k] && g[k] < 0.0)
-                })
-                .collect();
-            let freek: Vec<usize> = (0..n).filter(|&k| !bound[k]).collect();
-            let mut dir = vec![0.0; n];
-            if !freek.is_empty() {
-                let m = freek.len();
-                // Newton on the free set (Gaussian elimination on the scaled system)
-                let mut a: Vec<Vec<f64>> = (0..m)
-                    .map(|i| {
-                        (0..m)
-                            .map(|j| h[freek[i]][freek[j]] / (scale[freek[i]] * scale[freek[j]]))
-                            .collect()
-                    })
-                    .collect();
-                let mut b: Vec<f64> = (0..m).map(|i| -g[freek[i]] / scale[freek[i]]).collect();
-                for c in 0..m {
-                    a[c][c] += 1e-14;
-                    let p = (c..m)
-                        .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
-                        .unwrap();
-                    a.swap(c, p);
-                    b.swap(c, p);
-                    for r in c + 1..m {
-                        let f = a[r][c] / a[c][c];
-                        for k in c..m {
-                            a[r][k] -= f * a[c][k];
-                        }
-                        b[r] -= f * b[c];
-                    }
-                }
-                let mut x = vec![0.0; m];
-                for r in (0..m).rev() {
-                    let sum: f64 = (r + 1..m).map(|k| a[r][k] * x[k]).sum();
-                    x[r] = (b[r] - sum) / a[r][r];
-                }
-                for (i, &k) in freek.iter().enumerate() {
-                    dir[k] = x[i] / scale[k];
-                }
-            }
-            for k in 0..n {
-                if bound[k] {
-                    dir[k] = -g[k] / h[k][k].max(1e-300);
-                }
-            }
+            let dir = self.direction(&t, &g, &h);
             let mut step = 1.0;
             let mut moved = false;
             for _ in 0..60 {
@@ -203,8 +154,71 @@ impl Linear {
                 break;
             }
         }
-        // KKT: zero gradient (relative to its curvature) off the bounds, the right sign on them
-        let (_, g, h) = self.eval(&t);
+        self.check_kkt(&t);
+        (s, t)
+    }
+
+    /// The projected Newton direction at `t`: Newton on the free set, diagonally scaled
+    /// steepest descent on the parameters held at a bound.
+    fn direction(&self, t: &[f64], g: &[f64], h: &[Vec<f64>]) -> Vec<f64> {
+        let n = t.len();
+        let scale: Vec<f64> = (0..n).map(|k| h[k][k].max(1e-300).sqrt()).collect();
+        let eps = 1e-9;
+        let bound: Vec<bool> = (0..n)
+            .map(|k| {
+                (t[k] - self.lower[k] <= eps / scale[k] && g[k] > 0.0)
+                    || (self.upper[k] - t[k] <= eps / scale[k] && g[k] < 0.0)
+            })
+            .collect();
+        let freek: Vec<usize> = (0..n).filter(|&k| !bound[k]).collect();
+        let mut dir = vec![0.0; n];
+        if !freek.is_empty() {
+            let m = freek.len();
+            // Newton on the free set (Gaussian elimination on the scaled system)
+            let mut a: Vec<Vec<f64>> = (0..m)
+                .map(|i| {
+                    (0..m)
+                        .map(|j| h[freek[i]][freek[j]] / (scale[freek[i]] * scale[freek[j]]))
+                        .collect()
+                })
+                .collect();
+            let mut b: Vec<f64> = (0..m).map(|i| -g[freek[i]] / scale[freek[i]]).collect();
+            for c in 0..m {
+                a[c][c] += 1e-14;
+                let p = (c..m)
+                    .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+                    .unwrap();
+                a.swap(c, p);
+                b.swap(c, p);
+                for r in c + 1..m {
+                    let f = a[r][c] / a[c][c];
+                    for k in c..m {
+                        a[r][k] -= f * a[c][k];
+                    }
+                    b[r] -= f * b[c];
+                }
+            }
+            let mut x = vec![0.0; m];
+            for r in (0..m).rev() {
+                let sum: f64 = (r + 1..m).map(|k| a[r][k] * x[k]).sum();
+                x[r] = (b[r] - sum) / a[r][r];
+            }
+            for (i, &k) in freek.iter().enumerate() {
+                dir[k] = x[i] / scale[k];
+            }
+        }
+        for k in 0..n {
+            if bound[k] {
+                dir[k] = -g[k] / h[k][k].max(1e-300);
+            }
+        }
+        dir
+    }
+
+    /// KKT: zero gradient (relative to its curvature) off the bounds, the right sign on them.
+    fn check_kkt(&self, t: &[f64]) {
+        let n = t.len();
+        let (_, g, h) = self.eval(t);
         for k in 0..n {
             let at_bound = t[k] <= self.lower[k] || t[k] >= self.upper[k];
             let gs = g[k] / h[k][k].max(1e-300).sqrt();
@@ -216,6 +230,5 @@ impl Linear {
                 assert!(g[k] >= -1e-6 * h[k][k].sqrt(), "KKT at lower bound {k}");
             }
         }
-        (s, t)
     }
 }
