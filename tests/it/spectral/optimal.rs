@@ -79,12 +79,17 @@ fn optimal_binning_follows_kaastra_bleeker() {
     assert_eq!(width_at(1000), 10);
     assert_eq!(width_at(3000), 4);
 
-    // end to end: group=optimal writes _sr_opt.pha with that grouping
+    check_getspec_group_optimal(&rmf);
+}
+
+/// End to end: group=optimal writes _sr_opt.pha with the grouping of `rmf`'s resolution.
+fn check_getspec_group_optimal(rmf: &Rmf) {
+    let r: f64 = 1.0 + 409.6;
     let dir = support::scratch("getspec_opt");
     let rmf_path = dir.join("tri.rmf");
     write_rmf(
         &Output::new(rmf_path.to_str().unwrap(), false),
-        &rmf,
+        rmf,
         "FPMB",
         &[],
     )
