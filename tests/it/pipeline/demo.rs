@@ -31,6 +31,27 @@ fn demo_runs_every_task_on_a_fresh_machine() {
         "{text}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    check_report_steps(&text);
+    let a = dir.join("analysis");
+    check_products(&text, &a);
+
+    // again without clobber: refused, nothing rewritten
+    let fitted = a.join("bgdparams_fit.xcm");
+    let before = std::fs::read(&fitted).unwrap();
+    let t0 = std::fs::metadata(&fitted).unwrap().modified().unwrap();
+    let o = demo(&dir, &["seed=3"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("clobber"), "{err}");
+    assert_eq!(std::fs::read(&fitted).unwrap(), before);
+    assert_eq!(std::fs::metadata(&fitted).unwrap().modified().unwrap(), t0);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The report has a line for every step and says the instrument is synthetic and the
+/// recovered normalisations are within 1 sigma.
+fn check_report_steps(text: &str) {
     for step in [
         "simulate",
         "mkimgs A",
@@ -54,7 +75,10 @@ fn demo_runs_every_task_on_a_fresh_machine() {
     }
     assert!(text.contains("synthetic auxil"), "{text}");
     assert!(text.contains("within 1 sigma"), "{text}");
-    let a = dir.join("analysis");
+}
+
+/// The products exist, the report names them, and they load in the engine.
+fn check_products(text: &str, a: &std::path::Path) {
     for f in [
         "bgdparams.xcm",
         "bgdparams_fit.xcm",
@@ -97,19 +121,6 @@ fn demo_runs_every_task_on_a_fresh_machine() {
     // the recovery table has the 12 free normalisations
     let rows = text.lines().filter(|l| l.contains(" norm ")).count();
     assert_eq!(rows, 12, "{text}");
-
-    // again without clobber: refused, nothing rewritten
-    let fitted = a.join("bgdparams_fit.xcm");
-    let before = std::fs::read(&fitted).unwrap();
-    let t0 = std::fs::metadata(&fitted).unwrap().modified().unwrap();
-    let o = demo(&dir, &["seed=3"]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("clobber"), "{err}");
-    assert_eq!(std::fs::read(&fitted).unwrap(), before);
-    assert_eq!(std::fs::metadata(&fitted).unwrap().modified().unwrap(), t0);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
