@@ -74,12 +74,8 @@ fn example(fix: bool, solar_off: bool) -> Option<Vec<String>> {
     )
 }
 
-#[test]
-fn matches_the_worked_example() {
-    let Some(ours) = example(false, false) else {
-        return;
-    };
-    let head = "statistic chi
+/// The worked example up to the first intbgd line: data, responses, settings and apbgd.
+const EXAMPLE_HEAD: &str = "statistic chi
 data 1:1 bgd1A_sr_g30.pha
 response  2:1 bgd1A_sr.rmf
 response  3:1 bgd1A_sr.rmf
@@ -110,9 +106,41 @@ model  2:apbgd cutoffpl
 = apbgd:p1
 = apbgd:p2
 = 1.118002e00*apbgd:p3";
-    let head: Vec<&str> = head.lines().collect();
+
+/// The worked example from the fcxb model to the end.
+const EXAMPLE_TAIL: &str = "model  4:fcxb cutoffpl
+= apbgd:p1
+= apbgd:p2
+    1.58341e-05       0.01          0          0      1e+20      1e+24
+= apbgd:p1
+= apbgd:p2
+    1.58967e-05       0.01          0          0      1e+20      1e+24
+model  5:intn bknpower
+          -0.05      -0.01         -3         -2          9         10
+            124      -0.01          0       0.01      1e+06      1e+06
+          -0.85      -0.01         -3         -2          9         10
+    0.000373057       0.01          0          0      1e+20      1e+24
+          -0.05      -0.01         -3         -2          9         10
+            124      -0.01          0       0.01      1e+06      1e+06
+          -0.85      -0.01         -3         -2          9         10
+= 1.090496e00*intn:p4";
+
+#[test]
+fn matches_the_worked_example() {
+    let Some(ours) = example(false, false) else {
+        return;
+    };
+    let head: Vec<&str> = EXAMPLE_HEAD.lines().collect();
     assert_eq!(&ours[..head.len()], head.as_slice());
     let m3 = head.len();
+    check_intbgd(&ours, m3);
+    let tail: Vec<&str> = EXAMPLE_TAIL.lines().collect();
+    same(&ours[m3 + 183..], &tail);
+}
+
+/// The intbgd model starting at line `m3`: its components, the first group's values and
+/// the second group's links.
+fn check_intbgd(ours: &[String], m3: usize) {
     assert!(ours[m3].starts_with("model  3:intbgd apec + lorentz + lorentz"));
     assert_eq!(ours[m3].matches("lorentz").count(), 29);
     let g1 = [
@@ -142,24 +170,6 @@ model  2:apbgd cutoffpl
     ];
     same(&ours[m3 + 92..m3 + 99], &g2);
     same(&ours[m3 + 182..m3 + 183], &["= 1.096634e00*intbgd:p91"]);
-    let tail = "model  4:fcxb cutoffpl
-= apbgd:p1
-= apbgd:p2
-    1.58341e-05       0.01          0          0      1e+20      1e+24
-= apbgd:p1
-= apbgd:p2
-    1.58967e-05       0.01          0          0      1e+20      1e+24
-model  5:intn bknpower
-          -0.05      -0.01         -3         -2          9         10
-            124      -0.01          0       0.01      1e+06      1e+06
-          -0.85      -0.01         -3         -2          9         10
-    0.000373057       0.01          0          0      1e+20      1e+24
-          -0.05      -0.01         -3         -2          9         10
-            124      -0.01          0       0.01      1e+06      1e+06
-          -0.85      -0.01         -3         -2          9         10
-= 1.090496e00*intn:p4";
-    let tail: Vec<&str> = tail.lines().collect();
-    same(&ours[m3 + 183..], &tail);
 }
 
 #[test]
