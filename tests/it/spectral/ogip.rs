@@ -37,6 +37,45 @@ fn xcm_model(text: &str) -> (String, Vec<f64>) {
     (expr, vals)
 }
 
+/// The reference .xcm's model expression with Sherpa's best-fit values put in.
+fn best_fit_model(xcm: &str, j: &Value) -> (String, Vec<f64>) {
+    let (expr, mut p) = xcm_model(xcm);
+    let order: Vec<&str> = j["param_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for (k, v) in j["best_fit"].as_object().unwrap() {
+        p[order.iter().position(|o| o == k).unwrap()] = v.as_f64().unwrap();
+    }
+    (expr, p)
+}
+
+/// The .xcm's ignore line gives exactly Sherpa's noticed bins; returns them.
+fn noticed_bins(case: &str, xcm: &str, j: &Value, bins: &Bins, rmf: &Rmf) -> Vec<bool> {
+    let mut noticed = bins.initially_noticed();
+    let ign = xcm
+        .lines()
+        .find(|l| l.starts_with("ignore"))
+        .unwrap()
+        .trim_start_matches("ignore");
+    for (_, ranges) in parse_selection(ign).unwrap() {
+        for r in ranges {
+            apply(&r, bins, &rmf.e_min, &rmf.e_max, &mut noticed, false);
+        }
+    }
+    let nb = j["noticed_bins"].as_array().unwrap();
+    let (first, last) = (
+        nb[0].as_u64().unwrap() as usize,
+        nb[1].as_u64().unwrap() as usize,
+    );
+    for (b, n) in noticed.iter().enumerate() {
+        assert_eq!(*n, b + 1 >= first && b < last, "{case} bin {}", b + 1);
+    }
+    noticed
+}
+
 #[test]
 fn statistic_at_sherpas_best_fit_equals_sherpas_minimum() {
     let Some(dir) = support::shared("ogip_vs_sherpa", "reference/fits") else {
@@ -55,16 +94,7 @@ fn statistic_at_sherpas_best_fit_equals_sherpas_minimum() {
         )
         .unwrap();
         let xcm = std::fs::read_to_string(dir.join(format!("{case}.xcm"))).unwrap();
-        let (expr, mut p) = xcm_model(&xcm);
-        let order: Vec<&str> = j["param_order"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        for (k, v) in j["best_fit"].as_object().unwrap() {
-            p[order.iter().position(|o| o == k).unwrap()] = v.as_f64().unwrap();
-        }
+        let (expr, p) = best_fit_model(&xcm, &j);
         let sp = Spectrum::read(dir.join(format!("{case}.pha")).to_str().unwrap()).unwrap();
         let bins = Bins::of(&sp);
         assert_eq!(
@@ -72,26 +102,7 @@ fn statistic_at_sherpas_best_fit_equals_sherpas_minimum() {
             j["total_bins"].as_u64().unwrap(),
             "{case} bins"
         );
-        // the .xcm's ignore line gives exactly Sherpa's noticed bins
-        let mut noticed = bins.initially_noticed();
-        let ign = xcm
-            .lines()
-            .find(|l| l.starts_with("ignore"))
-            .unwrap()
-            .trim_start_matches("ignore");
-        for (_, ranges) in parse_selection(ign).unwrap() {
-            for r in ranges {
-                apply(&r, &bins, &rmf.e_min, &rmf.e_max, &mut noticed, false);
-            }
-        }
-        let nb = j["noticed_bins"].as_array().unwrap();
-        let (first, last) = (
-            nb[0].as_u64().unwrap() as usize,
-            nb[1].as_u64().unwrap() as usize,
-        );
-        for (b, n) in noticed.iter().enumerate() {
-            assert_eq!(*n, b + 1 >= first && b < last, "{case} bin {}", b + 1);
-        }
+        let noticed = noticed_bins(case, &xcm, &j, &bins, &rmf);
         let flux = Expression::parse(&expr)
             .unwrap()
             .eval(&p, &rmf.edges())
