@@ -319,12 +319,17 @@ impl Fits {
         self.opt_key(key, "a number")
     }
 
-    /// A keyword as a float; absent is an error naming the file and HDU.
-    pub fn key_f64(&mut self, key: &str) -> Result<f64> {
-        match self.opt_key_f64(key)? {
+    /// A keyword converted to `T`; absent is an error naming the file and HDU.
+    fn key<T: table::Scalar>(&mut self, key: &str, what: &str) -> Result<T> {
+        match self.opt_key(key, what)? {
             Some(v) => Ok(v),
             None => Err(self.missing_key(key)),
         }
+    }
+
+    /// A keyword as a float; absent is an error naming the file and HDU.
+    pub fn key_f64(&mut self, key: &str) -> Result<f64> {
+        self.key(key, "a number")
     }
 
     /// A keyword as an integer, or None when absent.
@@ -334,10 +339,7 @@ impl Fits {
 
     /// A keyword as an integer; absent is an error.
     pub fn key_i64(&mut self, key: &str) -> Result<i64> {
-        match self.opt_key_i64(key)? {
-            Some(v) => Ok(v),
-            None => Err(self.missing_key(key)),
-        }
+        self.key(key, "an integer")
     }
 
     /// A keyword as a string (long-string convention honoured), trimmed; None when absent.
