@@ -58,6 +58,8 @@ fn run(a: &Args) -> Result<()> {
     let mut save = a.get("savefile").unwrap_or("bgdparams").to_string();
     if !save.trim_start_matches('!').ends_with(".xcm") {
         save.push_str(".xcm");
+    } else {
+        println!("fit: savefile={save} writes {save} (the port would write {save}.xcm)");
     }
     let clobber = a.flag("clobber", false)?;
     let do_fit = a.flag("fit", true)?;

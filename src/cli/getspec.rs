@@ -1,15 +1,16 @@
-//! `nuskybgd getspec EVTFILE reg=REG.reg [outdir=.] [outprefix=] [group=30] [rmffile=]`
+//! `nuskybgd getspec EVTFILE reg=REG.reg [outdir=.] [outprefix=] [group=30] [rmffile=]`,
+//! and the port's `getspecnoarf.py` form of it (`indir=`, `attfile=`, `stemout=`).
 
 use crate::bgmodel::detrmf::RmfSource;
 use crate::cli::args::Args;
 use crate::cli::Task;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::tasks::getspec::{getspec, GetspecRequest, Grouping};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const USAGE: &str = "\
 nuskybgd getspec EVTFILE reg=REG.reg [outdir=.] [outprefix=P] [group=30|N|optimal]
-                 [rmffile=CALDB|FILE] [clobber=yes]
+                 [rmffile=CALDB|FILE] [indir=DIR] [attfile=FILE] [clobber=yes]
 
 Source spectrum of a sky region without nuproducts (the original's getspecnoarf). Events
 whose sky pixel (round(X), round(Y) on the event file's own sky grid) lies in the region
@@ -24,10 +25,26 @@ OUTDIR (P defaults to the region file name without .reg):
                 CALDB GRPRMF (DEPTHCUT(NOMINAL); needs $CALDB) or rmffile=FILE for all
                 detectors. No detector absorption (the apbgd ARF carries it).
 A region without events is an error (no area-weight fallback). Existing outputs are kept
-unless clobber=yes.
+unless clobber=yes. The port's getspecnoarf arguments are accepted: indir=DIR is where
+EVTFILE is looked for when it is not found as given; attfile= must exist, as the port
+checks, but is not used (the event file's X/Y are already sky positions); stemout= is
+another name for outprefix=.
 
 Example:
   nuskybgd getspec nu60001047002A01_cl.evt reg=bgd1.reg outdir=spec
+";
+
+const NOARF_USAGE: &str = "\
+getspecnoarf.py EVTFILE reg=REG.reg [indir=.] [outdir=.] [outprefix=P | stemout=P]
+                [attfile=ATTFILE] [group=30|N|optimal] [rmffile=CALDB|FILE] [clobber=yes]
+
+The Python port's getspecnoarf.py, as written in its README: the same as nuskybgd getspec
+(run 'nuskybgd getspec --help'), which makes P_sr.pha, P_sr_g30.pha and P_sr.rmf in
+OUTDIR natively, without nuproducts and grppha. attfile= is checked to exist and not used.
+
+Example:
+  getspecnoarf.py nu90201039002A01_cl.evt reg=bgd/bgd1.reg indir=. outdir=bgd \\
+      outprefix=bgd1A attfile=../auxil/nu90201039002_att.fits.gz
 ";
 
 /// The task's entry in the command table.
@@ -40,11 +57,58 @@ pub fn task() -> Task {
     }
 }
 
-fn run(a: &Args) -> Result<()> {
+/// The port's `getspecnoarf` name for the same task.
+pub fn noarf_task() -> Task {
+    Task {
+        name: "getspecnoarf",
+        summary: "getspec under the port's name and arguments",
+        usage: NOARF_USAGE,
+        run: run_noarf,
+    }
+}
+
+fn run_noarf(a: &Args) -> Result<()> {
+    println!(
+        "getspecnoarf: spectrum, grouped copy and RMF made natively (nuproducts and grppha are not run)"
+    );
+    run(a)
+}
+
+/// The event file: as given, else under `indir=` (the port's nuproducts input directory).
+fn event_file(a: &Args) -> Result<PathBuf> {
     let evt = PathBuf::from(a.pos(0, "EVTFILE")?);
+    match a.get("indir") {
+        Some(dir) if !evt.exists() && Path::new(dir).join(&evt).exists() => {
+            Ok(Path::new(dir).join(&evt))
+        }
+        _ => Ok(evt),
+    }
+}
+
+/// The port's attfile=: it must exist (as the port checks); nothing here needs it.
+fn check_attfile(a: &Args) -> Result<()> {
+    if let Some(att) = a.get("attfile") {
+        if !Path::new(att).exists() {
+            return Err(CliError::NotFound {
+                key: "attfile".into(),
+                path: att.into(),
+            }
+            .into());
+        }
+        println!(
+            "getspec: attfile={att} not used (the event file's X/Y are sky positions already)"
+        );
+    }
+    Ok(())
+}
+
+fn run(a: &Args) -> Result<()> {
+    let evt = event_file(a)?;
+    check_attfile(a)?;
     let reg = PathBuf::from(a.require("reg")?);
     let outdir = PathBuf::from(a.get("outdir").unwrap_or("."));
-    let outprefix = a.get("outprefix").map(String::from);
+    let stemout = a.get("stemout");
+    let outprefix = a.get("outprefix").or(stemout).map(String::from);
     let group = Grouping::parse(a.get("group").unwrap_or("30"))?;
     let rmf = Args::caldb_or(a.get("rmffile"), RmfSource::Caldb, RmfSource::File)?;
     let clobber = a.flag("clobber", false)?;

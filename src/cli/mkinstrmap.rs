@@ -1,4 +1,4 @@
-//! `nuskybgd mkinstrmap EVTFILE [usrbpix=f1,f2] [prefix=P]`
+//! `nuskybgd mkinstrmap EVTFILE [usrbpix=f1,f2] [prefix=P] [dryrun=yes]`
 
 use crate::cli::args::Args;
 use crate::cli::Task;
@@ -9,7 +9,7 @@ use crate::tasks::mkinstrmap::{mkinstrmap, InstrmapRequest};
 use std::path::PathBuf;
 
 const USAGE: &str = "\
-nuskybgd mkinstrmap EVTFILE [usrbpix=FILE1,FILE2] [prefix=P] [clobber=yes]
+nuskybgd mkinstrmap EVTFILE [usrbpix=FILE1,FILE2] [prefix=P] [dryrun=yes] [clobber=yes]
 
 Instrument map for projbgd: the CALDB instrument map ($CALDB, INSTRMAP) with the pixels
 removed that the event file's BADPIX extensions, the CALDB bad-pixel file and the user
@@ -21,6 +21,8 @@ the list gives no span (CALDB/user lists), or when flagged 'disabled on board'.
 Differences from nuskybgd-py: the flag test works (the port's never fired), every active
 pixel is labelled even without bad-pixel lists, and the CALDB map is shifted (-1,-1) like
 the pixel maps (as the IDL original), so bad-pixel holes are registered.
+dryrun=yes (as the port's) reads and checks every input - the event file, the CALDB map,
+every bad-pixel list - says what would be written, and writes nothing.
 
 Example:
   nuskybgd mkinstrmap nu60001047002A01_cl.evt usrbpix=nuAuserbadpix.fits
@@ -49,6 +51,7 @@ fn run(a: &Args) -> Result<()> {
         .unwrap_or_default();
     let prefix = a.get("prefix").unwrap_or("").to_string();
     let clobber = a.flag("clobber", false)?;
+    let dryrun = a.flag("dryrun", false)?;
     a.finish(1)?;
     let module = crate::nustar::events::EventFile::open(&evt)?.module;
     let out = Output::new(
@@ -61,6 +64,7 @@ fn run(a: &Args) -> Result<()> {
         out,
         caldb: Caldb::from_env(),
         auxil: crate::nustar::auxil::auxil_dir().ok(),
+        dryrun,
     };
     let s = mkinstrmap(&req)?;
     println!("mkinstrmap: RAW->DET1 map from {}", s.pixmap_source);
@@ -74,6 +78,13 @@ fn run(a: &Args) -> Result<()> {
         "mkinstrmap: active DET1 sub-pixels DET0..3: {} {} {} {}",
         s.active[0], s.active[1], s.active[2], s.active[3]
     );
-    println!("mkinstrmap: wrote {}", s.out.display());
+    if s.written {
+        println!("mkinstrmap: wrote {}", s.out.display());
+    } else {
+        println!(
+            "mkinstrmap: dry run: would write {}; nothing written",
+            s.out.display()
+        );
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod fit;
 pub mod getspec;
 pub mod image;
+pub mod install;
 pub mod mkimgs;
 pub mod mkinstrmap;
 pub mod model_eval;
@@ -47,8 +48,10 @@ pub fn tasks() -> Vec<Task> {
         regmask::task(),
         phafix::task(),
         getspec::task(),
+        getspec::noarf_task(),
         absrmf::task(),
         refspec::task(),
+        refspec::imrefspec_task(),
         fit::task(),
         spec::task(),
         bgdspec::task(),
@@ -59,7 +62,31 @@ pub fn tasks() -> Vec<Task> {
         xcm_fit::task(),
         simulate::task(),
         demo::task(),
+        install::task(),
     ]
+}
+
+/// The originals' script names and the task each runs: the program acts on the name it is
+/// called by, and `install-scripts` makes these names as links to it.
+pub const SCRIPT_NAMES: &[(&str, &str)] = &[
+    ("phafix.py", "phafix"),
+    ("getspecnoarf.py", "getspecnoarf"),
+    ("getspecnoarf", "getspecnoarf"),
+    ("absrmf.py", "absrmf"),
+    ("imrefspec.py", "imrefspec"),
+    ("imrefspec", "imrefspec"),
+    ("mkimgs", "mkimgs"),
+    ("mkimgs.py", "mkimgs"),
+];
+
+/// The task a program name (argv[0], any directory part ignored) stands for, when it is one
+/// of the originals' script names.
+pub fn script_task(argv0: &str) -> Option<&'static str> {
+    let name = std::path::Path::new(argv0).file_name()?.to_str()?;
+    SCRIPT_NAMES
+        .iter()
+        .find(|(script, _)| *script == name)
+        .map(|(_, task)| *task)
 }
 
 fn print_overview() {
@@ -77,8 +104,16 @@ fn print_overview() {
     }
 }
 
-/// Run the command line; returns the process exit code (0 only on success).
+/// Run the command line; returns the process exit code (0 only on success). Called by a
+/// script name (`phafix.py`, `mkimgs`, …) it runs that task on all its arguments.
 pub fn main_with(argv: &[String]) -> i32 {
+    if let Some(task) = argv.first().and_then(|a| script_task(a)) {
+        let shown = std::path::Path::new(&argv[0])
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| task.to_string());
+        return run_task(task, &shown, &argv[1..]);
+    }
     let Some(name) = argv.get(1) else {
         print_overview();
         return 2;
@@ -91,12 +126,16 @@ pub fn main_with(argv: &[String]) -> i32 {
         println!("nuskybgd {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
+    run_task(name, &format!("nuskybgd {name}"), &argv[2..])
+}
+
+/// Run task `name` on `rest`, naming it `shown` in messages; the exit code.
+fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
     let all = tasks();
     let Some(task) = all.iter().find(|t| t.name == name) else {
         eprintln!("nuskybgd: unknown task '{name}' (run 'nuskybgd --help' for the list)");
         return 2;
     };
-    let rest = &argv[2..];
     // demo is the one task that runs with no arguments (README's first command)
     if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
         println!("{}", task.usage.trim_end());
@@ -106,7 +145,7 @@ pub fn main_with(argv: &[String]) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("nuskybgd {name}: error: {e}");
+            eprintln!("{shown}: error: {e}");
             1
         }
     }

@@ -74,6 +74,12 @@ fn run(a: &Args) -> Result<()> {
         auxil: auxil_dir()?,
     };
     a.finish(0)?;
+    if let Some(dir) = req.out.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        println!(
+            "projbgd: detector images go beside out= in {} (the port writes them in the current directory)",
+            dir.display()
+        );
+    }
     let s = projbgd(&req)?;
     println!("projbgd: aperture image sum {:.6}", s.aperture_sum);
     for (d, sum) in &s.det_sums {

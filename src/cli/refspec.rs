@@ -34,32 +34,77 @@ pub fn task() -> Task {
     }
 }
 
-fn run(a: &Args) -> Result<()> {
-    let dir = PathBuf::from(a.get("dir").unwrap_or("."));
-    let mods = a
-        .get("mods")
-        .unwrap_or("AB")
-        .chars()
+const IMREFSPEC_USAGE: &str = "\
+imrefspec.py MODS DETS [dir=.] [clobber=yes]
+
+The Python port's imrefspec.py, as written in its README (imrefspec.py AB 0123): the same
+as nuskybgd refspec mods=MODS dets=DETS (run 'nuskybgd refspec --help'), computed natively
+(no XSPEC fakeit): aperbgd<M>_det<d>.pha and fcxbbgd<M>_det<d>.pha from det<d><M>.rmf.
+
+Example:
+  cd bgd && imrefspec.py AB 0123
+";
+
+/// The port's `imrefspec MODS DETS` form of the task.
+pub fn imrefspec_task() -> Task {
+    Task {
+        name: "imrefspec",
+        summary: "refspec under the port's name and positional MODS DETS",
+        usage: IMREFSPEC_USAGE,
+        run: run_imrefspec,
+    }
+}
+
+/// Modules from letters ("AB").
+fn modules(s: &str) -> Result<Vec<Module>> {
+    s.chars()
         .map(|c| Module::from_letter(c).ok_or_else(|| CliError::BadModule { item: c }.into()))
-        .collect::<Result<Vec<_>>>()?;
-    let dets = a
-        .get("dets")
-        .unwrap_or("0123")
-        .chars()
+        .collect()
+}
+
+/// Detectors from digits ("0123").
+fn detectors(s: &str) -> Result<Vec<usize>> {
+    s.chars()
         .map(|c| match c.to_digit(10) {
             Some(d) if d <= 3 => Ok(d as usize),
             _ => Err(CliError::BadDetector { item: c }.into()),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+fn run(a: &Args) -> Result<()> {
+    let dir = PathBuf::from(a.get("dir").unwrap_or("."));
+    let mods = modules(a.get("mods").unwrap_or("AB"))?;
+    let dets = detectors(a.get("dets").unwrap_or("0123"))?;
     let clobber = a.flag("clobber", false)?;
     a.finish(0)?;
-    let s = refspec(&RefspecRequest {
+    write_reference_spectra(RefspecRequest {
         dir,
         mods,
         dets,
         auxil: auxil_dir()?,
         clobber,
-    })?;
+    })
+}
+
+fn run_imrefspec(a: &Args) -> Result<()> {
+    let mods = modules(a.pos(0, "MODS (e.g. AB)")?)?;
+    let dets = detectors(a.positional.get(1).map_or("0123", String::as_str))?;
+    let dir = PathBuf::from(a.get("dir").unwrap_or("."));
+    let clobber = a.flag("clobber", false)?;
+    a.finish(2)?;
+    write_reference_spectra(RefspecRequest {
+        dir,
+        mods,
+        dets,
+        auxil: auxil_dir()?,
+        clobber,
+    })
+}
+
+/// Run the task and report what it wrote and skipped.
+fn write_reference_spectra(req: RefspecRequest) -> Result<()> {
+    let s = refspec(&req)?;
     for m in &s.missing {
         println!("refspec: {} not found, skipped", m.display());
     }

@@ -1,5 +1,5 @@
 //! `nuskybgd simulate OUTDIR [seed=1] [exposure=50000] [apscale=] [fcxbscale=] [intscale=]
-//! [intnscale=] [keepgeom=] [clobber=]`
+//! [intnscale=] [obsid=] [keepgeom=] [clobber=]`
 
 use crate::cli::args::Args;
 use crate::cli::Task;
@@ -8,7 +8,8 @@ use crate::sim::{simulate, SimRequest};
 
 const USAGE: &str = "\
 nuskybgd simulate OUTDIR [seed=1] [exposure=50000] [apscale=1.1] [fcxbscale=0.8]
-                  [intscale=1.2] [intnscale=0.9] [keepgeom=no] [clobber=no]
+                  [intscale=1.2] [intnscale=0.9] [obsid=60001001002] [keepgeom=no]
+                  [clobber=no]
 
 Writes a synthetic background-only NuSTAR observation (FPMA and FPMB) into OUTDIR, drawn
 from the nuskybgd background model itself, with the truth beside it:
@@ -72,6 +73,9 @@ fn run(a: &Args) -> Result<()> {
     num("fcxbscale", &mut req.fcxbscale)?;
     num("intscale", &mut req.intscale)?;
     num("intnscale", &mut req.intnscale)?;
+    if let Some(o) = a.get("obsid") {
+        req.obsid = o.trim().to_string();
+    }
     req.keep_geometry = a.flag("keepgeom", false)?;
     req.clobber = a.flag("clobber", false)?;
     a.finish(1)?;

@@ -44,6 +44,25 @@ pub enum CliError {
         hint: String,
     },
     /// A character of `mods=` is not a module letter.
+    /// A file a `key=` argument names does not exist.
+    #[error("{key}={}: not found", path.display())]
+    NotFound { key: String, path: PathBuf },
+    /// No event file of the observation under the directory the user gave.
+    #[error("{}: no event file nu{obsid}A01_cl.evt or nu{obsid}B01_cl.evt (.gz) here, in {obsid}/event_cl or in event_cl", dir.display())]
+    NoEventFiles { dir: PathBuf, obsid: String },
+    /// The band lists of `mkimgs DIR OBSID ELOWS EHIGHS` differ in length.
+    #[error("{lows} lower and {highs} upper band edges: give them in pairs")]
+    BandLists { lows: usize, highs: usize },
+    /// A name `install-scripts` would make exists and is not a link to this program.
+    #[error("{}: exists and is not a link to nuskybgd; not replaced (use clobber=yes)", path.display())]
+    ScriptExists { path: PathBuf },
+    /// The script links cannot be made.
+    #[error("{}: cannot make the link: {source}", path.display())]
+    Link {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("mods: '{item}' is not a module (A or B)")]
     BadModule { item: char },
     /// A character of `dets=` is not a detector digit.
@@ -72,7 +91,12 @@ impl CliError {
     /// The file the failure concerns, if any.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            CliError::Read { path, .. } | CliError::NotAnEnergyLine { path, .. } => Some(path),
+            CliError::Read { path, .. }
+            | CliError::NotAnEnergyLine { path, .. }
+            | CliError::NotFound { path, .. }
+            | CliError::NoEventFiles { dir: path, .. }
+            | CliError::ScriptExists { path }
+            | CliError::Link { path, .. } => Some(path),
             _ => None,
         }
     }

@@ -36,6 +36,9 @@ pub enum SimError {
     /// A scale factor (`apscale=` …) is negative or not finite.
     #[error("{name}={value}: must be a finite number >= 0")]
     BadScale { name: String, value: f64 },
+    /// An observation ID that cannot be part of a file name.
+    #[error("obsid={obsid}: use 1-20 letters or digits (NuSTAR's are 11 digits)")]
+    BadObsid { obsid: String },
     /// The exposure (s) is under 100 s.
     #[error("exposure={exposure}: must be at least 100 s")]
     ShortExposure { exposure: f64 },

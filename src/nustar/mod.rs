@@ -8,6 +8,7 @@ pub mod caldb_index;
 pub mod events;
 pub mod gti;
 pub mod instrmap;
+pub mod layout;
 pub mod module;
 pub mod naming;
 pub mod phafix;

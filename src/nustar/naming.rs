@@ -11,6 +11,12 @@ pub fn events_file(obsid: &str, m: Module) -> String {
     format!("nu{obsid}{}01_cl.evt", m.letter())
 }
 
+/// Stem of the counts images of a band, as the originals' mkimgs.py names them from the
+/// band edges as typed: `im{M}{lo}to{hi}keV` (`.fits` sky, `det.fits` DET1).
+pub fn band_image_stem(m: Module, lo: &str, hi: &str) -> String {
+    format!("im{}{lo}to{hi}keV", m.letter())
+}
+
 /// DET1 reference-point track (DET1_REFPOINT): `nu{obsid}{M}_det1.fits`.
 pub fn det1_file(obsid: &str, m: Module) -> String {
     format!("nu{obsid}{}_det1.fits", m.letter())

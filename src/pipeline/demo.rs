@@ -287,6 +287,7 @@ impl Run {
             out: self.out(&naming::instrmap_file(o.module)),
             caldb: Some(self.caldb.clone()),
             auxil: Some(self.auxil.clone()),
+            dryrun: false,
         };
         self.t
             .run(&format!("mkinstrmap {}", o.module.letter()), || {

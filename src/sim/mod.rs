@@ -47,6 +47,9 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use truth::{ModuleTruth, Truth};
 
+/// Observation ID of a simulation unless asked otherwise.
+pub const DEFAULT_OBSID: &str = "60001001002";
+
 /// What to simulate.
 #[derive(Debug, Clone)]
 pub struct SimRequest {
@@ -70,6 +73,8 @@ pub struct SimRequest {
     /// Keep the geometry products (aspect histograms, instrument maps, projected images,
     /// ~90 MB) in `outdir/truth/geometry`; otherwise they are deleted.
     pub keep_geometry: bool,
+    /// Observation ID written into every header and file name (11 digits).
+    pub obsid: String,
 }
 
 impl SimRequest {
@@ -88,6 +93,7 @@ impl SimRequest {
             auxil: None,
             caldb: None,
             keep_geometry: false,
+            obsid: DEFAULT_OBSID.to_string(),
         }
     }
 
@@ -293,6 +299,15 @@ fn check_request(req: &SimRequest) -> Result<()> {
         ("intnscale", req.intnscale),
     ] {
         check_scale(n, v)?;
+    }
+    if req.obsid.is_empty()
+        || req.obsid.len() > 20
+        || !req.obsid.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(SimError::BadObsid {
+            obsid: req.obsid.clone(),
+        }
+        .into());
     }
     if let Some(a) = &req.auxil {
         if !a.join("ratios.json").is_file() {
@@ -644,7 +659,8 @@ fn setup<'a>(
 ) -> Result<Setup<'a>> {
     let presets = Presets::read(&cal.auxil.join("ratios.json"))?;
     let mut rng = Pcg64::seed_from_u64(req.seed);
-    let p = Pointing::new(&mut rng, req.exposure);
+    let mut p = Pointing::new(&mut rng, req.exposure);
+    p.obsid = req.obsid.clone();
     let wander = Wander::new(&mut rng, observation::track_len(&p));
     let geo = outdir.join("truth").join("geometry");
     std::fs::create_dir_all(&geo).map_err(|e| SimError::Fs {

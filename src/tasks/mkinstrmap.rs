@@ -22,6 +22,8 @@ pub struct InstrmapRequest {
     pub caldb: Option<Caldb>,
     /// Auxiliary directory, for the IDL ownership maps when the CALDB has no PIXPOS.
     pub auxil: Option<PathBuf>,
+    /// Read and check every input, build the map, write nothing (the port's `dryrun=yes`).
+    pub dryrun: bool,
 }
 
 /// What a run did.
@@ -34,6 +36,8 @@ pub struct InstrmapSummary {
     pub sources: Vec<(PathBuf, usize, usize, usize)>,
     /// Active DET1 sub-pixels per detector in the result.
     pub active: [usize; 4],
+    /// False for a dry run: `out` is what would have been written.
+    pub written: bool,
 }
 
 /// The observation start DATE-OBS (ISO string) of an event file's EVENTS header.
@@ -57,8 +61,11 @@ pub fn mkinstrmap(req: &InstrmapRequest) -> Result<InstrmapSummary> {
     bad_files.extend(req.usrbpix.iter().cloned());
     let inputs = InstrmapInputs::read(caldb, m, &date, &bad_files, req.auxil.as_deref())?;
     let map = instrument_map(&inputs.caldb_map, &inputs.pixmap, &inputs.bad);
-    write_instrmap(&req.out, &map.image, &inputs, &map.removed, m)?;
+    if !req.dryrun {
+        write_instrmap(&req.out, &map.image, &inputs, &map.removed, m)?;
+    }
     Ok(InstrmapSummary {
+        written: !req.dryrun,
         out: req.out.path.clone(),
         sources: inputs.sources(&map.removed),
         pixmap_source: inputs.pixmap_source,

@@ -5,7 +5,7 @@
 // Helpers: shared data lookup, scratch folders, fixtures, the exact minimum solver.
 mod support;
 
-// The command-line shell: exit codes and help.
+// The command-line shell: exit codes and help; the port's own command lines (drop-in).
 mod cli;
 
 mod io {

@@ -633,6 +633,7 @@ fn observation_bad_pixels_reach_the_instrument_map() {
                 root: s.caldb.clone(),
             }),
             auxil: Some(s.auxil.clone()),
+            dryrun: false,
         })
         .unwrap();
         let from_event = r

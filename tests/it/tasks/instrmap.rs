@@ -295,6 +295,7 @@ fn check_refusals(evt: PathBuf, dir: &Path, caldb: &Caldb) {
         out: Output::new(dir.join("plain.fits").to_str().unwrap(), false),
         caldb: Some(caldb.clone()),
         auxil: None,
+        dryrun: false,
     };
     let e = mkinstrmap(&req).unwrap_err();
     assert!(e.to_string().contains("exists"));
@@ -305,6 +306,7 @@ fn check_refusals(evt: PathBuf, dir: &Path, caldb: &Caldb) {
         out: Output::new(dir.join("x.fits").to_str().unwrap(), false),
         caldb: None,
         auxil: None,
+        dryrun: false,
     };
     let e = mkinstrmap(&req).unwrap_err();
     assert!(e.to_string().contains("CALDB"));
@@ -351,6 +353,7 @@ fn mkinstrmap_on_a_standin_caldb_removes_exactly_the_bad_pixels() {
             out: Output::new(out.to_str().unwrap(), false),
             caldb: Some(caldb.clone()),
             auxil: None,
+            dryrun: false,
         };
         let s = mkinstrmap(&req).unwrap();
         (Fits::open(&out).unwrap().read_image().unwrap(), s)

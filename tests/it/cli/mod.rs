@@ -37,3 +37,6 @@ fn every_task_has_usage_with_an_example() {
         assert_ne!(code, 0, "{} with no arguments exits non-zero", t.name);
     }
 }
+
+// The port's README run as written, the scripts' own names, the port's argument forms.
+mod dropin;
