@@ -8,8 +8,8 @@ use crate::sim::{simulate, SimRequest};
 
 const USAGE: &str = "\
 nuskybgd simulate OUTDIR [seed=1] [exposure=50000] [apscale=1.1] [fcxbscale=0.8]
-                  [intscale=1.2] [intnscale=0.9] [obsid=60001001002] [keepgeom=no]
-                  [clobber=no]
+                  [intscale=1.2] [intnscale=0.9] [obsid=60001001002] [archive=no]
+                  [keepgeom=no] [clobber=no]
 
 Writes a synthetic background-only NuSTAR observation (FPMA and FPMB) into OUTDIR, drawn
 from the nuskybgd background model itself, with the truth beside it:
@@ -29,7 +29,8 @@ ifactor/32400 per pixel (the IDL whole-detector norm spread over a detector).
 The geometry (aspect histogram, instrument map, projected images) is made by the
 project's own aspecthist, mkinstrmap and projbgd on the written files, so a fit sees
 exactly the geometry the events were drawn from; keepgeom=yes keeps those images in
-OUTDIR/truth/geometry (about 90 MB).
+OUTDIR/truth/geometry (about 90 MB). archive=yes lays the observation out as the archive
+does: the event, DET1, GTI and bad-pixel files and the regions in OUTDIR/<obsid>/event_cl.
 Calibration: NUSKYBGD_AUXIL when set; $CALDB when it holds INSTRMAP, DETABS and GRPRMF
 for both modules. Otherwise a synthetic instrument is written (\"synthetic nuskybgd
 instrument, not NuSTAR calibration\"): Gaussian RMFs (FWHM 0.4 keV at 10 keV, 1 keV at
@@ -76,6 +77,7 @@ fn run(a: &Args) -> Result<()> {
     if let Some(o) = a.get("obsid") {
         req.obsid = o.trim().to_string();
     }
+    req.archive_layout = a.flag("archive", false)?;
     req.keep_geometry = a.flag("keepgeom", false)?;
     req.clobber = a.flag("clobber", false)?;
     a.finish(1)?;

@@ -75,6 +75,9 @@ pub struct SimRequest {
     pub keep_geometry: bool,
     /// Observation ID written into every header and file name (11 digits).
     pub obsid: String,
+    /// Lay the observation out as the archive does: event, DET1, GTI and bad-pixel files
+    /// and the regions in `outdir/<obsid>/event_cl` (else all in `outdir`).
+    pub archive_layout: bool,
 }
 
 impl SimRequest {
@@ -94,6 +97,7 @@ impl SimRequest {
             caldb: None,
             keep_geometry: false,
             obsid: DEFAULT_OBSID.to_string(),
+            archive_layout: false,
         }
     }
 
@@ -160,6 +164,9 @@ pub struct ModuleFiles {
 #[derive(Debug, Clone)]
 pub struct SimSummary {
     pub outdir: PathBuf,
+    /// Folder of the observation's files (`outdir`, or `outdir/<obsid>/event_cl` in the
+    /// archive layout).
+    pub obsdir: PathBuf,
     /// Module A then B.
     pub modules: Vec<ModuleFiles>,
     pub obsid: String,
@@ -352,6 +359,8 @@ struct Setup<'a> {
     req: &'a SimRequest,
     /// Absolute output directory.
     outdir: PathBuf,
+    /// Where the observation's files and regions go (`outdir` or its `<obsid>/event_cl`).
+    obsdir: PathBuf,
     cal: Calibration,
     presets: Presets,
     p: Pointing,
@@ -484,17 +493,17 @@ fn simulate_module(
     };
     let mean = p.mean_refpoint((499.5 + aim.0, 499.5 + aim.1));
     let track = s.wander.track(p, mean);
-    let det1 = s.outdir.join(naming::det1_file(&p.obsid, m));
+    let det1 = s.obsdir.join(naming::det1_file(&p.obsid, m));
     observation::write_det1(&out(det1.clone()), p, m, &track)?;
-    let gti = s.outdir.join(naming::gti_file(&p.obsid, m));
+    let gti = s.obsdir.join(naming::gti_file(&p.obsid, m));
     observation::write_gti(&out(gti.clone()), p, m)?;
-    let bp = s.outdir.join(naming::badpix_file(&p.obsid, m));
+    let bp = s.obsdir.join(naming::badpix_file(&p.obsid, m));
     observation::write_bp(&out(bp.clone()), p, m)?;
     written.extend([det1.clone(), gti.clone(), bp.clone()]);
 
     let (maps, geo_files) = module_geometry(s, m, &det1, &gti)?;
     let (events, truth) = draw_events(s, mi, m, &track, &maps)?;
-    let evt = s.outdir.join(naming::events_file(&p.obsid, m));
+    let evt = s.obsdir.join(naming::events_file(&p.obsid, m));
     observation::write_events(&out(evt.clone()), p, m, &events, &events_history(s))?;
     written.push(evt.clone());
     written.extend(geo_files);
@@ -562,12 +571,12 @@ fn write_regions(
         let mut regs = Vec::new();
         for (k, shape) in bgd.iter().enumerate() {
             regs.push((
-                s.outdir.join(naming::bgd_region_file(k + 1, m)),
+                s.obsdir.join(naming::bgd_region_file(k + 1, m)),
                 shape,
                 true,
             ));
         }
-        regs.push((s.outdir.join(naming::src_region_file(m)), &src, false));
+        regs.push((s.obsdir.join(naming::src_region_file(m)), &src, false));
         for (path, shape, is_bgd) in regs {
             observation::write_region(&path, &wcs, shape, true)?;
             let w = region_weights(grid, &path, m, &sim.maps)?;
@@ -667,12 +676,22 @@ fn setup<'a>(
         path: geo.clone(),
         source: e,
     })?;
+    let obsdir = if req.archive_layout {
+        outdir.join(&req.obsid).join("event_cl")
+    } else {
+        outdir.clone()
+    };
+    std::fs::create_dir_all(&obsdir).map_err(|e| SimError::Fs {
+        path: obsdir.clone(),
+        source: e,
+    })?;
     let refimg = outdir.join("truth").join("refimg.fits");
     observation::write_refimg(&out(refimg.clone()), &p, Module::A)?;
     written.push(refimg.clone());
     Ok(Setup {
         req,
         outdir,
+        obsdir,
         cal,
         presets,
         p,
@@ -719,6 +738,7 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     };
     Ok(SimSummary {
         outdir: s.outdir.clone(),
+        obsdir: s.obsdir.clone(),
         modules: files,
         obsid: s.p.obsid.clone(),
         auxil: s.cal.auxil.clone(),
