@@ -17,6 +17,7 @@ pub mod phafix;
 pub mod projbgd;
 pub mod refspec;
 pub mod regmask;
+pub mod run;
 pub mod simplify;
 pub mod simulate;
 pub mod spec;
@@ -61,6 +62,8 @@ pub fn tasks() -> Vec<Task> {
         xcm_show::task(),
         xcm_fit::task(),
         simulate::task(),
+        run::init_task(),
+        run::run_task(),
         demo::task(),
         install::task(),
     ]

@@ -1,4 +1,4 @@
-//! Failures of `pipeline`: whole jobs (demo, recovery): each variant names what went wrong and
+//! Failures of `pipeline`: whole jobs (demo, recovery, init and run): each variant names what went wrong and
 //! the file (and 1-based line) it concerns.
 
 use std::path::{Path, PathBuf};
@@ -23,13 +23,88 @@ pub enum PipelineError {
     /// The fit task ran without fitting.
     #[error("demo: the fit task returned no fit")]
     NoFit,
+    /// A step of a run failed.
+    #[error("run step {name}: {source}")]
+    RunStep {
+        name: String,
+        #[source]
+        source: Box<crate::Error>,
+    },
+    /// The configuration file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    ConfigRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration is not valid TOML.
+    #[error("{}: not valid TOML: {msg}", path.display())]
+    ConfigSyntax { path: PathBuf, msg: String },
+    /// A key the configuration does not know (a typo would otherwise mean a default).
+    #[error("{}: unknown key '{key}'", path.display())]
+    ConfigUnknownKey { path: PathBuf, key: String },
+    /// A required key is missing.
+    #[error("{}: missing key '{key}'", path.display())]
+    ConfigMissing { path: PathBuf, key: String },
+    /// A key with a value of the wrong kind or out of range.
+    #[error("{}: {key}: {hint}", path.display())]
+    ConfigValue {
+        path: PathBuf,
+        key: String,
+        hint: String,
+    },
+    /// A file the configuration names does not exist.
+    #[error("{}: {key} names {}, which does not exist", path.display(), listed.display())]
+    ConfigFileMissing {
+        path: PathBuf,
+        key: String,
+        listed: PathBuf,
+    },
+    /// No observation in the folder `init` was given.
+    #[error("{}: no cleaned event files nu<obsid>A01_cl.evt / nu<obsid>B01_cl.evt (.gz) here or in event_cl/", path.display())]
+    NoObservation { path: PathBuf },
+    /// More than one observation in the folder.
+    #[error("{}: event files of several observations ({obsids}); give the folder of one", path.display())]
+    SeveralObservations { path: PathBuf, obsids: String },
+    /// A file the observation needs is missing.
+    #[error("{}: no {what} for module {module} ({name}[.gz])", path.display())]
+    ObservationFileMissing {
+        path: PathBuf,
+        what: String,
+        module: String,
+        name: String,
+    },
+    /// No background regions given or found.
+    #[error("{}: no background region files bgd*.reg here or in bgd/; give bgdreg=FILE1,FILE2", path.display())]
+    NoBackgroundRegions { path: PathBuf },
+    /// `from=` or `only=` names no step of the run.
+    #[error("no step of this run is named '{name}' (steps: {steps})")]
+    UnknownStep { name: String, steps: String },
+    /// The run's state file (`run.json`) cannot be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    StateWrite {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl PipelineError {
     /// The file the failure concerns, if any.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            PipelineError::CreateDir { path, .. } => Some(path),
+            PipelineError::CreateDir { path, .. }
+            | PipelineError::ConfigRead { path, .. }
+            | PipelineError::ConfigSyntax { path, .. }
+            | PipelineError::ConfigUnknownKey { path, .. }
+            | PipelineError::ConfigMissing { path, .. }
+            | PipelineError::ConfigValue { path, .. }
+            | PipelineError::ConfigFileMissing { path, .. }
+            | PipelineError::NoObservation { path }
+            | PipelineError::SeveralObservations { path, .. }
+            | PipelineError::ObservationFileMissing { path, .. }
+            | PipelineError::NoBackgroundRegions { path }
+            | PipelineError::StateWrite { path, .. } => Some(path),
             _ => None,
         }
     }

@@ -2,3 +2,4 @@
 //! that compare a fit with the simulation's truth. The top layer below the command line.
 pub mod demo;
 pub mod recovery;
+pub mod run;

@@ -90,4 +90,6 @@ mod pipeline {
     mod demo;
     // Recovery of a known background over 20 simulated observations.
     mod recovery;
+    // init + run on a simulated observation: products, skipping, reruns, bad configurations.
+    mod run;
 }

@@ -1,0 +1,209 @@
+//! `init` + `run` on a simulated observation in the archive layout: every product, a second
+//! run that skips every step, a changed region that redoes only what depends on it; bad
+//! configurations refused by name.
+
+use crate::support::{self, assert_variant, Scratch};
+use nuskybgd::error::PipelineError;
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::pipeline::run::init::{init, InitRequest};
+use nuskybgd::pipeline::run::{run, RunRequest, RunSummary, Status};
+use nuskybgd::sim::{simulate, SimRequest, SimSummary};
+use nuskybgd::Error;
+use std::path::{Path, PathBuf};
+
+/// A simulated observation in `<dir>/<obsid>/event_cl`, initialised.
+fn observation(test: &str) -> (Scratch, SimSummary, PathBuf) {
+    let dir = support::scratch(test);
+    let mut r = SimRequest::new(dir.join("sim"));
+    r.archive_layout = true;
+    let sim = simulate(&r).unwrap();
+    let s = init(&InitRequest {
+        obsdir: sim.obsdir.parent().unwrap().to_path_buf(),
+        bgdreg: Vec::new(),
+        srcreg: Vec::new(),
+        clobber: false,
+    })
+    .unwrap();
+    assert_eq!(s.config, sim.obsdir.join("bgd/nuskybgd.toml"));
+    (dir, sim, s.config)
+}
+
+fn request(sim: &SimSummary, config: &Path) -> RunRequest {
+    RunRequest {
+        config: config.to_path_buf(),
+        force: false,
+        from: None,
+        only: None,
+        auxil: sim.auxil.clone(),
+        caldb: Caldb {
+            root: sim.caldb.clone(),
+        },
+    }
+}
+
+fn run_quiet(req: &RunRequest) -> nuskybgd::error::Result<RunSummary> {
+    run(req, &mut |_, _, _, _| {})
+}
+
+fn ran(s: &RunSummary) -> Vec<&str> {
+    s.steps
+        .iter()
+        .filter(|r| r.status == Status::Ran)
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
+#[test]
+fn init_and_run_make_every_product_and_a_second_run_skips_every_step() {
+    let (_dir, sim, config) = observation("run_all");
+    let req = request(&sim, &config);
+    let s = run_quiet(&req).unwrap();
+    assert_eq!(ran(&s).len(), s.steps.len(), "a first run runs every step");
+    let w = &s.workdir;
+    for f in [
+        "imA3to20keV.fits",
+        "newinstrmapB.fits",
+        "aspecthistA.fits",
+        "bgdapB.fits",
+        "det3Aim.fits",
+        "bgd1A_sr_g30.pha",
+        "bgd3B_sr.rmf",
+        "srcB_sr_g30.pha",
+        "bgdinfo.json",
+        "bgdparams.xcm",
+        "bgdparams_fit.xcm",
+        "det2B.rmf",
+        "fcxbbgdA_det1.pha",
+        "srcA_sr_g30_bgd.pha",
+        "bgd_srcA.xcm",
+        "bgd_only_srcA.xcm",
+        "bgd_apbgd_A.fits",
+        "bgd_fcxb_6.fits",
+        "run.log",
+        "run.json",
+    ] {
+        assert!(w.join(f).is_file(), "{f} not made");
+    }
+    let fit = &s.steps.iter().find(|r| r.name == "fit").unwrap().detail;
+    assert!(fit.contains("converged"), "{fit}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.join("run.json")).unwrap()).unwrap();
+    assert_eq!(state["steps"]["fit"]["status"], "ran");
+    assert!(state["calibration"]["caldb"].as_str().is_some());
+    let again = run_quiet(&req).unwrap();
+    assert!(ran(&again).is_empty(), "ran again: {:?}", ran(&again));
+    assert!(again.steps.iter().all(|r| r.status == Status::Skipped));
+    check_changed_region(&sim, &req);
+}
+
+/// A background region of module B turned by 10 degrees: its spectrum and everything after
+/// the spectra run again; the images, maps and the other spectra do not.
+fn check_changed_region(sim: &SimSummary, req: &RunRequest) {
+    let reg = sim.obsdir.join("bgd2B.reg");
+    let text = std::fs::read_to_string(&reg).unwrap();
+    assert!(text.contains("box(") && text.contains(",0.000)"), "{text}");
+    std::fs::write(&reg, text.replace(",0.000)", ",10.000)")).unwrap();
+    let s = run_quiet(req).unwrap();
+    let names = ran(&s);
+    for must in [
+        "getspec bgd2B",
+        "bgdinfo",
+        "fit",
+        "bgdspec srcA",
+        "spec bgd_srcA",
+        "image",
+    ] {
+        assert!(names.contains(&must), "{must} not rerun: {names:?}");
+    }
+    for never in [
+        "mkimgs A",
+        "projbgd B",
+        "getspec bgd2A",
+        "getspec srcB",
+        "absrmf A",
+        "refspec",
+    ] {
+        assert!(!names.contains(&never), "{never} rerun: {names:?}");
+    }
+    let only = run_quiet(&RunRequest {
+        only: Some("getspec".into()),
+        ..req.clone()
+    })
+    .unwrap();
+    assert_eq!(ran(&only).len(), 8, "only=getspec: {:?}", ran(&only));
+}
+
+#[test]
+fn bad_configurations_and_observations_are_refused_by_name() {
+    let (dir, sim, config) = observation("run_bad");
+    let req = request(&sim, &config);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let bad = |body: String| {
+        std::fs::write(&config, body).unwrap();
+        run_quiet(&req).unwrap_err()
+    };
+    let e = bad(text.replace("statistic = ", "statstic = "));
+    assert_variant!(e, Error::Pipeline(PipelineError::ConfigUnknownKey { .. }));
+    assert!(e.to_string().contains("unknown key 'fit.statstic'"), "{e}");
+    let e = bad(text.replace("bgd2A.reg", "nosuch.reg"));
+    assert_variant!(e, Error::Pipeline(PipelineError::ConfigFileMissing { .. }));
+    assert!(e.to_string().contains("nosuch.reg"), "{e}");
+    let e = bad(text.replace("band = [3.0, 20.0]", "band = [20.0, 3.0]"));
+    assert!(e.to_string().contains("images.band"), "{e}");
+    let e = bad(text.replace("[fit]", "[fit"));
+    assert_variant!(e, Error::Pipeline(PipelineError::ConfigSyntax { .. }));
+    std::fs::write(&config, &text).unwrap();
+    assert!(
+        !config.with_file_name("run.json").exists(),
+        "nothing runs on a bad configuration"
+    );
+    let e = run_quiet(&RunRequest {
+        only: Some("nosuchstep".into()),
+        ..req.clone()
+    })
+    .unwrap_err();
+    assert!(e
+        .to_string()
+        .contains("no step of this run is named 'nosuchstep'"));
+    check_init_refusals(&dir, &sim);
+}
+
+/// init without events, with two observations, and with one module only.
+fn check_init_refusals(dir: &Path, sim: &SimSummary) {
+    let req = |obsdir: PathBuf| InitRequest {
+        obsdir,
+        bgdreg: Vec::new(),
+        srcreg: Vec::new(),
+        clobber: true,
+    };
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = init(&req(empty)).unwrap_err();
+    assert_variant!(e, Error::Pipeline(PipelineError::NoObservation { .. }));
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    for (name, to) in [
+        ("nu60001001002A01_cl.evt", "nu60001001002A01_cl.evt"),
+        ("nu60001001002A01_cl.evt", "nu60001001003A01_cl.evt"),
+    ] {
+        std::fs::copy(sim.obsdir.join(name), two.join(to)).unwrap();
+    }
+    let e = init(&req(two)).unwrap_err();
+    assert!(e.to_string().contains("60001001002, 60001001003"), "{e}");
+    let one = dir.join("one");
+    std::fs::create_dir_all(&one).unwrap();
+    for f in std::fs::read_dir(&sim.obsdir).unwrap().flatten() {
+        let name = f.file_name().to_string_lossy().into_owned();
+        if f.path().is_file() && !name.contains('B') {
+            std::fs::copy(f.path(), one.join(&name)).unwrap();
+        }
+    }
+    let s = init(&req(one)).unwrap();
+    assert_eq!(s.modules, vec![nuskybgd::nustar::module::Module::A]);
+    assert!(s.found.iter().any(|f| f.contains("single-module")));
+    let text = std::fs::read_to_string(&s.config).unwrap();
+    assert!(
+        text.contains("modules = [\"A\"]") && !text.contains("B.background"),
+        "{text}"
+    );
+}
