@@ -14,6 +14,7 @@ pub mod mkimgs;
 pub mod mkinstrmap;
 pub mod model_eval;
 pub mod phafix;
+pub mod plot;
 pub mod projbgd;
 pub mod refspec;
 pub mod regmask;
@@ -58,6 +59,7 @@ pub fn tasks() -> Vec<Task> {
         bgdspec::task(),
         simplify::task(),
         image::task(),
+        plot::task(),
         model_eval::task(),
         xcm_show::task(),
         xcm_fit::task(),

@@ -12,6 +12,9 @@ pub enum IoError {
         #[source]
         source: std::io::Error,
     },
+    /// A figure could not be drawn or encoded.
+    #[error("cannot draw the figure: {msg}")]
+    Figure { msg: String },
     /// An output was given an empty file name.
     #[error("empty output file name")]
     EmptyOutputName,
@@ -148,7 +151,11 @@ impl IoError {
     pub fn path(&self) -> Option<&Path> {
         use IoError::*;
         match self {
-            Std { .. } | EmptyOutputName | PixelOffSky { .. } | NotProjectable { .. } => None,
+            Std { .. }
+            | EmptyOutputName
+            | Figure { .. }
+            | PixelOffSky { .. }
+            | NotProjectable { .. } => None,
             OutputExists { path }
             | OutputIsDirectory { path }
             | OutputDirMissing { path }

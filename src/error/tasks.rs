@@ -76,6 +76,9 @@ pub enum TaskError {
     /// A region in which no event of `evt` falls.
     #[error("{}: no events of {} fall in this region: the RMF weights (events per detector) are undefined", path.display(), evt.display())]
     NoRegionEvents { path: PathBuf, evt: PathBuf },
+    /// A save file whose spectra have no noticed bin.
+    #[error("{}: no noticed bins in any spectrum: nothing to plot", path.display())]
+    NothingToPlot { path: PathBuf },
     /// A detector number (0-based) outside 0-3.
     #[error("detector {det}: NuSTAR detectors are 0-3")]
     BadDetector { det: usize },
@@ -209,6 +212,7 @@ impl TaskError {
             | NoRegionEvents { path, .. }
             | NoDetectorRmfs { path }
             | CreateDir { path, .. }
+            | NothingToPlot { path }
             | NoFitCounts { path }
             | NotConverged { path, .. }
             | Unevaluable { path, .. }

@@ -94,9 +94,14 @@ impl Output {
 
     /// Write a text file atomically.
     pub fn write_text(&self, text: &str) -> Result<()> {
+        self.write_bytes(text.as_bytes())
+    }
+
+    /// Write `bytes` (a PNG, say) atomically, as `write_text` does.
+    pub fn write_bytes(&self, bytes: &[u8]) -> Result<()> {
         self.check()?;
         let tmp = self.temp_path();
-        let result = std::fs::write(&tmp, text).map_err(|source| {
+        let result = std::fs::write(&tmp, bytes).map_err(|source| {
             IoError::Write {
                 path: tmp.clone(),
                 source,

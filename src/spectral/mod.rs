@@ -6,6 +6,7 @@ pub mod models;
 pub mod ogip;
 pub mod optimal;
 pub mod params;
+pub mod plotdata;
 pub mod rmf_ops;
 pub mod run;
 pub mod session;

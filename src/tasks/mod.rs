@@ -7,6 +7,7 @@ pub mod getspec;
 pub mod image;
 pub mod mkimgs;
 pub mod mkinstrmap;
+pub mod plot;
 pub mod projbgd;
 pub mod refspec;
 pub mod simplify;
