@@ -107,3 +107,23 @@ pub fn ignored_ranges(sp: &Spectrum, rmf: &Rmf) -> String {
     }
     out.join(",")
 }
+
+/// Counts of the spectrum `pha` in `emin`–`emax` keV by XSPEC's rule on its ungrouped
+/// channels ([`noticed_channels`]), with the channel energies of `rmf`.
+pub fn file_band_counts(
+    pha: &std::path::Path,
+    rmf: &std::path::Path,
+    emin: f64,
+    emax: f64,
+) -> Result<f64> {
+    let sp = Spectrum::read_at(pha, None)?;
+    let r = Rmf::read(rmf)?;
+    let band = noticed_channels(&sp, &r.e_min, &r.e_max, emin, emax);
+    Ok(sp
+        .counts
+        .iter()
+        .zip(&band)
+        .filter(|(_, b)| **b)
+        .map(|(c, _)| c)
+        .sum())
+}

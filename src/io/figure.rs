@@ -47,17 +47,22 @@ pub struct SpectrumFigure {
     pub residual_label: Option<String>,
 }
 
-/// An image with outlines (pixel coordinates, 0-based, x right and y up) drawn over it.
+/// An image (row-major, pixel (0,0) at the bottom left as ds9 shows FITS) with the edges
+/// of region masks drawn over it.
 #[derive(Debug, Clone)]
 pub struct ImageFigure<'a> {
     pub title: String,
     pub image: &'a Image,
-    /// Outlines and their colours (green = background, red = source, as ds9 shows them).
-    pub outlines: Vec<(Vec<(f64, f64)>, RGBColor)>,
+    /// Region masks (same grid, 1 inside) and the colour of their edges (green =
+    /// background, red = source, as ds9 draws them).
+    pub masks: Vec<(&'a Image, RGBColor)>,
     /// Show √value (counts images) rather than the value.
     pub sqrt: bool,
     /// Diverging colours around zero (residual images).
     pub signed: bool,
+    /// The square shown: (x0, y0, side) in image pixels (0-based, bottom left); None for
+    /// the whole image.
+    pub view: Option<(usize, usize, usize)>,
 }
 
 fn font() {
@@ -343,6 +348,30 @@ where
     Ok(())
 }
 
+/// Pixels inside a mask with a 4-neighbour outside it (its edge), (x, y) 0-based.
+fn mask_edge(m: &Image) -> Vec<(usize, usize)> {
+    let inside = |x: isize, y: isize| {
+        x >= 0
+            && y >= 0
+            && (x as usize) < m.nx
+            && (y as usize) < m.ny
+            && m.get(x as usize, y as usize) > 0.0
+    };
+    let mut v = Vec::new();
+    for y in 0..m.ny as isize {
+        for x in 0..m.nx as isize {
+            if inside(x, y)
+                && [(1, 0), (-1, 0), (0, 1), (0, -1)]
+                    .iter()
+                    .any(|(dx, dy)| !inside(x + dx, y + dy))
+            {
+                v.push((x as usize, y as usize));
+            }
+        }
+    }
+    v
+}
+
 /// The colour of a normalised value t in [0, 1] (dark blue → yellow), or around zero
 /// for signed images (blue → white → red).
 fn colour(t: f64, signed: bool) -> RGBColor {
@@ -384,55 +413,68 @@ where
 {
     area.fill(&WHITE).map_err(draw_err)?;
     let (title, body) = area.split_vertically(30);
+    let style = ("sans-serif", 16).into_text_style(&title);
     title
-        .draw_text(
-            &fig.title,
-            &("sans-serif", 16).into_text_style(&title),
-            (6, 6),
-        )
+        .draw_text(&fig.title, &style, (6, 6))
         .map_err(draw_err)?;
-    let img = fig.image;
-    let (nx, ny) = (img.nx.max(1), img.ny.max(1));
-    let step = (nx.max(ny) as f64 / side as f64).max(1e-9);
-    let value = |v: f64| if fig.sqrt { v.max(0.0).sqrt() } else { v };
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in &img.data {
-        if v.is_finite() {
-            lo = lo.min(value(*v));
-            hi = hi.max(value(*v));
+    let (x0, y0, w) = fig.view.unwrap_or((0, 0, fig.image.nx.max(fig.image.ny)));
+    let step = (w.max(1) as f64 / side as f64).max(1e-9);
+    // block means over the output pixels (rows from the top, as the image is shown)
+    let n = side as usize;
+    let block = |px: usize, py: usize| -> f64 {
+        let xa = x0 + (px as f64 * step) as usize;
+        let xb = (x0 + ((px + 1) as f64 * step).ceil() as usize).max(xa + 1);
+        let top = y0 + w;
+        let ya = top
+            .saturating_sub(((py + 1) as f64 * step).ceil() as usize)
+            .max(y0);
+        let yb = top.saturating_sub((py as f64 * step) as usize).max(ya + 1);
+        let (mut sum, mut k) = (0.0, 0usize);
+        for y in ya..yb.min(fig.image.ny) {
+            for x in xa..xb.min(fig.image.nx) {
+                sum += fig.image.get(x, y);
+                k += 1;
+            }
         }
-    }
+        if k == 0 {
+            f64::NAN
+        } else {
+            sum / k as f64
+        }
+    };
+    let value = |v: f64| if fig.sqrt { v.max(0.0).sqrt() } else { v };
+    let vals: Vec<f64> = (0..n * n).map(|i| value(block(i % n, i / n))).collect();
+    let (mut lo, mut hi) = vals
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
     if fig.signed {
         let m = lo.abs().max(hi.abs()).max(1e-30);
         (lo, hi) = (-m, m);
     }
     let range = (hi - lo).max(1e-30);
-    for py in 0..side {
-        for px in 0..side {
-            let (x, y) = (
-                (px as f64 * step) as usize,
-                ny as f64 - 1.0 - py as f64 * step,
-            );
-            if x >= nx || y < 0.0 {
+    for (i, v) in vals.iter().enumerate() {
+        let c = if v.is_finite() {
+            colour((v - lo) / range, fig.signed)
+        } else {
+            WHITE
+        };
+        body.draw_pixel(((i % n) as i32, (i / n) as i32), &c)
+            .map_err(draw_err)?;
+    }
+    for (m, c) in &fig.masks {
+        for (x, y) in mask_edge(m) {
+            if x < x0 || y < y0 || x >= x0 + w || y >= y0 + w {
                 continue;
             }
-            let v = img.data[y as usize * nx + x];
-            let c = if v.is_finite() {
-                colour((value(v) - lo) / range, fig.signed)
-            } else {
-                WHITE
-            };
-            body.draw_pixel((px as i32, py as i32), &c)
-                .map_err(draw_err)?;
+            let px = ((x - x0) as f64 / step) as i32;
+            let py = ((y0 + w - 1 - y) as f64 / step) as i32;
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                body.draw_pixel((px + dx, py + dy), c).map_err(draw_err)?;
+            }
         }
-    }
-    for (path, c) in &fig.outlines {
-        let pts: Vec<(i32, i32)> = path
-            .iter()
-            .map(|(x, y)| ((x / step) as i32, ((ny as f64 - 1.0 - y) / step) as i32))
-            .collect();
-        body.draw(&PathElement::new(pts, c.stroke_width(2)))
-            .map_err(draw_err)?;
     }
     Ok(())
 }

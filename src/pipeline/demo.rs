@@ -424,20 +424,6 @@ fn file_stem(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Counts of a spectrum in 3–20 keV by XSPEC's ignore rule on ungrouped channels.
-fn counts_3_20(pha: &Path, rmf: &Path) -> Result<f64> {
-    let sp = crate::spectral::ogip::pha::Spectrum::read_at(pha, None)?;
-    let r = crate::spectral::ogip::rmf::Rmf::read(rmf)?;
-    let band = crate::bgmodel::bands::noticed_channels(&sp, &r.e_min, &r.e_max, 3.0, 20.0);
-    Ok(sp
-        .counts
-        .iter()
-        .zip(&band)
-        .filter(|(_, b)| **b)
-        .map(|(c, _)| c)
-        .sum())
-}
-
 impl Run {
     /// spec, simplify, image, bgdspec, absrmf and refspec on the fitted model.
     fn later_steps(
@@ -549,7 +535,7 @@ impl Run {
         let r = self.t.run(&format!("bgdspec {}", file_stem(&f.region)), || {
             let r = crate::tasks::bgdspec::bgdspec(&req)?;
             let predicted: f64 = r.components.iter().map(|c| c.band_3_20).sum();
-            let observed = counts_3_20(&f.pha, &f.rmf)?;
+            let observed = crate::bgmodel::bands::file_band_counts(&f.pha, &f.rmf, 3.0, 20.0)?;
             let d = format!(
                 "3-20 keV: predicted background {predicted:.1} counts, observed {observed:.0} (source-free region)"
             );

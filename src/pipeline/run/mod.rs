@@ -6,7 +6,9 @@
 //! the steps report goes to `run.log`.
 
 pub mod config;
+pub mod figures;
 pub mod init;
+mod report;
 mod source_steps;
 pub mod state;
 pub mod steps;
@@ -191,6 +193,7 @@ fn run_step(
                     seconds,
                     status: "ran".into(),
                     detail: done.detail.clone(),
+                    facts: done.facts,
                 },
             );
             Ok(report(Status::Ran, seconds, &done.detail))
@@ -206,6 +209,7 @@ fn run_step(
                     seconds,
                     status: format!("failed: {e}"),
                     detail: String::new(),
+                    facts: serde_json::Value::Null,
                 },
             );
             Err(PipelineError::RunStep {

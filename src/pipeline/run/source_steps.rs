@@ -27,6 +27,22 @@ pub fn source_steps(c: &Ctx) -> Vec<Step<'_>> {
     steps
 }
 
+/// The simplified save file of each source region (`bgd_only_<src>.xcm`).
+pub fn simplified(c: &Ctx) -> Vec<PathBuf> {
+    let sources = c.extractions(true);
+    let n = sources.iter().map(|e| e.index + 1).max().unwrap_or(0);
+    (0..n)
+        .filter_map(|k| sources.iter().find(|e| e.index == k))
+        .map(|e| {
+            let spec = crate::tasks::spec::default_name(&e.region);
+            c.w(
+                &crate::tasks::simplify::simplified_name(std::path::Path::new(&spec))
+                    .to_string_lossy(),
+            )
+        })
+        .collect()
+}
+
 fn bgdspec(c: &Ctx, e: Extraction) -> Step<'_> {
     let pha = c.grouped(&e.prefix);
     Step {
@@ -53,9 +69,25 @@ fn bgdspec(c: &Ctx, e: Extraction) -> Step<'_> {
                 auxil: c.auxil.clone(),
             })?;
             let band: f64 = r.components.iter().map(|x| x.band_3_20).sum();
+            let rmf = c.w(&format!("{}_sr.rmf", e.prefix));
+            let observed = crate::bgmodel::bands::file_band_counts(&pha, &rmf, 3.0, 20.0)?;
+            let parts: serde_json::Map<String, serde_json::Value> = r
+                .components
+                .iter()
+                .map(|x| (x.name.to_string(), serde_json::json!(x.band_3_20)))
+                .collect();
             Ok(Done {
-                detail: format!("{band:.1} background counts in 3-20 keV; BACKFILE set"),
-                outputs: vec![r.output],
+                detail: format!(
+                    "{band:.1} background counts in 3-20 keV of {observed:.0} observed; BACKFILE set"
+                ),
+                outputs: vec![r.output.clone()],
+                facts: serde_json::json!({
+                    "source": pha.display().to_string(),
+                    "background": r.output.display().to_string(),
+                    "components_3_20": parts,
+                    "background_3_20": band,
+                    "observed_3_20": observed,
+                }),
             })
         }),
     }
@@ -87,10 +119,7 @@ fn spec(c: &Ctx, group: Vec<Extraction>, xcm: PathBuf) -> Step<'_> {
             })?;
             let mut outputs = r.arfs;
             outputs.push(r.savefile);
-            Ok(Done {
-                detail: format!("{} source spectra", phas.len()),
-                outputs,
-            })
+            Ok(Done::new(format!("{} source spectra", phas.len()), outputs))
         }),
     }
 }
@@ -112,10 +141,10 @@ fn simplify(c: &Ctx, xcm: PathBuf) -> Step<'_> {
                     xcm: xcm.clone(),
                     savefile: Output::new(&only.to_string_lossy(), true),
                 })?;
-            Ok(Done {
-                detail: format!("{} background spectra dropped", r.dropped),
-                outputs: vec![r.savefile],
-            })
+            Ok(Done::new(
+                format!("{} background spectra dropped", r.dropped),
+                vec![r.savefile],
+            ))
         }),
     }
 }
@@ -137,10 +166,10 @@ pub fn image(c: &Ctx) -> Step<'_> {
                 clobber: true,
                 auxil: c.auxil.clone(),
             })?;
-            Ok(Done {
-                detail: format!("{} images", r.images.len()),
-                outputs: r.images.into_iter().map(|(p, _)| p).collect(),
-            })
+            Ok(Done::new(
+                format!("{} images", r.images.len()),
+                r.images.into_iter().map(|(p, _)| p).collect(),
+            ))
         }),
     }
 }

@@ -31,6 +31,8 @@ pub struct StepState {
     /// "ran", "skipped" or "failed: …".
     pub status: String,
     pub detail: String,
+    /// What the report shows of the step (fit statistic, predicted counts, …).
+    pub facts: Value,
 }
 
 impl StepState {
@@ -63,6 +65,7 @@ impl StepState {
             "status": self.status,
             "seconds": self.seconds,
             "detail": self.detail,
+            "facts": self.facts,
             "inputs": inputs,
             "outputs": self.outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         })
@@ -92,6 +95,7 @@ impl StepState {
             seconds: v["seconds"].as_f64().unwrap_or(0.0),
             status: v["status"].as_str()?.to_string(),
             detail: v["detail"].as_str().unwrap_or("").to_string(),
+            facts: v["facts"].clone(),
         })
     }
 }

@@ -16,10 +16,23 @@ use crate::nustar::naming;
 use crate::tasks::getspec::Grouping;
 use std::path::{Path, PathBuf};
 
-/// What a step did: one line for the log, and every file it wrote.
+/// What a step did: one line for the log, every file it wrote, and the figures the report
+/// shows (JSON, kept in run.json).
 pub struct Done {
     pub detail: String,
     pub outputs: Vec<PathBuf>,
+    pub facts: serde_json::Value,
+}
+
+impl Done {
+    /// A step's result without figures for the report.
+    pub fn new(detail: String, outputs: Vec<PathBuf>) -> Done {
+        Done {
+            detail,
+            outputs,
+            facts: serde_json::Value::Null,
+        }
+    }
 }
 
 /// The action of a step.
@@ -166,6 +179,16 @@ pub fn plan(c: &Ctx) -> Vec<Step<'_>> {
     steps.push(refspec(c));
     steps.extend(super::source_steps::source_steps(c));
     steps.push(super::source_steps::image(c));
+    steps.push(super::figures::spectra_plots(
+        c,
+        super::source_steps::simplified(c),
+    ));
+    let mut figures = Vec::new();
+    for m in c.cfg.modules() {
+        steps.push(super::figures::image_plots(c, m));
+        figures.push(super::figures::plots_dir(c).join(format!("{}_residual.png", m.letter())));
+    }
+    steps.push(super::report::report(c, figures));
     steps
 }
 
@@ -184,10 +207,10 @@ fn mkimgs(c: &Ctx, m: Module) -> Step<'_> {
                 ehigh,
                 clobber: true,
             })?;
-            Ok(Done {
-                detail: format!("{} events in {elow}-{ehigh} keV", r.sky_counts),
-                outputs: vec![r.sky_path, r.det1_path],
-            })
+            Ok(Done::new(
+                format!("{} events in {elow}-{ehigh} keV", r.sky_counts),
+                vec![r.sky_path, r.det1_path],
+            ))
         }),
     }
 }
@@ -213,14 +236,14 @@ fn mkinstrmap(c: &Ctx, m: Module) -> Step<'_> {
                 .iter()
                 .map(|s| s.0.display().to_string())
                 .collect();
-            Ok(Done {
-                detail: format!(
+            Ok(Done::new(
+                format!(
                     "active sub-pixels {:?}; bad-pixel lists {}",
                     r.active,
                     files.join(", ")
                 ),
-                outputs: vec![r.out],
-            })
+                vec![r.out],
+            ))
         }),
     }
 }
@@ -239,10 +262,10 @@ fn aspecthist(c: &Ctx, m: Module) -> Step<'_> {
             let h = aspect_histogram(&rp, &g)?;
             let out = c.out(&c.w(&naming::aspecthist_file(m)));
             write_aspect_histogram(&out, &h, &rp)?;
-            Ok(Done {
-                detail: format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny),
-                outputs: vec![out.path],
-            })
+            Ok(Done::new(
+                format!("{} samples, {}x{} px", h.n_used, h.image.nx, h.image.ny),
+                vec![out.path],
+            ))
         }),
     }
 }
@@ -265,10 +288,10 @@ fn projbgd(c: &Ctx, m: Module) -> Step<'_> {
                 aspect: asp.clone(),
                 auxil: c.auxil.clone(),
             })?;
-            Ok(Done {
-                detail: format!("aperture sum {:.1}", r.aperture_sum),
-                outputs: r.written,
-            })
+            Ok(Done::new(
+                format!("aperture sum {:.1}", r.aperture_sum),
+                r.written,
+            ))
         }),
     }
 }
@@ -289,10 +312,10 @@ fn getspec(c: &Ctx, e: Extraction) -> Step<'_> {
                 rmf: RmfSource::Caldb(c.caldb.clone()),
                 clobber: true,
             })?;
-            Ok(Done {
-                detail: format!("{} events, {} groups", r.events, r.groups),
-                outputs: vec![r.pha, r.grouped, r.rmf],
-            })
+            Ok(Done::new(
+                format!("{} events, {} groups", r.events, r.groups),
+                vec![r.pha, r.grouped, r.rmf],
+            ))
         }),
     }
 }
@@ -343,14 +366,14 @@ fn bgdinfo(c: &Ctx) -> Step<'_> {
         action: Box::new(move || {
             let out = c.out(&c.w("bgdinfo.json"));
             info.write(&out)?;
-            Ok(Done {
-                detail: format!(
+            Ok(Done::new(
+                format!(
                     "{} background spectra, {} fcxb links",
                     info.bgfiles.len(),
                     info.fcxb_links.len()
                 ),
-                outputs: vec![out.path],
-            })
+                vec![out.path],
+            ))
         }),
     }
 }
@@ -380,9 +403,22 @@ fn fit(c: &Ctx) -> Step<'_> {
                 ),
                 None => String::new(),
             };
+            let facts = match &r.fit {
+                Some(f) => serde_json::json!({
+                    "statistic_name": c.cfg.statistic.to_string(),
+                    "statistic": f.statistic,
+                    "dof": f.dof,
+                    "converged": f.summary.starts_with("converged"),
+                    "summary": f.summary,
+                    "table": f.table,
+                    "notes": f.notes,
+                }),
+                None => serde_json::Value::Null,
+            };
             Ok(Done {
                 detail,
                 outputs: r.written,
+                facts,
             })
         }),
     }
@@ -414,10 +450,10 @@ fn absrmf(c: &Ctx, m: Module) -> Step<'_> {
                 })
                 .collect();
             cal.dedup();
-            Ok(Done {
-                detail: format!("CALDB {}", cal.join(", ")),
-                outputs: r.outputs.to_vec(),
-            })
+            Ok(Done::new(
+                format!("CALDB {}", cal.join(", ")),
+                r.outputs.to_vec(),
+            ))
         }),
     }
 }
@@ -441,14 +477,13 @@ fn refspec(c: &Ctx) -> Step<'_> {
                 auxil: c.auxil.clone(),
                 clobber: true,
             })?;
-            Ok(Done {
-                detail: format!("{} pairs of reference spectra", r.written.len()),
-                outputs: r
-                    .written
+            Ok(Done::new(
+                format!("{} pairs of reference spectra", r.written.len()),
+                r.written
                     .into_iter()
                     .flat_map(|(a, f, _, _)| [a, f])
                     .collect(),
-            })
+            ))
         }),
     }
 }

@@ -86,6 +86,7 @@ fn init_and_run_make_every_product_and_a_second_run_skips_every_step() {
     }
     let fit = &s.steps.iter().find(|r| r.name == "fit").unwrap().detail;
     assert!(fit.contains("converged"), "{fit}");
+    check_figures_and_report(w);
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.join("run.json")).unwrap()).unwrap();
     assert_eq!(state["steps"]["fit"]["status"], "ran");
@@ -94,6 +95,66 @@ fn init_and_run_make_every_product_and_a_second_run_skips_every_step() {
     assert!(ran(&again).is_empty(), "ran again: {:?}", ran(&again));
     assert!(again.steps.iter().all(|r| r.status == Status::Skipped));
     check_changed_region(&sim, &req);
+}
+
+/// Width and height of a PNG (its IHDR chunk), and the fraction of non-white pixels in
+/// the rows from `top` to `bottom` (fractions of the height) of its decoded image.
+fn png_facts(p: &Path, top: f64, bottom: f64) -> (u32, u32, f64) {
+    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(p).unwrap()));
+    let mut r = dec.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size()];
+    let info = r.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let rows = (h as f64 * top) as usize..(h as f64 * bottom) as usize;
+    let n = rows.len() * w;
+    let inked = rows
+        .flat_map(|y| (0..w).map(move |x| (y * w + x) * 3))
+        .filter(|&i| buf[i..i + 3] != [255, 255, 255])
+        .count();
+    (info.width, info.height, inked as f64 / n as f64)
+}
+
+/// The spectrum and image figures are PNGs of the expected size with ink in their data
+/// panels, and the report embeds every one of them and states the fit's statistic.
+fn check_figures_and_report(w: &Path) {
+    let plots = w.join("plots");
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 6 + 2 + 2 + 2 + 14, "{names:?}");
+    let (width, height, ink) = png_facts(&plots.join("fit_spec1.png"), 0.1, 0.6);
+    assert_eq!((width, height), nuskybgd::tasks::plot::SPECTRUM_SIZE);
+    assert!(
+        ink > 0.01,
+        "data panel of fit_spec1.png nearly empty: {ink}"
+    );
+    let (width, height, ink) = png_facts(&plots.join("A_counts.png"), 0.2, 0.9);
+    assert_eq!((width, height), (500, 530));
+    assert!(ink > 0.5, "counts image nearly empty: {ink}");
+    let report = std::fs::read_to_string(w.join("report.html")).unwrap();
+    assert_eq!(
+        report.matches("data:image/png;base64,").count(),
+        names.len()
+    );
+    for n in &names {
+        assert!(
+            report.contains(&format!("alt=\"{n}\"")),
+            "{n} not in the report"
+        );
+    }
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.join("run.json")).unwrap()).unwrap();
+    let stat = state["steps"]["fit"]["facts"]["statistic"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        report.contains(&format!("chi = {stat:.2}")),
+        "fit statistic {stat:.2} not in the report"
+    );
+    assert!(report.contains("srcA_sr_g30.pha") && report.contains("background / observed"));
 }
 
 /// A background region of module B turned by 10 degrees: its spectrum and everything after
