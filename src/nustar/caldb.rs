@@ -36,6 +36,10 @@ pub struct Caldb {
 pub struct CalFile {
     pub path: PathBuf,
     pub ext: usize,
+    /// Start of validity (CAL_VSD `T` CAL_VST).
+    pub valid_from: String,
+    /// The row's calibration boundary (CAL_CBD strings joined; empty when none).
+    pub boundary: String,
 }
 
 impl Caldb {
@@ -98,7 +102,7 @@ impl Caldb {
         let when = normalise_date(date_obs).ok_or_else(|| NustarError::BadDateObs {
             date_obs: date_obs.to_string(),
         })?;
-        let rows = IndexRows::read(&index, boundary.is_some())?;
+        let rows = IndexRows::read(&index)?;
         let q = Query {
             cnam,
             instrume,
@@ -130,6 +134,8 @@ impl Caldb {
         Ok(CalFile {
             path,
             ext: rows.xno[i].max(0) as usize,
+            valid_from: format!("{}T{}", rows.vsd[i].trim(), rows.vst[i].trim()),
+            boundary: rows.cbd.as_ref().map(|c| c[i].clone()).unwrap_or_default(),
         })
     }
 }
@@ -156,12 +162,12 @@ struct IndexRows {
     qual: Vec<i64>,
     /// CAL_XNO (extension number), 0 when absent.
     xno: Vec<i64>,
-    /// CAL_CBD strings joined per row, read only for a boundary lookup.
+    /// CAL_CBD strings joined per row; None when the index has no such column.
     cbd: Option<Vec<String>>,
 }
 
 impl IndexRows {
-    fn read(index: &Path, with_boundary: bool) -> Result<IndexRows> {
+    fn read(index: &Path) -> Result<IndexRows> {
         let mut f = Fits::open(index)?;
         f.goto_hdu(2)?;
         let tel = f.read_col_str("TELESCOP")?;
@@ -174,9 +180,9 @@ impl IndexRows {
         };
         let qual = int_or_zero(&mut f, "CAL_QUAL")?;
         let xno = int_or_zero(&mut f, "CAL_XNO")?;
-        let cbd = match (with_boundary, f.opt_col("CAL_CBD")?) {
-            (true, Some(_)) => Some(f.read_col_str_joined("CAL_CBD")?),
-            _ => None,
+        let cbd = match f.opt_col("CAL_CBD")? {
+            Some(_) => Some(f.read_col_str_joined("CAL_CBD")?),
+            None => None,
         };
         Ok(IndexRows {
             tel,

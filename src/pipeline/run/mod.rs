@@ -257,6 +257,44 @@ fn provenance(req: &RunRequest, ctx: &steps::Ctx) -> serde_json::Map<String, ser
                "caldb_index": file(&req.caldb.index_path())}),
     );
     v.insert("inputs".into(), json!(inputs));
+    v.insert("caldb_files".into(), json!(caldb_files(req, ctx)));
+    v
+}
+
+/// The CALDB files the steps select for this observation (the same lookups), with their
+/// validity start and calibration boundary; a lookup that fails is recorded as such.
+fn caldb_files(req: &RunRequest, ctx: &steps::Ctx) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let mut v = Vec::new();
+    for m in ctx.cfg.modules() {
+        let Ok(date) = crate::nustar::caldb::date_obs(&ctx.events(m)) else {
+            continue;
+        };
+        let ins = m.instrume();
+        let mut queries: Vec<(&str, Option<String>, Option<&str>)> = vec![("INSTRMAP", None, None)];
+        for d in 0..4 {
+            let det = Some(format!("DET{d}"));
+            queries.push(("BADPIX", det.clone(), None));
+            queries.push(("DETABS", det.clone(), None));
+            queries.push(("GRPRMF", det, Some("DEPTHCUT(NOMINAL)")));
+        }
+        for (cnam, det, cbd) in queries {
+            let r = match cbd {
+                Some(b) => req
+                    .caldb
+                    .lookup_boundary(cnam, ins, det.as_deref(), &date, b),
+                None => req.caldb.lookup(cnam, ins, det.as_deref(), &date),
+            };
+            v.push(match r {
+                Ok(f) => json!({"cnam": cnam, "instrume": ins, "detnam": det, "date_obs": date,
+                    "file": f.path.display().to_string(), "ext": f.ext,
+                    "valid_from": f.valid_from, "cal_cbd": f.boundary}),
+                Err(e) => {
+                    json!({"cnam": cnam, "instrume": ins, "detnam": det, "error": e.to_string()})
+                }
+            });
+        }
+    }
     v
 }
 
