@@ -122,6 +122,14 @@ pub enum IoError {
         here: String,
         naxis: i64,
     },
+    /// A header asks to read more than the file holds (`size` bytes).
+    #[error("{}: {here}: {what} is more than the file's {size} bytes hold", path.display())]
+    BeyondFile {
+        path: PathBuf,
+        here: String,
+        what: String,
+        size: u64,
+    },
     /// The gzip-compressed file cannot be decompressed.
     #[error("{}: corrupt gzip data: {source}", path.display())]
     CorruptGzip {
@@ -170,6 +178,7 @@ impl IoError {
             | MissingKeyword { path, .. }
             | MissingColumn { path, .. }
             | Not2dImage { path, .. }
+            | BeyondFile { path, .. }
             | CorruptGzip { path, .. }
             | WcsKeywordMissing { path, .. }
             | NoWcs { path } => Some(path),
