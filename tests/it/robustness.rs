@@ -96,3 +96,20 @@ fn gzip_trailer_size_is_not_believed() {
         "{e}"
     );
 }
+
+#[test]
+fn simulate_refuses_an_event_count_past_its_limit() {
+    // exposure=1e12 once aborted on allocation, leaving ~30 files behind
+    let dir = support::scratch("robust_sim");
+    let out = dir.join("sim");
+    for arg in ["exposure=1e12", "apscale=1e9"] {
+        let (code, stdout, stderr) = support::nuskybgd(&["simulate", out.to_str().unwrap(), arg]);
+        assert_ne!(code, 0, "{stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("at most 1e7 s of exposure times the largest scale"),
+            "{stderr}"
+        );
+        assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+    }
+}
