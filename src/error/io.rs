@@ -122,6 +122,15 @@ pub enum IoError {
         here: String,
         naxis: i64,
     },
+    /// A column read one value per row whose rows hold `repeat` values.
+    #[error("{}: {here}: column {name} has {repeat} values per row, expected {expected}", path.display())]
+    ColumnShape {
+        path: PathBuf,
+        here: String,
+        name: String,
+        repeat: usize,
+        expected: usize,
+    },
     /// A header asks to read more than the file holds (`size` bytes).
     #[error("{}: {here}: {what} is more than the file's {size} bytes hold", path.display())]
     BeyondFile {
@@ -179,6 +188,7 @@ impl IoError {
             | MissingColumn { path, .. }
             | Not2dImage { path, .. }
             | BeyondFile { path, .. }
+            | ColumnShape { path, .. }
             | CorruptGzip { path, .. }
             | WcsKeywordMissing { path, .. }
             | NoWcs { path } => Some(path),

@@ -113,3 +113,167 @@ fn simulate_refuses_an_event_count_past_its_limit() {
         assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
     }
 }
+
+/// A two-event EVENTS file of FPMA: PI with TFORM `pi_form` (its cells filled with 100),
+/// X, Y (TLMIN/TLMAX as given), DET1X, DET1Y, RAWX, RAWY.
+fn write_events(path: &Path, pi_form: &str, tlmin: i64, tlmax: i64) {
+    let per_row: usize = pi_form.trim_end_matches('J').parse().unwrap();
+    let cols = ["X", "Y", "DET1X", "DET1Y", "RAWX", "RAWY"];
+    let mut spec = vec![("PI", pi_form, "")];
+    spec.extend(cols.iter().map(|c| (*c, "1J", "")));
+    Output::new(path.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.create_table("EVENTS", &spec, 2)?;
+            f.set_key_str("TELESCOP", "NuSTAR", "")?;
+            f.set_key_str("INSTRUME", "FPMA", "")?;
+            for (i, c) in [2, 3].into_iter().enumerate() {
+                f.set_key_str(&format!("TCTYP{c}"), ["RA---TAN", "DEC--TAN"][i], "")?;
+                f.set_key_f64(&format!("TCRPX{c}"), 500.5, "")?;
+                f.set_key_f64(&format!("TCRVL{c}"), 10.0, "")?;
+                f.set_key_f64(&format!("TCDLT{c}"), 6.8e-4, "")?;
+                f.set_key_i64(&format!("TLMIN{c}"), tlmin, "")?;
+                f.set_key_i64(&format!("TLMAX{c}"), tlmax, "")?;
+            }
+            f.write_col_i64(1, &vec![100; 2 * per_row])?;
+            for c in 2..=7 {
+                f.write_col_i64(c, &[5, 6])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn event_columns_of_different_lengths_are_refused() {
+    // PI 2J beside X J once indexed X out of bounds in mkimgs
+    let dir = support::scratch("robust_events");
+    let evt = dir.join("ev.evt");
+    write_events(&evt, "2J", 1, 1000);
+    let out = dir.join("im");
+    let e = support::mkimgs(&evt, out.to_str().unwrap(), 3.0, 20.0, false).unwrap_err();
+    assert_variant!(e, Error::Io(IoError::ColumnShape { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: EVENTS: column PI has 2 values per row, expected 1",
+            evt.display()
+        )
+    );
+}
+
+#[test]
+fn extreme_tlmin_tlmax_are_refused_not_overflowed() {
+    let dir = support::scratch("robust_tlmin");
+    let evt = dir.join("ev.evt");
+    write_events(&evt, "1J", i64::MIN, i64::MAX);
+    let out = dir.join("im");
+    let e = support::mkimgs(&evt, out.to_str().unwrap(), 3.0, 20.0, false).unwrap_err();
+    assert_variant!(e, Error::Task(nuskybgd::error::TaskError::SkyGrid { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: X/Y columns declare a 18446744073709551616x18446744073709551616 sky grid (TLMIN/TLMAX)",
+            evt.display()
+        )
+    );
+    // a small grid far from 0: events outside it are dropped, nothing overflows
+    let evt = dir.join("ev2.evt");
+    write_events(&evt, "1J", i64::MIN, i64::MIN + 9);
+    let s = support::mkimgs(&evt, out.to_str().unwrap(), 1.6, 200.0, false).unwrap();
+    assert_eq!((s.sky_counts, s.sky_dropped), (0, 2));
+}
+
+#[test]
+fn gti_start_and_stop_of_different_shapes_are_refused() {
+    // START 2D beside STOP D once indexed STOP out of bounds
+    let dir = support::scratch("robust_gti");
+    let p = dir.join("g.fits");
+    Output::new(p.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.create_table("GTI", &[("START", "2D", "s"), ("STOP", "1D", "s")], 2)?;
+            f.write_col_f64(1, &[0.0, 1.0, 2.0, 3.0])?;
+            f.write_col_f64(2, &[10.0, 20.0])
+        })
+        .unwrap();
+    let e = nuskybgd::nustar::gti::Gti::read(&p).unwrap_err();
+    assert_variant!(e, Error::Io(IoError::ColumnShape { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: GTI: column START has 2 values per row, expected 1",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn spectrum_counts_beside_channel_of_other_shape_is_refused() {
+    // COUNTS with repeat 2 beside CHANNEL once indexed out of bounds
+    let dir = support::scratch("robust_pha");
+    let p = dir.join("s.pha");
+    Output::new(p.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.create_table(
+                "SPECTRUM",
+                &[("CHANNEL", "1J", ""), ("COUNTS", "2J", "")],
+                3,
+            )?;
+            f.set_key_str("HDUCLAS1", "SPECTRUM", "")?;
+            f.set_key_f64("EXPOSURE", 100.0, "")?;
+            f.write_col_i64(1, &[0, 1, 2])?;
+            f.write_col_i64(2, &[1, 2, 3, 4, 5, 6])
+        })
+        .unwrap();
+    let e = nuskybgd::spectral::ogip::pha::Spectrum::read(p.to_str().unwrap()).unwrap_err();
+    assert_variant!(e, Error::Io(IoError::ColumnShape { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: SPECTRUM: column COUNTS has 2 values per row, expected 1",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn rmf_channel_count_past_any_size_is_refused() {
+    // N_CHAN = 1e30 (after a first group) once wrapped the sum of the group lengths
+    let dir = support::scratch("robust_rmf");
+    let p = dir.join("r.rmf");
+    Output::new(p.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.create_table(
+                "MATRIX",
+                &[
+                    ("ENERG_LO", "1E", "keV"),
+                    ("ENERG_HI", "1E", "keV"),
+                    ("N_GRP", "1J", ""),
+                    ("F_CHAN", "2J", ""),
+                    ("N_CHAN", "2E", ""),
+                    ("MATRIX", "2E", ""),
+                ],
+                1,
+            )?;
+            f.set_key_i64("DETCHANS", 2, "")?;
+            f.set_key_i64("TLMIN4", 0, "")?;
+            f.write_col_f64(1, &[1.0])?;
+            f.write_col_f64(2, &[2.0])?;
+            f.write_col_i64(3, &[2])?;
+            f.write_col_f64(4, &[0.0, 1.0])?;
+            f.write_col_f64(5, &[1.0, 1e30])?;
+            f.write_col_f64(6, &[0.5, 0.5])
+        })
+        .unwrap();
+    let e = nuskybgd::spectral::ogip::rmf::Rmf::read(&p).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: energy row 1: channel group 2 does not fit the MATRIX row",
+            p.display()
+        )
+    );
+}

@@ -165,6 +165,37 @@ impl Fits {
         self.read_col(name)
     }
 
+    /// A numeric column of one value per row (a vector column is an error naming it): the
+    /// columns of a table read this way have one length, that of the table.
+    pub fn read_scalar_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
+        self.expect_repeat(name, 1)?;
+        self.read_col(name)
+    }
+
+    /// An integer column of one value per row (see [`Fits::read_scalar_col_f64`]).
+    pub fn read_scalar_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
+        self.expect_repeat(name, 1)?;
+        self.read_col(name)
+    }
+
+    /// Refuse column `name` unless its rows hold `expected` values each.
+    pub fn expect_repeat(&mut self, name: &str, expected: usize) -> Result<()> {
+        let col = self.col(name)?;
+        let repeat = self.col_repeat(col)?;
+        if repeat == expected {
+            return Ok(());
+        }
+        let here = self.here();
+        Err(IoError::ColumnShape {
+            path: self.path.clone(),
+            here,
+            name: name.to_string(),
+            repeat,
+            expected,
+        }
+        .into())
+    }
+
     /// Every element of column `name` (rows × repeat, row-major), converted by cfitsio.
     fn read_col<T: Scalar>(&mut self, name: &str) -> Result<Vec<T>> {
         let col = self.col(name)?;

@@ -36,9 +36,10 @@ fn row_runs(
     m: &[f64],
 ) -> std::result::Result<Vec<(usize, Vec<f64>)>, usize> {
     let mut runs = Vec::new();
-    let mut k = 0;
+    let mut k: usize = 0;
     for (j, (c0, n)) in groups.enumerate() {
-        if c0 < 0 || k + n > m.len() {
+        // (checked: an N_CHAN of 1e30 reads as usize::MAX and once wrapped the sum)
+        if c0 < 0 || k.checked_add(n).is_none_or(|end| end > m.len()) {
             return Err(j);
         }
         // stored zeros at either end of a run cost time in every fold
@@ -69,9 +70,9 @@ impl Rmf {
             }
             .into());
         }
-        let lo = f.read_col_f64("ENERG_LO")?;
-        let hi = f.read_col_f64("ENERG_HI")?;
-        let ngrp = f.read_col_i64("N_GRP")?;
+        let lo = f.read_scalar_col_f64("ENERG_LO")?;
+        let hi = f.read_scalar_col_f64("ENERG_HI")?;
+        let ngrp = f.read_scalar_col_i64("N_GRP")?;
         let cf = f.col("F_CHAN")?;
         let cn = f.col("N_CHAN")?;
         let cm = f.col("MATRIX")?;
@@ -83,7 +84,11 @@ impl Rmf {
             let nch = f.read_cell_f64(cn, r)?;
             let m = f.read_cell_f64(cm, r)?;
             let g = (ngrp[r].max(0) as usize).min(fch.len()).min(nch.len());
-            let groups = (0..g).map(|j| (fch[j] as i64 - first_channel, nch[j] as usize));
+            // a channel outside i64 (or one that wraps subtracting TLMIN) is refused as -1
+            let groups = (0..g).map(|j| {
+                let c0 = (fch[j] as i64).checked_sub(first_channel).unwrap_or(-1);
+                (c0, nch[j] as usize)
+            });
             rows.push(row_runs(groups, &m).map_err(|j| {
                 Error::from(SpectralError::BadRmf {
                     path: path.into(),
@@ -96,7 +101,10 @@ impl Rmf {
             })?);
         }
         let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
-            (f.read_col_f64("E_MIN")?, f.read_col_f64("E_MAX")?)
+            (
+                f.read_scalar_col_f64("E_MIN")?,
+                f.read_scalar_col_f64("E_MAX")?,
+            )
         } else {
             (Vec::new(), Vec::new())
         };
