@@ -25,25 +25,57 @@ fn patch_card(path: &Path, key: &str, value: &str) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// Run the nuskybgd command with `args` in 3 GB of address space (so an allocation of a
+/// size a header asked for aborts rather than passing lazily): exit code and stderr.
+fn nuskybgd_limited(args: &[&str]) -> (i32, String) {
+    let (code, _, stderr) = support::outcome(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 3000000; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_nuskybgd"))
+            .args(args),
+    );
+    (code, stderr)
+}
+
 #[test]
 fn image_larger_than_its_file_is_refused() {
     // NAXIS1 = NAXIS2 = 100000 in a 5.7 kB image once asked for 80 GB
     let dir = support::scratch("robust_image");
     let p = dir.join("im.fits");
     Output::new(p.to_str().unwrap(), false)
-        .write_fits(|f| f.write_image(&Image::zeros(10, 10), 32))
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(10, 10), 32)?;
+            for (ax, ctype) in [(1, "RA---TAN"), (2, "DEC--TAN")] {
+                f.set_key_str(&format!("CTYPE{ax}"), ctype, "")?;
+                f.set_key_f64(&format!("CRPIX{ax}"), 5.0, "")?;
+                f.set_key_f64(&format!("CRVAL{ax}"), 10.0, "")?;
+                f.set_key_f64(&format!("CDELT{ax}"), 6.8e-4, "")?;
+            }
+            Ok(())
+        })
         .unwrap();
     patch_card(&p, "NAXIS1", "100000");
     patch_card(&p, "NAXIS2", "100000");
     let e = Fits::open(&p).unwrap().read_image().unwrap_err();
     assert_variant!(e, Error::Io(IoError::BeyondFile { .. }));
-    assert_eq!(
-        e.to_string(),
-        format!(
-            "{}: HDU 1: an image of 100000 x 100000 pixels of BITPIX 32 is more than the file's 5760 bytes hold",
-            p.display()
-        )
+    let line = format!(
+        "{}: HDU 1: an image of 100000 x 100000 pixels of BITPIX 32 is more than the file's 5760 bytes hold",
+        p.display()
     );
+    assert_eq!(e.to_string(), line);
+    let reg = dir.join("a.reg");
+    std::fs::write(&reg, "image\ncircle(5,5,2)\n").unwrap();
+    let out = dir.join("mask.fits");
+    let (code, stderr) = nuskybgd_limited(&[
+        "regmask",
+        p.to_str().unwrap(),
+        reg.to_str().unwrap(),
+        &format!("out={}", out.display()),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.trim_end().ends_with(&line), "{stderr}");
 }
 
 #[test]
@@ -86,6 +118,11 @@ fn gzip_trailer_size_is_not_believed() {
     let msg = e.to_string();
     assert!(msg.starts_with(&format!("{}: ", p.display())), "{msg}");
     assert!(!msg.contains('\n'), "{msg}");
+    // in 3 GB the 4 GiB preallocation aborted
+    let (code, stderr) = nuskybgd_limited(&["mkimgs", p.to_str().unwrap(), "im", "3", "20"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&msg), "{stderr}");
     // corrupt deflate data: a clean error too
     bytes[12] ^= 0xff;
     bytes[13] ^= 0x55;
@@ -273,6 +310,20 @@ fn rmf_channel_count_past_any_size_is_refused() {
         e.to_string(),
         format!(
             "{}: energy row 1: channel group 2 does not fit the MATRIX row",
+            p.display()
+        )
+    );
+    // DETCHANS sizes every folded spectrum: bounded too
+    let mut f = Fits::open_rw(&p).unwrap();
+    f.goto_named("MATRIX").unwrap();
+    f.set_key_i64("DETCHANS", 1_000_000_000_000_000, "")
+        .unwrap();
+    f.close().unwrap();
+    let e = nuskybgd::spectral::ogip::rmf::Rmf::read(&p).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: DETCHANS = 1000000000000000: must be 0 to 1048576",
             p.display()
         )
     );

@@ -415,8 +415,9 @@ impl Fits {
         Ok(out)
     }
 
-    /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
-    pub fn read_image(&mut self) -> Result<Image> {
+    /// The size (NAXIS1, NAXIS2) of the current HDU's 2-D image, checked against the file:
+    /// an image larger than its file could hold is an error, so the size can be allocated.
+    pub fn image_size(&mut self) -> Result<(usize, usize)> {
         let mut bitpix = 0;
         let mut naxis = 0;
         let mut naxes = [0i64; 3];
@@ -451,7 +452,13 @@ impl Fits {
             ),
             bytes,
         )?;
-        let (nx, ny) = (naxes[0] as usize, naxes[1] as usize);
+        Ok((naxes[0].max(0) as usize, naxes[1].max(0) as usize))
+    }
+
+    /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
+    pub fn read_image(&mut self) -> Result<Image> {
+        let (nx, ny) = self.image_size()?;
+        let mut status = 0;
         let mut data = vec![0.0f64; nx * ny];
         if !data.is_empty() {
             let mut anynul = 0;

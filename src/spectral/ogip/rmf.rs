@@ -28,6 +28,9 @@ pub struct Rmf {
     pub e_max: Vec<f64>,
 }
 
+/// The most channels (DETCHANS) an RMF may declare (NuSTAR's have 4096).
+pub const MAX_CHANNELS: usize = 1 << 20;
+
 /// The non-zero runs of one MATRIX row: `groups` are (first channel, 0-based from the
 /// file's first channel; length) per channel group, laid end to end in `m`. Err(j) when
 /// group j (0-based) does not fit.
@@ -78,6 +81,14 @@ impl Rmf {
         let cm = f.col("MATRIX")?;
         let first_channel = f.opt_key_i64(&format!("TLMIN{cf}"))?.unwrap_or(1);
         let detchans = f.opt_key_i64("DETCHANS")?;
+        // channels are allocated per spectrum and fold: DETCHANS is bounded
+        if let Some(d) = detchans.filter(|d| !(0..=MAX_CHANNELS as i64).contains(d)) {
+            return Err(SpectralError::BadRmf {
+                path: path.into(),
+                msg: format!("DETCHANS = {d}: must be 0 to {MAX_CHANNELS}"),
+            }
+            .into());
+        }
         let mut rows = Vec::with_capacity(lo.len());
         for r in 0..lo.len() {
             let fch = f.read_cell_f64(cf, r)?;
