@@ -31,6 +31,30 @@ pub struct Rmf {
 /// The most channels (DETCHANS) an RMF may declare (NuSTAR's have 4096).
 pub const MAX_CHANNELS: usize = 1 << 20;
 
+/// E_MIN and E_MAX of the EBOUNDS extension (empty without one).
+fn ebounds(f: &mut Fits) -> Result<(Vec<f64>, Vec<f64>)> {
+    if !f.try_goto_named("EBOUNDS")? {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((
+        f.read_scalar_col_f64("E_MIN")?,
+        f.read_scalar_col_f64("E_MAX")?,
+    ))
+}
+
+/// DETCHANS, if given, bounded: channels are allocated per spectrum and fold.
+fn detchans(f: &mut Fits, path: &Path) -> Result<Option<i64>> {
+    let detchans = f.opt_key_i64("DETCHANS")?;
+    if let Some(d) = detchans.filter(|d| !(0..=MAX_CHANNELS as i64).contains(d)) {
+        return Err(SpectralError::BadRmf {
+            path: path.into(),
+            msg: format!("DETCHANS = {d}: must be 0 to {MAX_CHANNELS}"),
+        }
+        .into());
+    }
+    Ok(detchans)
+}
+
 /// The non-zero runs of one MATRIX row: `groups` are (first channel, 0-based from the
 /// file's first channel; length) per channel group, laid end to end in `m`. Err(j) when
 /// group j (0-based) does not fit.
@@ -80,15 +104,7 @@ impl Rmf {
         let cn = f.col("N_CHAN")?;
         let cm = f.col("MATRIX")?;
         let first_channel = f.opt_key_i64(&format!("TLMIN{cf}"))?.unwrap_or(1);
-        let detchans = f.opt_key_i64("DETCHANS")?;
-        // channels are allocated per spectrum and fold: DETCHANS is bounded
-        if let Some(d) = detchans.filter(|d| !(0..=MAX_CHANNELS as i64).contains(d)) {
-            return Err(SpectralError::BadRmf {
-                path: path.into(),
-                msg: format!("DETCHANS = {d}: must be 0 to {MAX_CHANNELS}"),
-            }
-            .into());
-        }
+        let detchans = detchans(&mut f, path)?;
         let mut rows = Vec::with_capacity(lo.len());
         for r in 0..lo.len() {
             let fch = f.read_cell_f64(cf, r)?;
@@ -111,14 +127,7 @@ impl Rmf {
                 })
             })?);
         }
-        let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
-            (
-                f.read_scalar_col_f64("E_MIN")?,
-                f.read_scalar_col_f64("E_MAX")?,
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let (e_min, e_max) = ebounds(&mut f)?;
         let nchan = detchans.map(|d| d as usize).unwrap_or(e_min.len());
         if let Some((r, _)) = rows
             .iter()
