@@ -119,7 +119,14 @@ fn gzip_trailer_size_is_not_believed() {
     assert!(msg.starts_with(&format!("{}: ", p.display())), "{msg}");
     assert!(!msg.contains('\n'), "{msg}");
     // in 3 GB the 4 GiB preallocation aborted
-    let (code, stderr) = nuskybgd_limited(&["mkimgs", p.to_str().unwrap(), "im", "3", "20"]);
+    let im = dir.join("im");
+    let (code, stderr) = nuskybgd_limited(&[
+        "mkimgs",
+        p.to_str().unwrap(),
+        im.to_str().unwrap(),
+        "3",
+        "20",
+    ]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains(&msg), "{stderr}");
