@@ -112,9 +112,9 @@ impl Detabs {
         f.goto_hdu(hdu)?;
         let d = Detabs {
             path: path.to_path_buf(),
-            energy_lo: f.read_col_f64("ENERG_LO")?,
-            energy_hi: f.read_col_f64("ENERG_HI")?,
-            value: f.read_col_f64("DETABS")?,
+            energy_lo: f.read_scalar_col_f64("ENERG_LO")?,
+            energy_hi: f.read_scalar_col_f64("ENERG_HI")?,
+            value: f.read_scalar_col_f64("DETABS")?,
         };
         if d.value.is_empty() {
             return Err(ModelError::EmptyDetabs {

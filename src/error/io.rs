@@ -125,6 +125,23 @@ pub enum IoError {
         here: String,
         naxis: i64,
     },
+    /// A column read one value per row whose rows hold `repeat` values.
+    #[error("{}: {here}: column {name} has {repeat} values per row, expected {expected}", path.display())]
+    ColumnShape {
+        path: PathBuf,
+        here: String,
+        name: String,
+        repeat: usize,
+        expected: usize,
+    },
+    /// A header asks to read more than the file holds (`size` bytes).
+    #[error("{}: {here}: {what} is more than the file's {size} bytes hold", path.display())]
+    BeyondFile {
+        path: PathBuf,
+        here: String,
+        what: String,
+        size: u64,
+    },
     /// The gzip-compressed file cannot be decompressed.
     #[error("{}: corrupt gzip data: {source}", path.display())]
     CorruptGzip {
@@ -177,6 +194,8 @@ impl IoError {
             | MissingKeyword { path, .. }
             | MissingColumn { path, .. }
             | Not2dImage { path, .. }
+            | BeyondFile { path, .. }
+            | ColumnShape { path, .. }
             | CorruptGzip { path, .. }
             | WcsKeywordMissing { path, .. }
             | NoWcs { path } => Some(path),

@@ -42,6 +42,15 @@ pub enum SimError {
     /// The exposure (s) is under 100 s.
     #[error("exposure={exposure}: must be at least 100 s")]
     ShortExposure { exposure: f64 },
+    /// The exposure (s) times the largest scale asks for more events than a simulation
+    /// draws (`limit`, exposure × scale in s: about one event per second per module at unit
+    /// scales).
+    #[error("exposure={exposure} with scales up to {scale}: at most {limit:e} s of exposure times the largest scale (about that many events per module); nothing written")]
+    TooManyEvents {
+        exposure: f64,
+        scale: f64,
+        limit: f64,
+    },
     /// The output path exists and is a file.
     #[error("{}: exists and is not a directory", path.display())]
     NotADirectory { path: PathBuf },

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 pub enum TaskError {
     /// An event file whose X/Y columns declare an unusable sky grid (pixels).
     #[error("{}: X/Y columns declare a {nx}x{ny} sky grid (TLMIN/TLMAX)", path.display())]
-    SkyGrid { path: PathBuf, nx: i64, ny: i64 },
+    SkyGrid { path: PathBuf, nx: i128, ny: i128 },
     /// An event file without DATE-OBS where the instrument map needs it.
     #[error("{}: keyword DATE-OBS missing in EVENTS", path.display())]
     DateObsMissing { path: PathBuf },

@@ -101,12 +101,12 @@ fn read_rows(
     span: Option<f64>,
     pixels: &mut Vec<BadPixel>,
 ) -> Result<usize> {
-    let rawx = f.read_col_i64("RAWX")?;
-    let rawy = f.read_col_i64("RAWY")?;
-    let t0 = f.read_col_f64("TIME")?;
+    let rawx = f.read_scalar_col_i64("RAWX")?;
+    let rawy = f.read_scalar_col_i64("RAWY")?;
+    let t0 = f.read_scalar_col_f64("TIME")?;
     // CALDB-format lists have no TIME_STOP: the interval never ends
     let t1 = match f.opt_col("TIME_STOP")? {
-        Some(_) => f.read_col_f64("TIME_STOP")?,
+        Some(_) => f.read_scalar_col_f64("TIME_STOP")?,
         None => vec![f64::INFINITY; rawx.len()],
     };
     let (flags, nbits) = f.read_col_bits("BADFLAG")?;

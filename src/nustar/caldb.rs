@@ -174,7 +174,7 @@ impl IndexRows {
         let n = tel.len();
         let int_or_zero = |f: &mut Fits, name: &str| -> Result<Vec<i64>> {
             match f.opt_col(name)? {
-                Some(_) => f.read_col_i64(name),
+                Some(_) => f.read_scalar_col_i64(name),
                 None => Ok(vec![0; n]),
             }
         };

@@ -29,6 +29,19 @@ pub struct ColumnWcs {
     pub tlmax: [i64; 2],
 }
 
+impl ColumnWcs {
+    /// Pixels along axis `i` (0 = X): TLMAX − TLMIN + 1, exact (widened: keyword extremes
+    /// once overflowed the subtraction).
+    pub fn pixels(&self, i: usize) -> i128 {
+        i128::from(self.tlmax[i]) - i128::from(self.tlmin[i]) + 1
+    }
+
+    /// 0-based pixel index along axis `i` of column value `v`: v − TLMIN, exact.
+    pub fn index(&self, i: usize, v: i64) -> i128 {
+        i128::from(v) - i128::from(self.tlmin[i])
+    }
+}
+
 impl EventFile {
     /// Open an event file and check that it is a NuSTAR FPMA/FPMB event list.
     pub fn open(path: &Path) -> Result<EventFile> {
@@ -60,14 +73,15 @@ impl EventFile {
         Ok(self.len()? == 0)
     }
 
-    /// An integer column (PI, X, Y, DET1X, RAWX, DET_ID, GRADE …); nulls read as 0.
+    /// An integer column (PI, X, Y, DET1X, RAWX, DET_ID, GRADE …), one value per event
+    /// (a vector column is an error); nulls read as 0.
     pub fn column_i64(&mut self, name: &str) -> Result<Vec<i64>> {
-        self.fits.read_col_i64(name)
+        self.fits.read_scalar_col_i64(name)
     }
 
-    /// A floating column (TIME …).
+    /// A floating column (TIME …), one value per event.
     pub fn column_f64(&mut self, name: &str) -> Result<Vec<f64>> {
-        self.fits.read_col_f64(name)
+        self.fits.read_scalar_col_f64(name)
     }
 
     /// A header keyword of the EVENTS extension, as a number, if present.

@@ -27,8 +27,8 @@ impl Gti {
             let class = f.opt_key_str("HDUCLAS1")?.unwrap_or_default();
             let name = f.extname()?.to_ascii_uppercase();
             if class.eq_ignore_ascii_case("GTI") || name == "GTI" || name == "STDGTI" {
-                let start = f.read_col_f64("START")?;
-                let stop = f.read_col_f64("STOP")?;
+                let start = f.read_scalar_col_f64("START")?;
+                let stop = f.read_scalar_col_f64("STOP")?;
                 if start.is_empty() {
                     return Err(NustarError::EmptyGti {
                         path: path.to_path_buf(),

@@ -173,11 +173,11 @@ struct PixposRows {
 impl PixposRows {
     fn read(f: &mut Fits, path: &Path) -> Result<PixposRows> {
         let t = PixposRows {
-            rawx: f.read_col_i64("RAWX")?,
-            rawy: f.read_col_i64("RAWY")?,
-            grade: f.read_col_i64("GRADE")?,
-            ref_x: f.read_col_i64("REF_DET1X")?,
-            ref_y: f.read_col_i64("REF_DET1Y")?,
+            rawx: f.read_scalar_col_i64("RAWX")?,
+            rawy: f.read_scalar_col_i64("RAWY")?,
+            grade: f.read_scalar_col_i64("GRADE")?,
+            ref_x: f.read_scalar_col_i64("REF_DET1X")?,
+            ref_y: f.read_scalar_col_i64("REF_DET1Y")?,
             pdf: f.read_col_f64("PDF")?,
         };
         if t.pdf.len() != 49 * t.rawx.len() {

@@ -70,9 +70,9 @@ pub fn read_refpoints(path: &Path) -> Result<RefPoints> {
         .into());
     }
     let module = nustar_module(&mut f)?;
-    let time = f.read_col_f64("TIME")?;
-    let x = f.read_col_f64("X_DET1")?;
-    let y = f.read_col_f64("Y_DET1")?;
+    let time = f.read_scalar_col_f64("TIME")?;
+    let x = f.read_scalar_col_f64("X_DET1")?;
+    let y = f.read_scalar_col_f64("Y_DET1")?;
     let cards = f.cards()?;
     Ok(RefPoints {
         time,

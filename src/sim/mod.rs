@@ -290,8 +290,13 @@ impl Calibration {
     }
 }
 
-/// Refuse an exposure under 100 s, a negative or non-finite scale, an auxil directory
-/// without ratios.json or a CALDB missing what a simulation reads.
+/// The most exposure (s) times the largest scale a simulation draws: the expected events per
+/// module (about one per second at unit scales) and the good time intervals grow with it.
+pub const MAX_SCALED_EXPOSURE: f64 = 1e7;
+
+/// Refuse an exposure under 100 s, a negative or non-finite scale, an expected event count
+/// past [`MAX_SCALED_EXPOSURE`], an auxil directory without ratios.json or a CALDB missing
+/// what a simulation reads.
 fn check_request(req: &SimRequest) -> Result<()> {
     if !(req.exposure.is_finite() && req.exposure >= 100.0) {
         return Err(SimError::ShortExposure {
@@ -306,6 +311,17 @@ fn check_request(req: &SimRequest) -> Result<()> {
         ("intnscale", req.intnscale),
     ] {
         check_scale(n, v)?;
+    }
+    let scale = [req.apscale, req.fcxbscale, req.intscale, req.intnscale]
+        .into_iter()
+        .fold(1.0, f64::max);
+    if req.exposure * scale > MAX_SCALED_EXPOSURE {
+        return Err(SimError::TooManyEvents {
+            exposure: req.exposure,
+            scale,
+            limit: MAX_SCALED_EXPOSURE,
+        }
+        .into());
     }
     if req.obsid.is_empty()
         || req.obsid.len() > 20

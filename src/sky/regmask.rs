@@ -31,8 +31,8 @@ impl Grid {
             }
             .into());
         }
-        let nx = f.key_i64("NAXIS1")? as usize;
-        let ny = f.key_i64("NAXIS2")? as usize;
+        // the grid of an image the file holds (a header alone once asked for 80 GB)
+        let (nx, ny) = f.image_size()?;
         let wcs = Wcs::read(&mut f)?;
         let cards = f.cards()?;
         Ok(Grid { nx, ny, wcs, cards })

@@ -103,10 +103,17 @@ fn tokens(s: &str) -> Result<Vec<Tok>> {
     Ok(out)
 }
 
+/// Deepest nesting of parentheses a model expression may have (the parser recurses per level).
+pub const MAX_DEPTH: usize = 64;
+/// Longest model expression (characters) read.
+pub const MAX_LEN: usize = 10_000;
+
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
     comps: Vec<Component>,
+    /// Parentheses open at `pos`.
+    depth: usize,
 }
 
 impl Parser {
@@ -170,8 +177,17 @@ impl Parser {
                 Ok(Node::Comp(index - 1))
             }
             Some(Tok::Open) => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(Error::from(SpectralError::BadExpression {
+                        msg: format!(
+                            "model expression nests parentheses deeper than {MAX_DEPTH} levels"
+                        ),
+                    }));
+                }
                 self.pos += 1;
+                self.depth += 1;
                 let e = self.expr()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(Error::from(SpectralError::BadExpression {
                         msg: ("missing ')' in model expression").into(),
@@ -195,6 +211,12 @@ enum Value {
 impl Expression {
     /// Parse an expression. Unknown component names are kept (see `Component::spec`).
     pub fn parse(text: &str) -> Result<Expression> {
+        let chars = text.chars().count();
+        if chars > MAX_LEN {
+            return Err(Error::from(SpectralError::BadExpression {
+                msg: format!("model expression of {chars} characters is longer than {MAX_LEN}"),
+            }));
+        }
         let toks = tokens(text)?;
         if toks.is_empty() {
             return Err(Error::from(SpectralError::BadExpression {
@@ -205,6 +227,7 @@ impl Expression {
             toks,
             pos: 0,
             comps: Vec::new(),
+            depth: 0,
         };
         let root = p.expr()?;
         if p.pos != p.toks.len() {
@@ -390,6 +413,24 @@ impl Expression {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_not_overflowed() {
+        // 10k nested parentheses once overflowed the stack
+        let deep = |n| format!("{}apec{}", "(".repeat(n), ")".repeat(n));
+        let e = Expression::parse(&deep(10_000)).unwrap_err();
+        assert!(e.to_string().contains("longer than 10000"), "{e}");
+        let e = Expression::parse(&deep(4_000)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "model expression nests parentheses deeper than 64 levels"
+        );
+        let ok = format!("{}apec{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(Expression::parse(&ok).is_ok());
+        let long = vec!["apec"; 5_000].join("+");
+        let e = Expression::parse(&long).unwrap_err();
+        assert!(e.to_string().contains("longer than"), "{e}");
+    }
 
     #[test]
     fn names_and_numbering_follow_xspec() {

@@ -153,8 +153,13 @@ fn parse_range(r: &str) -> Result<Range> {
         return Ok(Range::Channels(i64::MIN, i64::MAX));
     }
     // a '-' that separates two ends: not a leading sign nor an exponent's sign
-    let bytes: Vec<char> = r.chars().collect();
-    let split = (1..bytes.len()).find(|&i| bytes[i] == '-' && !matches!(bytes[i - 1], 'e' | 'E'));
+    // (byte offsets from `char_indices`, so a non-ASCII character is never cut)
+    let mut prev: Option<char> = None;
+    let split = r.char_indices().find_map(|(i, c)| {
+        let found = c == '-' && prev.is_some_and(|p| !matches!(p, 'e' | 'E'));
+        prev = Some(c);
+        found.then_some(i)
+    });
     let (a, b) = match split {
         Some(i) => (r[..i].to_string(), r[i + 1..].to_string()),
         None => (r.to_string(), r.to_string()),
@@ -282,6 +287,19 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_range_is_refused_not_sliced() {
+        // a multi-byte character before the '-' once cut a char in half (panic)
+        for text in ["1é-5", "é-5", "1-é", "éé–3", "1:ü-2", "2-3é-4"] {
+            let e = parse_selection(text).unwrap_err();
+            assert!(e.to_string().contains("is not"), "{text}: {e}");
+        }
+        assert_eq!(
+            parse_selection("é").unwrap_err().to_string(),
+            "'é' is not a channel or an energy"
+        );
+    }
 
     #[test]
     fn selections() {

@@ -98,8 +98,7 @@ pub struct GetspecSummary {
 /// index = round(X) − TLMIN (= round(X) − 1 for NuSTAR's TLMIN = 1), the same grid mkimgs
 /// writes.
 pub fn event_grid(w: &ColumnWcs, evt: &Path) -> Result<Grid> {
-    let nx = w.tlmax[0] - w.tlmin[0] + 1;
-    let ny = w.tlmax[1] - w.tlmin[1] + 1;
+    let (nx, ny) = (w.pixels(0), w.pixels(1));
     if !(1..=10000).contains(&nx) || !(1..=10000).contains(&ny) {
         return Err(TaskError::SkyGrid {
             path: evt.into(),
@@ -115,8 +114,8 @@ pub fn event_grid(w: &ColumnWcs, evt: &Path) -> Result<Grid> {
         wcs: Wcs {
             crval: w.crval,
             crpix: [
-                w.crpix[0] - (w.tlmin[0] - 1) as f64,
-                w.crpix[1] - (w.tlmin[1] - 1) as f64,
+                w.crpix[0] - (w.tlmin[0] as f64 - 1.0),
+                w.crpix[1] - (w.tlmin[1] as f64 - 1.0),
             ],
             cdelt: w.cdelt,
             rot: 0.0,
@@ -243,9 +242,9 @@ fn region_events(req: &GetspecRequest, ev: &mut EventFile) -> Result<RegionEvent
         if !(x[i].is_finite() && y[i].is_finite()) {
             continue;
         }
-        let ix = x[i].round() as i64 - w.tlmin[0];
-        let iy = y[i].round() as i64 - w.tlmin[1];
-        if ix < 0 || iy < 0 || ix >= grid.nx as i64 || iy >= grid.ny as i64 {
+        let ix = w.index(0, x[i].round() as i64);
+        let iy = w.index(1, y[i].round() as i64);
+        if ix < 0 || iy < 0 || ix >= grid.nx as i128 || iy >= grid.ny as i128 {
             continue;
         }
         if m.get(ix as usize, iy as usize) == 0.0 {

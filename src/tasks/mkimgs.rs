@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Largest sky image side accepted from TLMIN/TLMAX (NuSTAR files use 1000; solar-
 /// coordinate files 3000).
-const MAX_SKY: i64 = 10000;
+const MAX_SKY: i128 = 10000;
 /// Side of the DET1 grid.
 const DET1: usize = 360;
 
@@ -124,10 +124,7 @@ pub fn mkimgs(req: &MkimgsRequest) -> Result<MkimgsSummary> {
 
 /// The sky image's size (nx, ny) from the X and Y columns' TLMIN/TLMAX.
 fn sky_grid(wcs: &ColumnWcs, evt: &Path) -> Result<(usize, usize)> {
-    let (nx, ny) = (
-        wcs.tlmax[0] - wcs.tlmin[0] + 1,
-        wcs.tlmax[1] - wcs.tlmin[1] + 1,
-    );
+    let (nx, ny) = (wcs.pixels(0), wcs.pixels(1));
     if !(1..=MAX_SKY).contains(&nx) || !(1..=MAX_SKY).contains(&ny) {
         return Err(TaskError::SkyGrid {
             path: evt.into(),
@@ -173,22 +170,22 @@ fn bin_events(
 ) -> (Image, Image) {
     let mut sky = Image::zeros(nx, ny);
     let mut det = Image::zeros(DET1, DET1);
-    let on = |v: i64, n: usize| v >= 1 && v <= n as i64;
+    let on = |v: i128, n: usize| v >= 1 && v <= n as i128;
     let channels = s.channels;
     for i in 0..c.pi.len() {
         if c.pi[i] < channels.0 || c.pi[i] > channels.1 {
             continue;
         }
         s.in_band += 1;
-        let (ix, iy) = (c.x[i] - wcs.tlmin[0] + 1, c.y[i] - wcs.tlmin[1] + 1);
+        let (ix, iy) = (wcs.index(0, c.x[i]) + 1, wcs.index(1, c.y[i]) + 1);
         if on(ix, nx) && on(iy, ny) {
             *sky.at_mut(ix as usize - 1, iy as usize - 1) += 1.0;
             s.sky_counts += 1;
         } else {
             s.sky_dropped += 1;
         }
-        if on(c.det1x[i], DET1)
-            && on(c.det1y[i], DET1)
+        if on(c.det1x[i].into(), DET1)
+            && on(c.det1y[i].into(), DET1)
             && (1..=30).contains(&c.rawx[i])
             && (1..=30).contains(&c.rawy[i])
         {
@@ -223,7 +220,7 @@ impl BandKeys {
 fn write_sky_wcs(f: &mut Fits, wcs: &ColumnWcs) -> Result<()> {
     for (i, ax) in [1, 2].into_iter().enumerate() {
         f.set_key_str(&format!("CTYPE{ax}"), &wcs.ctype[i], "")?;
-        let crpix = wcs.crpix[i] - (wcs.tlmin[i] - 1) as f64;
+        let crpix = wcs.crpix[i] - (wcs.tlmin[i] as f64 - 1.0);
         f.set_key_f64(&format!("CRPIX{ax}"), crpix, "reference pixel")?;
         f.set_key_f64(
             &format!("CRVAL{ax}"),

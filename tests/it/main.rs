@@ -8,6 +8,9 @@ mod support;
 // The command-line shell: exit codes and help; the port's own command lines (drop-in).
 mod cli;
 
+// Bad input found by fuzzing: sizes beyond the file, columns that disagree, overflows.
+mod robustness;
+
 mod io {
     // The FITS layer: round trips through cfitsio, gzip reading, errors naming the file.
     mod fits;

@@ -39,7 +39,13 @@ pub struct Fits {
     /// Decompressed bytes of a gzip file opened in memory, and the pointer/size pair
     /// cfitsio's memory driver keeps the address of (both must outlive `ptr`).
     _mem: Option<(Vec<u8>, Box<MemHandle>)>,
+    /// Bytes of a file opened read-only (decompressed, for gzip): what a header may ask to
+    /// read is bounded by it. None for a file being written.
+    size: Option<u64>,
 }
+
+/// The most a deflate stream expands (1032:1 is deflate's limit), with a margin.
+const MAX_GZIP_RATIO: usize = 1100;
 
 /// The address and size of an in-memory file, as cfitsio's memory driver keeps them.
 type MemHandle = (*mut std::ffi::c_void, usize);
@@ -96,6 +102,11 @@ impl Fits {
                 return Self::open_memory(path, bytes);
             }
         }
+        let size = if mode == READONLY {
+            std::fs::metadata(path).ok().map(|m| m.len())
+        } else {
+            None
+        };
         let cpath = cstr(&path.to_string_lossy());
         let mut ptr = ptr::null_mut();
         let mut status = 0;
@@ -111,6 +122,7 @@ impl Fits {
             ptr,
             path: path.to_path_buf(),
             _mem: None,
+            size,
         })
     }
 
@@ -118,6 +130,7 @@ impl Fits {
     /// gzip files itself, but its bundled zlib inflates at about half the speed of
     /// zlib-rs, which dominates reading the large det1/event files.)
     fn open_memory(path: &Path, mut bytes: Vec<u8>) -> Result<Fits> {
+        let size = Some(bytes.len() as u64);
         let mut cell = Box::new((bytes.as_mut_ptr() as *mut std::ffi::c_void, bytes.len()));
         let name = cstr("mem://");
         let mut ptr = ptr::null_mut();
@@ -145,6 +158,7 @@ impl Fits {
             ptr,
             path: path.to_path_buf(),
             _mem: Some((bytes, cell)),
+            size,
         })
     }
 
@@ -176,6 +190,7 @@ impl Fits {
             ptr,
             path: path.to_path_buf(),
             _mem: None,
+            size: None,
         })
     }
 
@@ -400,8 +415,9 @@ impl Fits {
         Ok(out)
     }
 
-    /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
-    pub fn read_image(&mut self) -> Result<Image> {
+    /// The size (NAXIS1, NAXIS2) of the current HDU's 2-D image, checked against the file:
+    /// an image larger than its file could hold is an error, so the size can be allocated.
+    pub fn image_size(&mut self) -> Result<(usize, usize)> {
         let mut bitpix = 0;
         let mut naxis = 0;
         let mut naxes = [0i64; 3];
@@ -426,7 +442,23 @@ impl Fits {
             }
             .into());
         }
-        let (nx, ny) = (naxes[0] as usize, naxes[1] as usize);
+        let bytes = (naxes[0].max(0) as u64)
+            .checked_mul(naxes[1].max(0) as u64)
+            .and_then(|n| n.checked_mul(u64::from(bitpix.unsigned_abs()) / 8));
+        self.check_fits_in_file(
+            &format!(
+                "an image of {} x {} pixels of BITPIX {bitpix}",
+                naxes[0], naxes[1]
+            ),
+            bytes,
+        )?;
+        Ok((naxes[0].max(0) as usize, naxes[1].max(0) as usize))
+    }
+
+    /// Read the current HDU as a 2-D image (NAXIS1 = x fast axis, NAXIS2 = y).
+    pub fn read_image(&mut self) -> Result<Image> {
+        let (nx, ny) = self.image_size()?;
+        let mut status = 0;
         let mut data = vec![0.0f64; nx * ny];
         if !data.is_empty() {
             let mut anynul = 0;
@@ -445,6 +477,26 @@ impl Fits {
             self.check("cannot read image pixels", status)?;
         }
         Ok(Image { nx, ny, data })
+    }
+
+    /// Refuse to read `bytes` (None: more than u64 holds) of the current HDU (`what` they
+    /// are) when the file read is smaller: a header cannot ask for more memory than its
+    /// file could fill.
+    pub(crate) fn check_fits_in_file(&mut self, what: &str, bytes: Option<u64>) -> Result<()> {
+        let Some(size) = self.size else {
+            return Ok(());
+        };
+        if bytes.is_some_and(|b| b <= size) {
+            return Ok(());
+        }
+        let here = self.here();
+        Err(IoError::BeyondFile {
+            path: self.path.clone(),
+            here,
+            what: what.to_string(),
+            size,
+        }
+        .into())
     }
 
     /// Raw cfitsio pointer, for the few calls this layer does not wrap.
@@ -466,18 +518,23 @@ fn gunzip_if_compressed(path: &Path) -> Result<Option<Vec<u8>>> {
     if raw.len() < 18 || raw[0] != 0x1f || raw[1] != 0x8b {
         return Ok(None);
     }
-    // ISIZE (uncompressed size mod 2^32) closes the gzip stream: a capacity hint.
+    // ISIZE (uncompressed size mod 2^32) closes the gzip stream: a capacity hint, believed
+    // only up to what deflate can expand the file's bytes to (a corrupt trailer of a 43-byte
+    // file once asked for 4 GiB)
     let n = raw.len();
-    let hint = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]) as usize;
+    let isize = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]) as usize;
+    let bound = n.saturating_mul(MAX_GZIP_RATIO);
     // one-shot libdeflate inflates about twice as fast as streaming zlib; it needs the exact
     // size, which ISIZE gives for the usual single-member file under 4 GiB
-    let mut out = vec![0u8; hint];
-    if let Ok(k) = libdeflater::Decompressor::new().gzip_decompress(&raw, &mut out) {
-        if k == hint {
-            return Ok(Some(out));
+    if isize <= bound {
+        let mut out = vec![0u8; isize];
+        if let Ok(k) = libdeflater::Decompressor::new().gzip_decompress(&raw, &mut out) {
+            if k == isize {
+                return Ok(Some(out));
+            }
         }
     }
-    let mut out = Vec::with_capacity(hint.max(n));
+    let mut out = Vec::with_capacity(isize.min(bound).max(n));
     flate2::read::MultiGzDecoder::new(&raw[..])
         .read_to_end(&mut out)
         .map_err(|source| IoError::CorruptGzip {

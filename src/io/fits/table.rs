@@ -8,6 +8,10 @@ use fitsio::sys;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_long};
 
+/// cfitsio's type codes of a bit (TFORM X) and a character (A) column.
+const TBIT: c_int = 1;
+const TSTRING: c_int = 16;
+
 /// A number type cfitsio converts a column to and from: its datatype code (fitsio.h) and
 /// the value an undefined element reads as.
 pub(super) trait Scalar: Copy {
@@ -34,7 +38,48 @@ impl Fits {
         let mut status = 0;
         unsafe { sys::ffgnrwll(self.ptr, &mut n, &mut status) };
         self.check("cannot count rows", status)?;
+        let width = self.row_width()?;
+        self.check_fits_in_file(
+            &format!("a table of {n} rows of {width} bytes"),
+            (n.max(0) as u64).checked_mul(width),
+        )?;
         Ok(n as usize)
+    }
+
+    /// Bytes of one row of the current table (NAXIS1).
+    fn row_width(&mut self) -> Result<u64> {
+        Ok(self.opt_key_i64("NAXIS1")?.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Refuse a column (cfitsio `typecode`) whose elements (`repeat` of `width` bytes;
+    /// characters for TFORM A, bits for X) are wider than a row: its reads are sized by them.
+    fn check_col_in_row(
+        &mut self,
+        col: usize,
+        typecode: c_int,
+        repeat: c_long,
+        width: c_long,
+    ) -> Result<()> {
+        let row = self.row_width()?;
+        let repeat = repeat.max(0) as u64;
+        let bytes = match typecode {
+            TBIT => Some(repeat.div_ceil(8)),
+            TSTRING => Some(repeat),
+            _ => repeat.checked_mul(width.max(0) as u64),
+        };
+        if self.size.is_none() || bytes.is_some_and(|b| b <= row) {
+            return Ok(());
+        }
+        let here = self.here();
+        Err(IoError::BeyondFile {
+            path: self.path.clone(),
+            here,
+            what: format!(
+                "column {col} of {repeat} elements of {width} bytes in a row of {row} bytes"
+            ),
+            size: self.size.unwrap_or(0),
+        }
+        .into())
     }
 
     /// 1-based number of the column `name` (case-insensitive), None when absent.
@@ -84,6 +129,15 @@ impl Fits {
     /// A column's cfitsio type code (negative for a variable-length column), repeat count
     /// and width (bytes of one element; of one string for `rAw`).
     fn col_type(&mut self, col: usize) -> Result<(c_int, c_long, c_long)> {
+        let (typecode, repeat, width) = self.col_type_raw(col)?;
+        // a variable-length column's row holds a descriptor; its cells are checked when read
+        if typecode > 0 {
+            self.check_col_in_row(col, typecode, repeat, width)?;
+        }
+        Ok((typecode, repeat, width))
+    }
+
+    fn col_type_raw(&mut self, col: usize) -> Result<(c_int, c_long, c_long)> {
         let (mut typecode, mut repeat, mut width): (c_int, c_long, c_long) = (0, 0, 0);
         let mut status = 0;
         unsafe {
@@ -109,6 +163,37 @@ impl Fits {
     /// Every element of an integer column as i64 (rows × repeat; undefined elements 0).
     pub fn read_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
         self.read_col(name)
+    }
+
+    /// A numeric column of one value per row (a vector column is an error naming it): the
+    /// columns of a table read this way have one length, that of the table.
+    pub fn read_scalar_col_f64(&mut self, name: &str) -> Result<Vec<f64>> {
+        self.expect_repeat(name, 1)?;
+        self.read_col(name)
+    }
+
+    /// An integer column of one value per row (see [`Fits::read_scalar_col_f64`]).
+    pub fn read_scalar_col_i64(&mut self, name: &str) -> Result<Vec<i64>> {
+        self.expect_repeat(name, 1)?;
+        self.read_col(name)
+    }
+
+    /// Refuse column `name` unless its rows hold `expected` values each.
+    pub fn expect_repeat(&mut self, name: &str, expected: usize) -> Result<()> {
+        let col = self.col(name)?;
+        let repeat = self.col_repeat(col)?;
+        if repeat == expected {
+            return Ok(());
+        }
+        let here = self.here();
+        Err(IoError::ColumnShape {
+            path: self.path.clone(),
+            here,
+            name: name.to_string(),
+            repeat,
+            expected,
+        }
+        .into())
     }
 
     /// Every element of column `name` (rows × repeat, row-major), converted by cfitsio.
@@ -260,6 +345,13 @@ impl Fits {
                 )
             };
             self.check("cannot read variable-length descriptor", status)?;
+            self.check_fits_in_file(
+                &format!(
+                    "a variable-length cell of {len} elements in row {}",
+                    row + 1
+                ),
+                Some(len.max(0) as u64),
+            )?;
         } else {
             len = repeat;
         }

@@ -27,9 +27,9 @@ impl Arf {
         }
         Ok(Arf {
             path: path.to_path_buf(),
-            energy_lo: f.read_col_f64("ENERG_LO")?,
-            energy_hi: f.read_col_f64("ENERG_HI")?,
-            area: f.read_col_f64("SPECRESP")?,
+            energy_lo: f.read_scalar_col_f64("ENERG_LO")?,
+            energy_hi: f.read_scalar_col_f64("ENERG_HI")?,
+            area: f.read_scalar_col_f64("SPECRESP")?,
         })
     }
 

@@ -176,6 +176,8 @@ impl<'a> Rows<'a> {
 
     /// Column `name` of this spectrum.
     fn col(&mut self, name: &str) -> Result<Vec<f64>> {
+        // every column holds as many values per row as CHANNEL: they are read side by side
+        self.f.expect_repeat(name, self.per_row)?;
         let v = self.f.read_col_f64(name)?;
         let (nrows, per_row) = (self.nrows, self.per_row);
         match (per_row > 1, self.row) {

@@ -28,6 +28,33 @@ pub struct Rmf {
     pub e_max: Vec<f64>,
 }
 
+/// The most channels (DETCHANS) an RMF may declare (NuSTAR's have 4096).
+pub const MAX_CHANNELS: usize = 1 << 20;
+
+/// E_MIN and E_MAX of the EBOUNDS extension (empty without one).
+fn ebounds(f: &mut Fits) -> Result<(Vec<f64>, Vec<f64>)> {
+    if !f.try_goto_named("EBOUNDS")? {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((
+        f.read_scalar_col_f64("E_MIN")?,
+        f.read_scalar_col_f64("E_MAX")?,
+    ))
+}
+
+/// DETCHANS, if given, bounded: channels are allocated per spectrum and fold.
+fn detchans(f: &mut Fits, path: &Path) -> Result<Option<i64>> {
+    let detchans = f.opt_key_i64("DETCHANS")?;
+    if let Some(d) = detchans.filter(|d| !(0..=MAX_CHANNELS as i64).contains(d)) {
+        return Err(SpectralError::BadRmf {
+            path: path.into(),
+            msg: format!("DETCHANS = {d}: must be 0 to {MAX_CHANNELS}"),
+        }
+        .into());
+    }
+    Ok(detchans)
+}
+
 /// The non-zero runs of one MATRIX row: `groups` are (first channel, 0-based from the
 /// file's first channel; length) per channel group, laid end to end in `m`. Err(j) when
 /// group j (0-based) does not fit.
@@ -36,9 +63,10 @@ fn row_runs(
     m: &[f64],
 ) -> std::result::Result<Vec<(usize, Vec<f64>)>, usize> {
     let mut runs = Vec::new();
-    let mut k = 0;
+    let mut k: usize = 0;
     for (j, (c0, n)) in groups.enumerate() {
-        if c0 < 0 || k + n > m.len() {
+        // (checked: an N_CHAN of 1e30 reads as usize::MAX and once wrapped the sum)
+        if c0 < 0 || k.checked_add(n).is_none_or(|end| end > m.len()) {
             return Err(j);
         }
         // stored zeros at either end of a run cost time in every fold
@@ -69,21 +97,25 @@ impl Rmf {
             }
             .into());
         }
-        let lo = f.read_col_f64("ENERG_LO")?;
-        let hi = f.read_col_f64("ENERG_HI")?;
-        let ngrp = f.read_col_i64("N_GRP")?;
+        let lo = f.read_scalar_col_f64("ENERG_LO")?;
+        let hi = f.read_scalar_col_f64("ENERG_HI")?;
+        let ngrp = f.read_scalar_col_i64("N_GRP")?;
         let cf = f.col("F_CHAN")?;
         let cn = f.col("N_CHAN")?;
         let cm = f.col("MATRIX")?;
         let first_channel = f.opt_key_i64(&format!("TLMIN{cf}"))?.unwrap_or(1);
-        let detchans = f.opt_key_i64("DETCHANS")?;
+        let detchans = detchans(&mut f, path)?;
         let mut rows = Vec::with_capacity(lo.len());
         for r in 0..lo.len() {
             let fch = f.read_cell_f64(cf, r)?;
             let nch = f.read_cell_f64(cn, r)?;
             let m = f.read_cell_f64(cm, r)?;
             let g = (ngrp[r].max(0) as usize).min(fch.len()).min(nch.len());
-            let groups = (0..g).map(|j| (fch[j] as i64 - first_channel, nch[j] as usize));
+            // a channel outside i64 (or one that wraps subtracting TLMIN) is refused as -1
+            let groups = (0..g).map(|j| {
+                let c0 = (fch[j] as i64).checked_sub(first_channel).unwrap_or(-1);
+                (c0, nch[j] as usize)
+            });
             rows.push(row_runs(groups, &m).map_err(|j| {
                 Error::from(SpectralError::BadRmf {
                     path: path.into(),
@@ -95,11 +127,7 @@ impl Rmf {
                 })
             })?);
         }
-        let (e_min, e_max) = if f.try_goto_named("EBOUNDS")? {
-            (f.read_col_f64("E_MIN")?, f.read_col_f64("E_MAX")?)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let (e_min, e_max) = ebounds(&mut f)?;
         let nchan = detchans.map(|d| d as usize).unwrap_or(e_min.len());
         if let Some((r, _)) = rows
             .iter()

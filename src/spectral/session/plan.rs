@@ -43,6 +43,9 @@ pub(super) struct LoadPlan {
     pub freezes: Vec<(bool, String)>,
 }
 
+/// The largest spectrum number a save file may use (the numbers index the spectra).
+pub const MAX_SPECTRA: usize = 10_000;
+
 /// `g:s` → (group or source, spectrum).
 fn gs(token: &str) -> Option<(usize, usize)> {
     let (a, b) = token.split_once(':')?;
@@ -61,6 +64,8 @@ impl LoadPlan {
             freezes: Vec::new(),
         };
         let mut cwd = base.to_path_buf();
+        // the highest data group named, and the line naming it
+        let mut top_group = (0, 0);
         for (i, it) in xcm.items.iter().enumerate() {
             let Item::Cmd { name, args, .. } = it else {
                 continue;
@@ -76,7 +81,11 @@ impl LoadPlan {
             match name.as_str() {
                 "cd" => cwd = cwd.join(args.trim()),
                 "statistic" => plan.set_statistic(args, &err)?,
-                "data" => plan.add_data(args, &cwd),
+                "data" => {
+                    if let Some(g) = plan.add_data(args, &cwd, &err)? {
+                        top_group = top_group.max((g, line));
+                    }
+                }
                 "response" | "arf" => plan.add_response(name, args, &cwd, &err)?,
                 "backgrnd" => plan.set_background(name, args, &cwd, &err)?,
                 "ignore" | "notice" => plan.selections.push((
@@ -90,6 +99,19 @@ impl LoadPlan {
             }
         }
         plan.sources.sort_by_key(|s| s.number);
+        // groups are numbered 1.. and each holds a spectrum: this bounds the parameters
+        // (per group) that a short file can ask for
+        let spectra = plan.specs.values().filter(|d| !d.file.is_empty()).count();
+        if top_group.0 > spectra {
+            return Err(Error::from(SpectralError::BadLine {
+                path: path.to_path_buf(),
+                line: top_group.1,
+                msg: format!(
+                    "data group {} but {spectra} spectra: groups are numbered from 1 and each needs a spectrum",
+                    top_group.0
+                ),
+            }));
+        }
         Ok(plan)
     }
 
@@ -111,7 +133,14 @@ impl LoadPlan {
     }
 
     /// `data [g:s] file ...`: spectra numbered on from the last unless `g:s` is given.
-    fn add_data(&mut self, args: &str, cwd: &Path) {
+    /// Returns the highest group named.
+    fn add_data(
+        &mut self,
+        args: &str,
+        cwd: &Path,
+        err: &dyn Fn(String) -> Error,
+    ) -> Result<Option<usize>> {
+        let mut top = None;
         let mut next = self.specs.keys().max().copied().unwrap_or(0) + 1;
         let mut at: Option<(usize, usize)> = None;
         for tok in args.split_whitespace() {
@@ -123,6 +152,12 @@ impl LoadPlan {
                 continue;
             }
             let (g, s) = at.take().unwrap_or((1, next));
+            if !(1..=MAX_SPECTRA).contains(&s) || g == 0 {
+                return Err(err(format!(
+                    "data {g}:{s}: groups and spectra are numbered from 1, spectra up to {MAX_SPECTRA}"
+                )));
+            }
+            top = top.max(Some(g));
             next = s + 1;
             self.specs.insert(
                 s,
@@ -134,6 +169,7 @@ impl LoadPlan {
                 },
             );
         }
+        Ok(top)
     }
 
     /// `response [src:spec] file` or `arf [src:spec] file`.
@@ -217,5 +253,38 @@ impl LoadPlan {
             item,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<LoadPlan> {
+        let path = Path::new("s.xcm");
+        LoadPlan::read(&XcmFile::parse(path, text)?, path, Path::new("."))
+    }
+
+    #[test]
+    fn group_and_spectrum_numbers_are_bounded() {
+        // a group of 4e9 once asked for 896 GB of parameters; 2^64-1 overflowed the capacity
+        for g in ["4000000000", "18446744073709551615", "3"] {
+            let text = format!("data 1:1 a.pha {g}:2 b.pha\nmodel powerlaw\n1\n1\n");
+            let e = read(&text).err().unwrap().to_string();
+            assert_eq!(
+                e,
+                format!("s.xcm:1: data group {g} but 2 spectra: groups are numbered from 1 and each needs a spectrum"),
+            );
+        }
+        let e = read("data 1:18446744073709551615 a.pha b.pha\n")
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "s.xcm:1: data 1:18446744073709551615: groups and spectra are numbered from 1, spectra up to 10000"
+        );
+        assert!(read("data 0:1 a.pha\n").is_err());
+        let p = read("data 1:1 a.pha 2:2 b.pha\n").ok().unwrap();
+        assert_eq!(p.ngroups(), 2);
     }
 }

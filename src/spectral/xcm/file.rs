@@ -321,6 +321,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_links_in_a_save_file_name_the_line() {
+        let minus = "-".repeat(58_000);
+        let text = format!("model powerlaw\n1 0.01\n={minus}p1\nnewpar 1 = {minus}p2\n");
+        let e = XcmFile::parse(Path::new("t.xcm"), &text).unwrap_err();
+        assert!(e.to_string().starts_with("t.xcm:3: link of 58001"), "{e}");
+        let text = format!("model powerlaw\nnewpar 1 = {}p2\n", "-".repeat(100));
+        let e = XcmFile::parse(Path::new("t.xcm"), &text).unwrap_err();
+        assert_eq!(e.to_string(), "t.xcm:2: link nests deeper than 64 levels");
+    }
+
+    #[test]
     fn abbreviations_and_layout() {
         let text = "stat chi\nda 1:1 a.pha\nresp 2:1 d.rmf\nign 1:1-4\nmo  2:apbgd cutoffpl\n1.29 -0.01, -3 & -2 9 10\n=1.118002e+00 * apbgd:3\n0.5\nbayes off\n";
         let f = XcmFile::parse(Path::new("t.xcm"), text).unwrap();

@@ -168,12 +168,33 @@ fn lex(s: &str) -> std::result::Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// Deepest nesting (parentheses, unary minus, powers) a link may have: the parser recurses per level.
+pub const MAX_DEPTH: usize = 64;
+/// Most tokens a link may have: bounds the depth of the tree (a sum of n terms is n deep)
+/// that evaluation and printing walk recursively.
+pub const MAX_TOKENS: usize = 512;
+
 struct P {
     t: Vec<Tok>,
     i: usize,
+    /// Levels of nesting open at `i`.
+    depth: usize,
 }
 
 impl P {
+    /// Run `f` one nesting level deeper, refusing past `MAX_DEPTH`.
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut P) -> std::result::Result<Expr, String>,
+    ) -> std::result::Result<Expr, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("link nests deeper than {MAX_DEPTH} levels"));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
     fn peek(&self) -> Option<&Tok> {
         self.t.get(self.i)
     }
@@ -208,7 +229,7 @@ impl P {
         let a = self.unary()?;
         if let Some(Tok::Op('^')) = self.peek() {
             self.i += 1;
-            let b = self.pow()?;
+            let b = self.nested(|p| p.pow())?;
             return Ok(Expr::Bin('^', Box::new(a), Box::new(b)));
         }
         Ok(a)
@@ -216,7 +237,7 @@ impl P {
     fn unary(&mut self) -> std::result::Result<Expr, String> {
         if let Some(Tok::Op('-')) = self.peek() {
             self.i += 1;
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            return Ok(Expr::Neg(Box::new(self.nested(|p| p.unary())?)));
         }
         self.atom()
     }
@@ -246,7 +267,7 @@ impl P {
             }
             Some(Tok::Open) => {
                 self.i += 1;
-                let e = self.sum()?;
+                let e = self.nested(|p| p.sum())?;
                 if self.peek() != Some(&Tok::Close) {
                     return Err("missing ')'".into());
                 }
@@ -282,7 +303,19 @@ impl Expr {
                 }));
             }
         }
-        let mut p = P { t: toks, i: 0 };
+        if toks.len() > MAX_TOKENS {
+            return Err(Error::from(SpectralError::BadLink {
+                msg: format!(
+                    "link of {} terms and operators is longer than {MAX_TOKENS}",
+                    toks.len()
+                ),
+            }));
+        }
+        let mut p = P {
+            t: toks,
+            i: 0,
+            depth: 0,
+        };
         let e = p.sum().map_err(|m| SpectralError::BadLink { msg: m })?;
         if p.i != p.t.len() {
             return Err(Error::from(SpectralError::BadLink {
@@ -389,6 +422,33 @@ impl Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_or_long_links_are_refused_not_overflowed() {
+        // each of these once overflowed the stack (parse, eval or drop)
+        let parens = |n| format!("{}p1{}", "(".repeat(n), ")".repeat(n));
+        let minus = |n| format!("{}p1", "-".repeat(n));
+        let powers = |n| vec!["p1"; n].join("^");
+        for text in [parens(7_000), minus(58_000), powers(30_000)] {
+            let e = Expr::parse(&text).unwrap_err().to_string();
+            assert!(e.contains("longer than 512"), "{e}");
+        }
+        for text in [parens(100), minus(100), powers(100)] {
+            let e = Expr::parse(&text).unwrap_err().to_string();
+            assert_eq!(e, "link nests deeper than 64 levels");
+        }
+        let terms = format!("p1{}", "+p1".repeat(52_000));
+        let e = Expr::parse(&terms).unwrap_err().to_string();
+        assert_eq!(e, "link of 104001 terms and operators is longer than 512");
+        // within the limits
+        let ok = format!("{}p1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(Expr::parse(&ok).is_ok());
+        let ok = format!("p1{}", "+p1".repeat(200));
+        assert_eq!(Expr::parse(&ok).unwrap().eval(&|_| 1.0), 201.0);
+        // a non-ASCII character is refused, not sliced
+        assert!(Expr::parse("é1 + p1").is_err());
+        assert!(Expr::parse("p1 + 2·p2").is_err());
+    }
 
     #[test]
     fn normalisation() {
