@@ -22,6 +22,8 @@ fn main() {
         obsdir: sim.obsdir.clone(),
         bgdreg: Vec::new(),
         srcreg: Vec::new(),
+        statistic: nuskybgd::spectral::stat::Statistic::Chi,
+        fcxb_links: nuskybgd::pipeline::run::config::FcxbLinks::Modules,
         clobber: false,
     })
     .expect("init")
@@ -31,6 +33,7 @@ fn main() {
         force: false,
         from: None,
         only: None,
+        until: None,
         auxil: sim.auxil.clone(),
         caldb: Caldb {
             root: sim.caldb.clone(),

@@ -11,11 +11,13 @@ use std::path::PathBuf;
 const USAGE: &str = "\
 nuskybgd demo [OUTDIR] [seed=1] [exposure=50000] [statistic=cstat] [clobber=yes]
 
-The whole workflow on a simulated observation: simulates both modules (OUTDIR/observation;
-with the calibration of NUSKYBGD_AUXIL and $CALDB when set, else a built-in synthetic
-instrument, clearly labelled), then runs mkimgs, mkinstrmap, aspecthist, projbgd, getspec
-(3 background regions and a source region per module), fit, spec, simplify, image,
-bgdspec, absrmf and refspec (OUTDIR/analysis), and prints the time of every step, where
+The whole workflow on a simulated observation: simulates both modules in the archive
+layout (OUTDIR/<obsid>/event_cl; with the calibration of NUSKYBGD_AUXIL and $CALDB when
+set, else a built-in synthetic instrument, clearly labelled), then runs init and run on it
+as on a real observation - mkimgs, mkinstrmap, aspecthist, projbgd, getspec (3 background
+regions and a source region per module), fit, spec, simplify, image, bgdspec, absrmf,
+refspec, the figures and report.html (in OUTDIR/<obsid>/event_cl/bgd) - with every fcxb
+norm free, and prints the time of every step, where
 the products are, and how well the fit recovered the simulated background: each free
 normalisation against its truth, with its 1-sigma error. OUTDIR defaults to
 nuskybgd_demo; existing files are kept unless clobber=yes.

@@ -6,13 +6,15 @@ use crate::cli::Task;
 use crate::error::Result;
 use crate::nustar::auxil::auxil_dir;
 use crate::nustar::caldb::caldb_from_env;
+use crate::pipeline::run::config::FcxbLinks;
 use crate::pipeline::run::init::{init, InitRequest};
 use crate::pipeline::run::{run, RunRequest, Status, StepReport};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 const INIT_USAGE: &str = "\
-nuskybgd init OBSDIR [bgdreg=R1.reg,R2.reg,...] [srcreg=S1.reg,...] [clobber=yes]
+nuskybgd init OBSDIR [bgdreg=R1.reg,R2.reg,...] [srcreg=S1.reg,...] [statistic=chi|cstat]
+              [fcxblinks=modules|none] [clobber=yes]
 
 Finds the observation in OBSDIR (its event_cl/ folder, or OBSDIR itself when it is the
 event_cl folder): nu<obsid>{A,B}01_cl.evt[.gz], nu<obsid>{A,B}_det1.fits[.gz] and
@@ -29,7 +31,7 @@ Example:
 ";
 
 const RUN_USAGE: &str = "\
-nuskybgd run CONFIG [force=yes] [from=STEP] [only=STEP]
+nuskybgd run CONFIG [force=yes] [from=STEP] [only=STEP] [until=STEP]
 
 Runs every step of the originals' README on the configuration init wrote: counts images,
 instrument maps, aspect histograms and projected images per module, spectra and RMFs of
@@ -41,7 +43,7 @@ A step is skipped when the configuration values it depends on are unchanged, eac
 inputs is as it was when it last finished, and its outputs are all there (run.json
 remembers); an interrupted run resumes where it stopped. force=yes runs every step;
 from=STEP runs STEP and everything after it; only=STEP runs just the steps so named (a
-name or its start: from=fit, only=getspec). One line per step goes to stderr; every
+name or its start: from=fit, only=getspec); until=STEP stops after it. One line per step goes to stderr; every
 step's report to run.log; provenance (configuration, calibration, inputs) to run.json.
 Calibration: $NUSKYBGD_AUXIL and $CALDB.
 
@@ -85,6 +87,19 @@ fn run_init(a: &Args) -> Result<()> {
         obsdir: PathBuf::from(a.pos(0, "OBSDIR")?),
         bgdreg: list(a, "bgdreg"),
         srcreg: list(a, "srcreg"),
+        statistic: a.statistic(crate::spectral::stat::Statistic::Chi)?,
+        fcxb_links: match a.get("fcxblinks").unwrap_or("modules") {
+            "modules" => FcxbLinks::Modules,
+            "none" => FcxbLinks::None,
+            v => {
+                return Err(crate::error::CliError::BadValue {
+                    key: "fcxblinks".into(),
+                    value: v.into(),
+                    hint: "use modules or none".into(),
+                }
+                .into())
+            }
+        },
         clobber: a.flag("clobber", false)?,
     };
     a.finish(1)?;
@@ -103,6 +118,7 @@ fn run_run(a: &Args) -> Result<()> {
         force: a.flag("force", false)?,
         from: a.get("from").map(String::from),
         only: a.get("only").map(String::from),
+        until: a.get("until").map(String::from),
         auxil: auxil_dir()?,
         caldb: caldb_from_env()?,
     };

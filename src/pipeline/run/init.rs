@@ -19,6 +19,10 @@ pub struct InitRequest {
     pub bgdreg: Vec<PathBuf>,
     /// Source region files; empty: the `src*.reg` found there.
     pub srcreg: Vec<PathBuf>,
+    /// The fit statistic the configuration names.
+    pub statistic: Statistic,
+    /// How the configuration ties the fcxb norms.
+    pub fcxb_links: FcxbLinks,
     pub clobber: bool,
 }
 
@@ -58,10 +62,10 @@ pub fn init(req: &InitRequest) -> Result<InitSummary> {
         event_cl: event_cl.clone(),
         regions,
         band: (3.0, 20.0),
-        statistic: Statistic::Chi,
+        statistic: req.statistic,
         solar: false,
         fix_line_ratios: true,
-        fcxb_links: FcxbLinks::Modules,
+        fcxb_links: req.fcxb_links,
         grouping: Grouping::Min(30),
     };
     std::fs::create_dir_all(&workdir).map_err(|e| PipelineError::CreateDir {

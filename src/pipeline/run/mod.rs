@@ -32,6 +32,8 @@ pub struct RunRequest {
     pub from: Option<String>,
     /// Run only the steps so named (as `from`).
     pub only: Option<String>,
+    /// Stop after the last step so named (the demo's recovery runs stop after `fit`).
+    pub until: Option<String>,
     /// Calibration: the auxiliary folder and the CALDB.
     pub auxil: PathBuf,
     pub caldb: Caldb,
@@ -57,12 +59,14 @@ pub struct StepReport {
 }
 
 /// What a run did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RunSummary {
     pub steps: Vec<StepReport>,
     pub workdir: PathBuf,
     pub log: PathBuf,
     pub state: PathBuf,
+    /// The fit, with its session and result, when the fit step ran in this run.
+    pub fit: Option<crate::tasks::fit_task::FitSummary>,
 }
 
 /// Told of step `i` of `n`, named so, as it starts (`None`) and when it ends.
@@ -79,6 +83,7 @@ pub fn run(req: &RunRequest, progress: &mut Progress) -> Result<RunSummary> {
         cfg,
         caldb: req.caldb.clone(),
         auxil: req.auxil.clone(),
+        fit: std::cell::RefCell::new(None),
     };
     let plan = steps::plan(&ctx);
     let names: Vec<&str> = plan.iter().map(|s| s.name.as_str()).collect();
@@ -107,6 +112,7 @@ pub fn run(req: &RunRequest, progress: &mut Progress) -> Result<RunSummary> {
         workdir: ctx.cfg.workdir.clone(),
         log: log_path,
         state: state_path,
+        fit: ctx.fit.take(),
     })
 }
 
@@ -123,14 +129,19 @@ fn selection(req: &RunRequest, names: &[&str]) -> Result<Vec<bool>> {
         }
         Ok(v)
     };
-    if let Some(o) = &req.only {
-        return matches(o);
+    let mut sel = match (&req.only, &req.from) {
+        (Some(o), _) => matches(o)?,
+        (None, Some(f)) => {
+            let first = matches(f)?.iter().position(|b| *b).unwrap_or(0);
+            (0..names.len()).map(|i| i >= first).collect()
+        }
+        (None, None) => vec![true; names.len()],
+    };
+    if let Some(u) = &req.until {
+        let last = matches(u)?.iter().rposition(|b| *b).unwrap_or(names.len());
+        sel.iter_mut().skip(last + 1).for_each(|s| *s = false);
     }
-    if let Some(f) = &req.from {
-        let first = matches(f)?.iter().position(|b| *b).unwrap_or(0);
-        return Ok((0..names.len()).map(|i| i >= first).collect());
-    }
-    Ok(vec![true; names.len()])
+    Ok(sel)
 }
 
 /// What a step depends on besides its input files: its configuration section, the list of

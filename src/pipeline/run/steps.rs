@@ -52,6 +52,8 @@ pub struct Ctx {
     pub cfg: RunConfig,
     pub caldb: Caldb,
     pub auxil: PathBuf,
+    /// The fit step's summary (session and result), kept for the caller of the run.
+    pub fit: std::cell::RefCell<Option<crate::tasks::fit_task::FitSummary>>,
 }
 
 /// A spectrum the run extracts: its region, module and output prefix.
@@ -415,9 +417,11 @@ fn fit(c: &Ctx) -> Step<'_> {
                 }),
                 None => serde_json::Value::Null,
             };
+            let outputs = r.written.clone();
+            *c.fit.borrow_mut() = Some(r);
             Ok(Done {
                 detail,
-                outputs: r.written,
+                outputs,
                 facts,
             })
         }),

@@ -1,6 +1,7 @@
 //! `nuskybgd demo` as a user on a fresh machine runs it: no calibration in the environment,
-//! so the built-in synthetic instrument; every step runs, the products exist and load, the
-//! report names them, and a second run without clobber is refused and changes nothing.
+//! so the built-in synthetic instrument; simulate, init and run: every step runs, the
+//! products exist and load, the report names them, and a second run without clobber is
+//! refused and changes nothing.
 
 use crate::support;
 use nuskybgd::spectral::ogip::pha::Spectrum;
@@ -32,7 +33,7 @@ fn demo_runs_every_task_on_a_fresh_machine() {
         String::from_utf8_lossy(&o.stderr)
     );
     check_report_steps(&text);
-    let a = dir.join("analysis");
+    let a = dir.join("60001001002/event_cl/bgd");
     check_products(&text, &a);
 
     // again without clobber: refused, nothing rewritten
@@ -85,13 +86,16 @@ fn check_products(text: &str, a: &std::path::Path) {
         "bgdparams_fit.txt",
         "bgd_srcA.xcm",
         "bgd_only_srcA.xcm",
-        "img3to20_bgd_apbgd_A.fits",
-        "img3to20_bgd_fcxb_B.fits",
+        "bgd_apbgd_A.fits",
+        "bgd_fcxb_B.fits",
         "srcA_sr_g30_bgd.pha",
-        "refspec/aperbgdA_det0.pha",
-        "refspec/fcxbbgdB_det3.pha",
+        "aperbgdA_det0.pha",
+        "fcxbbgdB_det3.pha",
         "newinstrmapB.fits",
         "det3Aim.fits",
+        "report.html",
+        "plots/A_residual.png",
+        "plots/fit_spec6.png",
     ] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
@@ -99,7 +103,8 @@ fn check_products(text: &str, a: &std::path::Path) {
         "bgdparams_fit.xcm",
         "bgd_only_srcA.xcm",
         "srcB_sr_g30_bgd.pha",
-        "img3to20_bgd_intn_A.fits",
+        "bgd_intn_A.fits",
+        "report.html",
     ] {
         assert!(
             text.contains(&format!("/{f}")),

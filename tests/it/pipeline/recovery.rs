@@ -100,7 +100,7 @@ fn the_truth_is_as_likely_as_the_fit_allows() {
     })
     .unwrap();
     let mut sess =
-        nuskybgd::spectral::run::load(&dir.join("analysis/bgdparams_fit.xcm"), true).unwrap();
+        nuskybgd::spectral::run::load(&r.workdir.join("bgdparams_fit.xcm"), true).unwrap();
     let c_fit = sess.statistic_value().unwrap();
     let nfree = sess.free().len();
     assert_eq!(

@@ -21,6 +21,8 @@ fn observation(test: &str) -> (Scratch, SimSummary, PathBuf) {
         obsdir: sim.obsdir.parent().unwrap().to_path_buf(),
         bgdreg: Vec::new(),
         srcreg: Vec::new(),
+        statistic: nuskybgd::spectral::stat::Statistic::Chi,
+        fcxb_links: nuskybgd::pipeline::run::config::FcxbLinks::Modules,
         clobber: false,
     })
     .unwrap();
@@ -34,6 +36,7 @@ fn request(sim: &SimSummary, config: &Path) -> RunRequest {
         force: false,
         from: None,
         only: None,
+        until: None,
         auxil: sim.auxil.clone(),
         caldb: Caldb {
             root: sim.caldb.clone(),
@@ -235,6 +238,8 @@ fn check_init_refusals(dir: &Path, sim: &SimSummary) {
         obsdir,
         bgdreg: Vec::new(),
         srcreg: Vec::new(),
+        statistic: nuskybgd::spectral::stat::Statistic::Chi,
+        fcxb_links: nuskybgd::pipeline::run::config::FcxbLinks::Modules,
         clobber: true,
     };
     let empty = dir.join("empty");

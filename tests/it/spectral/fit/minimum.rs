@@ -19,7 +19,7 @@ use crate::support::exact_minimum::{put, values, Linear};
 /// A simulated observation taken through the demo up to the fit; its analysis folder.
 fn observation(name: &str, exposure: f64, seed: u64) -> (PathBuf, support::Scratch) {
     let dir = support::scratch(name);
-    demo(&DemoRequest {
+    let r = demo(&DemoRequest {
         outdir: dir.to_path_buf(),
         seed,
         exposure,
@@ -29,7 +29,7 @@ fn observation(name: &str, exposure: f64, seed: u64) -> (PathBuf, support::Scrat
         env_calibration: false,
     })
     .unwrap();
-    (dir.join("analysis"), dir)
+    (r.workdir, dir)
 }
 
 /// Every free norm multiplied or divided by up to 3 (within its limits).
@@ -133,7 +133,8 @@ fn template_bgdinfo(analysis: &Path) -> PathBuf {
 fn the_template_model_reaches_its_exact_minimum() {
     let (analysis, dir) = observation("fit_minimum_template", 5e4, 1);
     let info = template_bgdinfo(&analysis);
-    let obs = dir.join("observation");
+    // the simulation writes its synthetic calibration beside the observation
+    let obs = dir.to_path_buf();
     for stat in [Statistic::Cstat, Statistic::Chi] {
         for solar_off in [false, true] {
             let label = format!(
