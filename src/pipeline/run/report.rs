@@ -148,9 +148,33 @@ fn fit_section(state: &RunState) -> String {
     if f.is_null() {
         return h + "<p>no fit recorded</p>";
     }
+    h += "<table><tr><th>source</th><th>parameter</th><th>start</th><th>fitted</th><th>1σ error</th><th></th></tr>";
+    for p in f["free"].as_array().into_iter().flatten() {
+        let num = |k: &str| {
+            p[k].as_f64()
+                .map(|x| format!("{x:.4e}"))
+                .unwrap_or_default()
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>p{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(p["source"].as_str().unwrap_or("")),
+            p["index"],
+            esc(p["name"].as_str().unwrap_or("")),
+            num("start"),
+            num("value"),
+            num("error"),
+            if p["pegged"] == Value::Bool(true) {
+                "at a limit"
+            } else {
+                ""
+            }
+        );
+    }
+    h += "</table>";
     let _ = write!(
         h,
-        "<p>{} = {:.2} for {} degrees of freedom (reduced {:.3}); {}</p><pre>{}</pre>",
+        "<p>{} = {:.2} for {} degrees of freedom (reduced {:.3}); {}</p><details><summary>every parameter</summary><pre>{}</pre></details>",
         esc(f["statistic_name"].as_str().unwrap_or("")),
         f["statistic"].as_f64().unwrap_or(f64::NAN),
         f["dof"].as_u64().unwrap_or(0),
@@ -281,9 +305,15 @@ fn warnings(c: &Ctx, state: &RunState) -> Result<Vec<String>> {
                 f["summary"].as_str().unwrap_or("")
             ));
         }
-        for line in f["table"].as_str().unwrap_or("").lines() {
-            if line.to_ascii_lowercase().contains("peg") {
-                w.push(format!("pegged parameter: {}", line.trim()));
+        for p in f["free"].as_array().into_iter().flatten() {
+            if p["pegged"] == Value::Bool(true) {
+                w.push(format!(
+                    "{}:p{} {} ended at a limit ({})",
+                    p["source"].as_str().unwrap_or(""),
+                    p["index"],
+                    p["name"].as_str().unwrap_or(""),
+                    p["value"]
+                ));
             }
         }
     }

@@ -405,8 +405,10 @@ fn fit(c: &Ctx) -> Step<'_> {
                 ),
                 None => String::new(),
             };
+            let free = free_parameters(&r, &c.w("bgdparams.xcm"))?;
             let facts = match &r.fit {
                 Some(f) => serde_json::json!({
+                    "free": free,
                     "statistic_name": c.cfg.statistic.to_string(),
                     "statistic": f.statistic,
                     "dof": f.dof,
@@ -426,6 +428,38 @@ fn fit(c: &Ctx) -> Step<'_> {
             })
         }),
     }
+}
+
+/// Each free parameter of the fit: its source and name, start value (the model save file),
+/// fitted value, 1σ error (covariance) and whether it ended at a limit.
+fn free_parameters(
+    r: &crate::tasks::fit_task::FitSummary,
+    model: &Path,
+) -> Result<Vec<serde_json::Value>> {
+    let Some((sess, fit)) = &r.fitted else {
+        return Ok(Vec::new());
+    };
+    let start = crate::spectral::run::load(model, false)?;
+    let mut v = Vec::new();
+    for (k, a) in fit.free.iter().enumerate() {
+        let p = &sess.params[a.source][a.index];
+        let source = sess.sources[a.source].name.clone().unwrap_or_default();
+        let err = fit
+            .covariance
+            .get(k)
+            .and_then(|row| row.get(k))
+            .map(|x| x.max(0.0).sqrt());
+        v.push(serde_json::json!({
+            "source": source,
+            "index": a.index + 1,
+            "name": p.name,
+            "start": start.params.get(a.source).and_then(|s| s.get(a.index)).map(|q| q.value),
+            "value": p.value,
+            "error": err,
+            "pegged": fit.at_limit.get(k).is_some_and(|l| l.is_some()),
+        }));
+    }
+    Ok(v)
 }
 
 fn absrmf(c: &Ctx, m: Module) -> Step<'_> {

@@ -158,6 +158,15 @@ fn check_figures_and_report(w: &Path) {
         "fit statistic {stat:.2} not in the report"
     );
     assert!(report.contains("srcA_sr_g30.pha") && report.contains("background / observed"));
+    // the free parameters with start, fitted value and error: 3 norms per module and the
+    // fcxb of each region (B's tied to A's)
+    let free = state["steps"]["fit"]["facts"]["free"].as_array().unwrap();
+    assert_eq!(free.len(), 9, "{free:?}");
+    assert!(free
+        .iter()
+        .all(|p| p["error"].as_f64().unwrap() > 0.0 && p["start"].is_number()));
+    assert_eq!(report.matches("</td></tr>").count() >= free.len(), true);
+    assert!(report.contains("<th>start</th>") && report.contains("1σ error"));
 }
 
 /// A background region of module B turned by 10 degrees: its spectrum and everything after
@@ -221,6 +230,21 @@ fn bad_configurations_and_observations_are_refused_by_name() {
         !config.with_file_name("run.json").exists(),
         "nothing runs on a bad configuration"
     );
+    // a background region off the field: the run stops at its spectrum, naming the file
+    let off = sim.obsdir.join("bgd_off.reg");
+    std::fs::write(&off, "fk5\ncircle(10.0,-40.0,60\")\n").unwrap();
+    std::fs::write(
+        &config,
+        text.replace("\"../bgd3A.reg\"", "\"../bgd_off.reg\""),
+    )
+    .unwrap();
+    let e = run_quiet(&req).unwrap_err();
+    assert!(
+        e.to_string().contains("getspec bgd_offA") && e.to_string().contains("bgd_off.reg"),
+        "{e}"
+    );
+    assert!(!config.with_file_name("bgd_offA_sr.pha").exists());
+    std::fs::write(&config, &text).unwrap();
     let e = run_quiet(&RunRequest {
         only: Some("nosuchstep".into()),
         ..req.clone()
