@@ -165,7 +165,7 @@ fn check_figures_and_report(w: &Path) {
     assert!(free
         .iter()
         .all(|p| p["error"].as_f64().unwrap() > 0.0 && p["start"].is_number()));
-    assert_eq!(report.matches("</td></tr>").count() >= free.len(), true);
+    assert!(report.matches("</td></tr>").count() >= free.len());
     assert!(report.contains("<th>start</th>") && report.contains("1σ error"));
 }
 
