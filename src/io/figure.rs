@@ -171,19 +171,7 @@ where
         true => area.split_vertically(area.dim_in_pixel().1 * 68 / 100),
         false => (area.clone(), area.clone()),
     };
-    let data = || fig.sets.iter().flat_map(|s| s.data.iter());
-    let (e_lo, e_hi) = log_range(data().flat_map(|d| [d[0], d[1]]), 1.02);
-    let totals = fig
-        .sets
-        .iter()
-        .flat_map(|s| s.lines.first())
-        .flat_map(|l| l.1.iter().copied());
-    let (y_lo, y_hi) = log_range(
-        data()
-            .flat_map(|d| [d[2] - d[3], d[2] + d[3]])
-            .chain(totals),
-        1.5,
-    );
+    let ((e_lo, e_hi), (y_lo, y_hi)) = ranges(fig);
     let mut chart = ChartBuilder::on(&top)
         .caption(&fig.title, ("sans-serif", 18))
         .margin(8)
@@ -246,6 +234,24 @@ where
         draw_residual(&bottom, fig, label, (e_lo, e_hi))?;
     }
     Ok(())
+}
+
+/// The energy and rate ranges of the log axes: every bin, error bar and total model.
+fn ranges(fig: &SpectrumFigure) -> ((f64, f64), (f64, f64)) {
+    let data = || fig.sets.iter().flat_map(|s| s.data.iter());
+    let e = log_range(data().flat_map(|d| [d[0], d[1]]), 1.02);
+    let totals = fig
+        .sets
+        .iter()
+        .flat_map(|s| s.lines.first())
+        .flat_map(|l| l.1.iter().copied());
+    let y = log_range(
+        data()
+            .flat_map(|d| [d[2] - d[3], d[2] + d[3]])
+            .chain(totals),
+        1.5,
+    );
+    (e, y)
 }
 
 /// A data bin as XSPEC draws it: a horizontal bar over the bin and a vertical 1σ bar.
