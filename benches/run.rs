@@ -28,17 +28,13 @@ fn main() {
     })
     .expect("init")
     .config;
-    let req = RunRequest {
-        config: cfg,
-        force: false,
-        from: None,
-        only: None,
-        until: None,
-        auxil: sim.auxil.clone(),
-        caldb: Caldb {
+    let req = RunRequest::new(
+        cfg,
+        sim.auxil.clone(),
+        Caldb {
             root: sim.caldb.clone(),
         },
-    };
+    );
     let t1 = Instant::now();
     let s = run(&req, &mut |_, _, _, _| {}).expect("run");
     let first = t1.elapsed().as_secs_f64();

@@ -56,7 +56,8 @@ pub fn install_scripts(dir: &Path, exe: &Path, clobber: bool) -> Result<Installe
     for name in names {
         let link = dir.join(name);
         match std::fs::read_link(&link) {
-            Ok(target) if same_file(&target, exe) => plan.push((link, false)),
+            // a relative link target is relative to the link's folder
+            Ok(target) if same_file(&dir.join(&target), exe) => plan.push((link, false)),
             _ if link.symlink_metadata().is_ok() && !clobber => {
                 return Err(CliError::ScriptExists { path: link }.into())
             }

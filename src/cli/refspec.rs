@@ -73,37 +73,29 @@ fn detectors(s: &str) -> Result<Vec<usize>> {
 }
 
 fn run(a: &Args) -> Result<()> {
-    let dir = PathBuf::from(a.get("dir").unwrap_or("."));
-    let mods = modules(a.get("mods").unwrap_or("AB"))?;
-    let dets = detectors(a.get("dets").unwrap_or("0123"))?;
-    let clobber = a.flag("clobber", false)?;
-    a.finish(0)?;
-    write_reference_spectra(RefspecRequest {
-        dir,
-        mods,
-        dets,
-        auxil: auxil_dir()?,
-        clobber,
-    })
+    let mods = a.get("mods").unwrap_or("AB");
+    let dets = a.get("dets").unwrap_or("0123");
+    write_reference_spectra(a, mods, dets, 0)
 }
 
+/// The port's form: MODS and DETS positional.
 fn run_imrefspec(a: &Args) -> Result<()> {
-    let mods = modules(a.pos(0, "MODS (e.g. AB)")?)?;
-    let dets = detectors(a.positional.get(1).map_or("0123", String::as_str))?;
-    let dir = PathBuf::from(a.get("dir").unwrap_or("."));
-    let clobber = a.flag("clobber", false)?;
-    a.finish(2)?;
-    write_reference_spectra(RefspecRequest {
-        dir,
-        mods,
-        dets,
-        auxil: auxil_dir()?,
-        clobber,
-    })
+    let mods = a.pos(0, "MODS (e.g. AB)")?;
+    let dets = a.positional.get(1).map_or("0123", String::as_str);
+    write_reference_spectra(a, mods, dets, 2)
 }
 
-/// Run the task and report what it wrote and skipped.
-fn write_reference_spectra(req: RefspecRequest) -> Result<()> {
+/// Run the task on modules `mods` and detectors `dets` (with `dir=` and `clobber=` from
+/// `a`, which has `npos` positional arguments) and report what it wrote and skipped.
+fn write_reference_spectra(a: &Args, mods: &str, dets: &str, npos: usize) -> Result<()> {
+    let req = RefspecRequest {
+        dir: PathBuf::from(a.get("dir").unwrap_or(".")),
+        mods: modules(mods)?,
+        dets: detectors(dets)?,
+        auxil: auxil_dir()?,
+        clobber: a.flag("clobber", false)?,
+    };
+    a.finish(npos)?;
     let s = refspec(&req)?;
     for m in &s.missing {
         println!("refspec: {} not found, skipped", m.display());

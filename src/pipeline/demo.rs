@@ -113,20 +113,14 @@ pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
         clobber: req.clobber,
     })?
     .config;
-    let r = run(
-        &RunRequest {
-            config,
-            force: false,
-            from: None,
-            only: None,
-            until: req.fit_only.then(|| "fit".to_string()),
-            auxil: sim.auxil.clone(),
-            caldb: Caldb {
-                root: sim.caldb.clone(),
-            },
-        },
-        &mut |_, _, _, _| {},
-    )?;
+    let caldb = Caldb {
+        root: sim.caldb.clone(),
+    };
+    let rr = RunRequest {
+        until: req.fit_only.then(|| "fit".to_string()),
+        ..RunRequest::new(config, sim.auxil.clone(), caldb)
+    };
+    let r = run(&rr, &mut |_, _, _, _| {})?;
     for s in r.steps.iter().filter(|s| s.status == Status::Ran) {
         t.steps.push(Step {
             name: s.name.clone(),

@@ -39,6 +39,21 @@ pub struct RunRequest {
     pub caldb: Caldb,
 }
 
+impl RunRequest {
+    /// Every step as needed (nothing forced, none left out) with this calibration.
+    pub fn new(config: PathBuf, auxil: PathBuf, caldb: Caldb) -> RunRequest {
+        RunRequest {
+            config,
+            force: false,
+            from: None,
+            only: None,
+            until: None,
+            auxil,
+            caldb,
+        }
+    }
+}
+
 /// What became of one step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {

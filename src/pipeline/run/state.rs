@@ -28,7 +28,7 @@ pub struct StepState {
     pub inputs: Vec<(PathBuf, Option<(u64, u128)>)>,
     pub outputs: Vec<PathBuf>,
     pub seconds: f64,
-    /// "ran", "skipped" or "failed: …".
+    /// "ran", or "failed: …" (a skipped step keeps the record of its last run).
     pub status: String,
     pub detail: String,
     /// What the report shows of the step (fit statistic, predicted counts, …).
@@ -38,8 +38,7 @@ pub struct StepState {
 impl StepState {
     /// True when nothing the step depends on changed and its outputs are all there.
     pub fn up_to_date(&self, fingerprint: &str, inputs: &[PathBuf]) -> bool {
-        self.status != "failed"
-            && !self.status.starts_with("failed")
+        self.status == "ran"
             && self.fingerprint == fingerprint
             && self.inputs.len() == inputs.len()
             && self

@@ -31,17 +31,13 @@ fn observation(test: &str) -> (Scratch, SimSummary, PathBuf) {
 }
 
 fn request(sim: &SimSummary, config: &Path) -> RunRequest {
-    RunRequest {
-        config: config.to_path_buf(),
-        force: false,
-        from: None,
-        only: None,
-        until: None,
-        auxil: sim.auxil.clone(),
-        caldb: Caldb {
+    RunRequest::new(
+        config.to_path_buf(),
+        sim.auxil.clone(),
+        Caldb {
             root: sim.caldb.clone(),
         },
-    }
+    )
 }
 
 fn run_quiet(req: &RunRequest) -> nuskybgd::error::Result<RunSummary> {
