@@ -44,8 +44,9 @@ inputs is as it was when it last finished, and its outputs are all there (run.js
 remembers); an interrupted run resumes where it stopped. force=yes runs every step;
 from=STEP runs STEP and everything after it; only=STEP runs just the steps so named (a
 name or its start: from=fit, only=getspec); until=STEP stops after it. One line per step goes to stderr; every
-step's report to run.log; provenance (configuration, calibration, inputs) to run.json.
-Calibration: $NUSKYBGD_AUXIL and $CALDB.
+step's report to run.log (on a terminal, a bar shows the steps done and the one running);
+provenance (configuration, calibration, inputs) to run.json.
+Calibration: $NUSKYBGD_AUXIL and $CALDB. Figures are PNG unless [run] figures = \"svg\".
 
 Example:
   nuskybgd run 90201039002/event_cl/bgd/nuskybgd.toml
@@ -138,11 +139,12 @@ fn run_run(a: &Args) -> Result<()> {
     Ok(())
 }
 
-/// One line per step on stderr; on a terminal, the running step is shown until it ends.
+/// One line per step on stderr; on a terminal, a bar of the steps done under the lines,
+/// naming the running step until it ends.
 fn progress(live: bool, i: usize, n: usize, name: &str, done: Option<&StepReport>) {
     let head = format!("[{:>2}/{n}] {name:<22}", i + 1);
     match done {
-        None if live => eprint!("{head} running…\r"),
+        None if live => eprint!("{} {name} running…\x1b[K\r", bar(i, n)),
         None => {}
         Some(r) => {
             let what = match r.status {
@@ -153,5 +155,30 @@ fn progress(live: bool, i: usize, n: usize, name: &str, done: Option<&StepReport
             let clear = if live { "\x1b[K" } else { "" };
             eprintln!("{head} {what}{clear}");
         }
+    }
+}
+
+/// `[########------------] 12/30`: the steps finished of `n`, 30 characters wide.
+fn bar(finished: usize, n: usize) -> String {
+    const WIDTH: usize = 30;
+    let full = (finished * WIDTH)
+        .checked_div(n)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    format!(
+        "[{}{}] {finished}/{n}",
+        "#".repeat(full),
+        "-".repeat(WIDTH - full)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_fills_with_the_steps_finished() {
+        assert_eq!(super::bar(0, 30), format!("[{}] 0/30", "-".repeat(30)));
+        assert_eq!(super::bar(15, 30).matches('#').count(), 15);
+        assert_eq!(super::bar(30, 30), format!("[{}] 30/30", "#".repeat(30)));
+        assert_eq!(super::bar(0, 0).matches('#').count(), 30);
     }
 }

@@ -74,6 +74,13 @@ pub enum PipelineError {
         module: String,
         name: String,
     },
+    /// A module the configuration analyses has an event list without events.
+    #[error("{}: module {module} has no events; to analyse the other module alone, list only it in [observation] modules of {}", path.display(), config.display())]
+    ModuleWithoutEvents {
+        path: PathBuf,
+        module: String,
+        config: PathBuf,
+    },
     /// No background regions given or found.
     #[error("{}: no background region files bgd*.reg here or in bgd/; give bgdreg=FILE1,FILE2", path.display())]
     NoBackgroundRegions { path: PathBuf },
@@ -104,6 +111,7 @@ impl PipelineError {
             | PipelineError::SeveralObservations { path, .. }
             | PipelineError::ObservationFileMissing { path, .. }
             | PipelineError::NoBackgroundRegions { path }
+            | PipelineError::ModuleWithoutEvents { path, .. }
             | PipelineError::StateWrite { path, .. } => Some(path),
             _ => None,
         }

@@ -3,6 +3,7 @@
 //! folder and every unknown key refused by name.
 
 use crate::error::{PipelineError, Result};
+use crate::io::figure::Format;
 use crate::nustar::module::Module;
 use crate::spectral::stat::Statistic;
 use crate::tasks::getspec::Grouping;
@@ -52,6 +53,8 @@ pub struct RunConfig {
     pub fcxb_links: FcxbLinks,
     /// Grouping of every extracted spectrum.
     pub grouping: Grouping,
+    /// Format of every figure the run draws (PNG unless asked for SVG).
+    pub figures: Format,
 }
 
 impl RunConfig {
@@ -93,6 +96,8 @@ impl RunConfig {
         match name {
             "images" => format!("band {} {}", self.band.0, self.band.1),
             "spectra" => format!("grouping {:?}", self.grouping),
+            "figures" => format!("format {}", self.figures.ext()),
+            "image figures" => format!("{} format {}", self.section("images"), self.figures.ext()),
             "fit" => format!(
                 "statistic {} solar {} fix_line_ratios {} fcxb_links {:?}",
                 self.statistic, self.solar, self.fix_line_ratios, self.fcxb_links
@@ -114,7 +119,7 @@ impl Reader<'_> {
         let obs = self.table(t, "observation")?;
         self.known(obs, "observation.", &["obsid", "event_cl", "modules"])?;
         let run = self.opt_table(t, "run")?;
-        self.known(run, "run.", &["workdir"])?;
+        self.known(run, "run.", &["workdir", "figures"])?;
         let modules = self.modules(obs)?;
         RunConfig {
             path: self.path.to_path_buf(),
@@ -130,6 +135,7 @@ impl Reader<'_> {
             fix_line_ratios: true,
             fcxb_links: FcxbLinks::Modules,
             grouping: Grouping::Min(30),
+            figures: self.figures(run)?,
         }
         .with_fit(self, self.opt_table(t, "fit")?)
     }
@@ -208,6 +214,17 @@ impl Reader<'_> {
 
     fn required_path(&self, t: &Table, full: &str, key: &str) -> Result<PathBuf> {
         Ok(self.resolve(&self.string(t, full, key)?))
+    }
+
+    fn figures(&self, run: &Table) -> Result<Format> {
+        if !run.contains_key("figures") {
+            return Ok(Format::Png);
+        }
+        match self.string(run, "run.figures", "figures")?.as_str() {
+            "png" => Ok(Format::Png),
+            "svg" => Ok(Format::Svg),
+            _ => Err(self.value_err("run.figures", "use \"png\" or \"svg\"")),
+        }
     }
 
     fn bool(&self, t: &Table, full: &str, key: &str, default: bool) -> Result<bool> {
@@ -440,6 +457,10 @@ pub fn config_text(cfg: &RunConfig, base: &Path, found: &[String]) -> String {
     t += "\n[run]\n";
     t += "# where every product goes\n";
     t += &format!("workdir = \"{}\"\n", rel(&cfg.workdir));
+    t += &format!(
+        "figures = \"{}\"       # \"png\" or \"svg\" (the report embeds either)\n",
+        cfg.figures.ext()
+    );
     t
 }
 

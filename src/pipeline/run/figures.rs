@@ -5,7 +5,7 @@
 
 use super::steps::{Ctx, Done, Step};
 use crate::error::{Result, TaskError};
-use crate::io::figure::{self, Format, ImageFigure};
+use crate::io::figure::{self, ImageFigure};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
 use crate::io::output::Output;
@@ -28,6 +28,11 @@ pub fn plots_dir(c: &Ctx) -> PathBuf {
     c.w("plots")
 }
 
+/// The figure `stem` of this run, in the run's format (`plots/<stem>.png` or `.svg`).
+pub fn figure_path(c: &Ctx, stem: &str) -> PathBuf {
+    plots_dir(c).join(format!("{stem}.{}", c.cfg.figures.ext()))
+}
+
 fn mkdir(p: &Path) -> Result<()> {
     std::fs::create_dir_all(p).map_err(|e| {
         TaskError::CreateDir {
@@ -44,7 +49,7 @@ pub fn spectra_plots(c: &Ctx, sources: Vec<PathBuf>) -> Step<'_> {
     inputs.extend(sources.iter().cloned());
     Step {
         name: "plot spectra".into(),
-        section: "",
+        section: "figures",
         inputs,
         action: Box::new(move || {
             let dir = plots_dir(c);
@@ -61,7 +66,7 @@ pub fn spectra_plots(c: &Ctx, sources: Vec<PathBuf>) -> Step<'_> {
                     prefix: format!("{}/{prefix}", dir.display()),
                     rebin: Some((5.0, 10)),
                     residuals: Residuals::Delchi,
-                    format: Format::Png,
+                    format: c.cfg.figures,
                     clobber: true,
                 })?;
                 outputs.extend(r.spectra.into_iter().map(|s| s.1));
@@ -82,12 +87,12 @@ pub fn image_plots(c: &Ctx, m: Module) -> Step<'_> {
     inputs.extend(COMPONENTS.iter().map(|k| model_image(c, k, m)));
     Step {
         name: format!("plot images {}", m.letter()),
-        section: "images",
+        section: "image figures",
         inputs,
         action: Box::new(move || {
             let dir = plots_dir(c);
             mkdir(&dir)?;
-            let outputs = module_figures(c, m, &counts, &dir)?;
+            let outputs = module_figures(c, m, &counts)?;
             Ok(Done::new(
                 format!("{} image figures", outputs.len()),
                 outputs,
@@ -198,7 +203,7 @@ fn square_around(img: &Image, margin: usize) -> Option<(usize, usize, usize)> {
     ))
 }
 
-fn module_figures(c: &Ctx, m: Module, counts_path: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+fn module_figures(c: &Ctx, m: Module, counts_path: &Path) -> Result<Vec<PathBuf>> {
     let l = m.letter();
     let counts = read_image(counts_path)?;
     let masks = region_masks(c, m, &c.refimg())?;
@@ -256,8 +261,12 @@ fn module_figures(c: &Ctx, m: Module, counts_path: &Path, dir: &Path) -> Result<
             signed: *signed,
             view,
         };
-        let o = Output::new(&dir.join(format!("{l}_{name}.png")).to_string_lossy(), true);
-        o.write_bytes(&figure::image(&fig, IMAGE_SIDE, Format::Png)?)?;
+        let f = c.cfg.figures;
+        let o = Output::new(
+            &figure_path(c, &format!("{l}_{name}")).to_string_lossy(),
+            true,
+        );
+        o.write_bytes(&figure::image(&fig, IMAGE_SIDE, f)?)?;
         out.push(o.path);
     }
     Ok(out)

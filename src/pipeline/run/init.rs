@@ -67,6 +67,7 @@ pub fn init(req: &InitRequest) -> Result<InitSummary> {
         fix_line_ratios: true,
         fcxb_links: req.fcxb_links,
         grouping: Grouping::Min(30),
+        figures: crate::io::figure::Format::Png,
     };
     std::fs::create_dir_all(&workdir).map_err(|e| PipelineError::CreateDir {
         path: workdir.clone(),

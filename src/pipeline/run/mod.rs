@@ -100,6 +100,7 @@ pub fn run(req: &RunRequest, progress: &mut Progress) -> Result<RunSummary> {
         auxil: req.auxil.clone(),
         fit: std::cell::RefCell::new(None),
     };
+    check_events(&ctx)?;
     let plan = steps::plan(&ctx);
     let names: Vec<&str> = plan.iter().map(|s| s.name.as_str()).collect();
     let selected = selection(req, &names)?;
@@ -129,6 +130,31 @@ pub fn run(req: &RunRequest, progress: &mut Progress) -> Result<RunSummary> {
         state: state_path,
         fit: ctx.fit.take(),
     })
+}
+
+/// Refuse, before any step runs, a module whose event list is missing or has no events.
+fn check_events(ctx: &steps::Ctx) -> Result<()> {
+    for m in ctx.cfg.modules() {
+        let evt = ctx.events(m);
+        if !evt.is_file() {
+            return Err(PipelineError::ObservationFileMissing {
+                path: ctx.cfg.event_cl.clone(),
+                what: "cleaned event file".into(),
+                module: m.letter().into(),
+                name: crate::nustar::naming::events_file(&ctx.cfg.obsid, m),
+            }
+            .into());
+        }
+        if crate::nustar::events::EventFile::open(&evt)?.is_empty()? {
+            return Err(PipelineError::ModuleWithoutEvents {
+                path: evt,
+                module: m.letter().into(),
+                config: ctx.cfg.path.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Which steps `from=`/`only=` select (all when neither is given).

@@ -3,7 +3,7 @@
 //! predicted background, warnings, each step's time, and the command that opens the fitted
 //! state in XSPEC.
 
-use super::figures::{model_total, plots_dir, region_masks, COMPONENTS};
+use super::figures::{figure_path, model_total, plots_dir, region_masks, COMPONENTS};
 use super::state::RunState;
 use super::steps::{Ctx, Done, Step};
 use crate::error::Result;
@@ -47,11 +47,16 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// An embedded PNG, or a note when the figure is missing.
+/// An embedded PNG or SVG figure, or a note when the figure is missing.
 fn img(p: &Path) -> String {
+    let mime = if p.extension().is_some_and(|e| e == "svg") {
+        "image/svg+xml"
+    } else {
+        "image/png"
+    };
     match std::fs::read(p) {
         Ok(b) => format!(
-            "<img src=\"data:image/png;base64,{}\" alt=\"{}\">",
+            "<img src=\"data:{mime};base64,{}\" alt=\"{}\">",
             base64::engine::general_purpose::STANDARD.encode(b),
             esc(&p.file_name().unwrap_or_default().to_string_lossy())
         ),
@@ -241,7 +246,7 @@ fn images(c: &Ctx) -> String {
         for name in [
             "counts", "model", "residual", "apbgd", "intbgd", "fcxb", "intn",
         ] {
-            h += &img(&plots_dir(c).join(format!("{}_{name}.png", m.letter())));
+            h += &img(&figure_path(c, &format!("{}_{name}", m.letter())));
         }
     }
     h
@@ -261,7 +266,9 @@ fn spectra(c: &Ctx) -> String {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            n.ends_with(".png") && !n.starts_with("A_") && !n.starts_with("B_")
+            n.ends_with(&format!(".{}", c.cfg.figures.ext()))
+                && !n.starts_with("A_")
+                && !n.starts_with("B_")
         })
         .collect();
     names.sort();

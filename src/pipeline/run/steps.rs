@@ -188,7 +188,10 @@ pub fn plan(c: &Ctx) -> Vec<Step<'_>> {
     let mut figures = Vec::new();
     for m in c.cfg.modules() {
         steps.push(super::figures::image_plots(c, m));
-        figures.push(super::figures::plots_dir(c).join(format!("{}_residual.png", m.letter())));
+        figures.push(super::figures::figure_path(
+            c,
+            &format!("{}_residual", m.letter()),
+        ));
     }
     steps.push(super::report::report(c, figures));
     steps

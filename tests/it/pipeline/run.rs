@@ -4,6 +4,8 @@
 
 use crate::support::{self, assert_variant, Scratch};
 use nuskybgd::error::PipelineError;
+use nuskybgd::io::image::Image;
+use nuskybgd::io::output::Output;
 use nuskybgd::nustar::caldb::Caldb;
 use nuskybgd::pipeline::run::init::{init, InitRequest};
 use nuskybgd::pipeline::run::{run, RunRequest, RunSummary, Status};
@@ -94,6 +96,35 @@ fn init_and_run_make_every_product_and_a_second_run_skips_every_step() {
     assert!(ran(&again).is_empty(), "ran again: {:?}", ran(&again));
     assert!(again.steps.iter().all(|r| r.status == Status::Skipped));
     check_changed_region(&sim, &req);
+    check_svg_figures(&config, &req);
+}
+
+/// `figures = "svg"`: only the figures and the report are redone, as SVG, and the report
+/// embeds them.
+fn check_svg_figures(config: &Path, req: &RunRequest) {
+    run_quiet(req).unwrap(); // catch up after the `only=getspec` run
+    let text = std::fs::read_to_string(config).unwrap();
+    assert!(text.contains("figures = \"png\""), "{text}");
+    std::fs::write(
+        config,
+        text.replace("figures = \"png\"", "figures = \"svg\""),
+    )
+    .unwrap();
+    let s = run_quiet(req).unwrap();
+    let names = ran(&s);
+    assert_eq!(
+        names,
+        vec!["plot spectra", "plot images A", "plot images B", "report"],
+        "{names:?}"
+    );
+    let plots = s.workdir.join("plots");
+    for f in ["fit_spec1.svg", "A_residual.svg", "B_counts.svg"] {
+        let b = std::fs::read_to_string(plots.join(f)).unwrap();
+        assert!(b.starts_with("<svg") && b.contains("</svg>"), "{f}");
+    }
+    let report = std::fs::read_to_string(s.workdir.join("report.html")).unwrap();
+    assert!(report.contains("data:image/svg+xml;base64,"));
+    assert!(!report.contains("missing figure"));
 }
 
 /// Width and height of a PNG (its IHDR chunk), and the fraction of non-white pixels in
@@ -249,7 +280,44 @@ fn bad_configurations_and_observations_are_refused_by_name() {
     assert!(e
         .to_string()
         .contains("no step of this run is named 'nosuchstep'"));
+    check_module_without_events(&sim, &req);
     check_init_refusals(&dir, &sim);
+}
+
+/// Module B's event list emptied, then removed: refused before any step, naming the file.
+fn check_module_without_events(sim: &SimSummary, req: &RunRequest) {
+    let evt = sim.obsdir.join("nu60001001002B01_cl.evt");
+    let kept = sim.obsdir.join("kept.evt");
+    let state = req.config.with_file_name("run.json");
+    let before = std::fs::read(&state).unwrap();
+    std::fs::rename(&evt, &kept).unwrap();
+    let e = run_quiet(req).unwrap_err();
+    assert_variant!(
+        e,
+        Error::Pipeline(PipelineError::ObservationFileMissing { .. })
+    );
+    assert!(e.to_string().contains("nu60001001002B01_cl.evt"), "{e}");
+    Output::new(evt.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(0, 0), 8)?;
+            f.create_table("EVENTS", &[("PI", "1J", ""), ("X", "1J", "")], 0)?;
+            f.set_key_str("TELESCOP", "NuSTAR", "")?;
+            f.set_key_str("INSTRUME", "FPMB", "")
+        })
+        .unwrap();
+    let e = run_quiet(req).unwrap_err();
+    assert_variant!(
+        e,
+        Error::Pipeline(PipelineError::ModuleWithoutEvents { .. })
+    );
+    let line = e.to_string();
+    assert!(
+        line.contains("module B has no events") && line.contains("nuskybgd.toml"),
+        "{line}"
+    );
+    assert!(!line.contains('\n'));
+    assert_eq!(std::fs::read(&state).unwrap(), before, "no step ran");
+    std::fs::rename(&kept, &evt).unwrap();
 }
 
 /// init without events, with two observations, and with one module only.
