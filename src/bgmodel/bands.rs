@@ -117,7 +117,7 @@ pub fn file_band_counts(
     emax: f64,
 ) -> Result<f64> {
     let sp = Spectrum::read_at(pha, None)?;
-    let r = Rmf::read(rmf)?;
+    let r = crate::spectral::ogip::store::read_rmf(rmf)?;
     let band = noticed_channels(&sp, &r.e_min, &r.e_max, emin, emax);
     Ok(sp
         .counts

@@ -7,6 +7,8 @@ use crate::io::fits::Fits;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
 use crate::spectral::ogip::rmf::Rmf;
+use crate::spectral::ogip::store::read_rmf;
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
 /// CAL_CBD boundary selecting the nominal-depth-cut GRPRMF entries.
@@ -79,10 +81,14 @@ pub fn detector_rmf_paths(src: &RmfSource, m: Module, date_obs: &str) -> Result<
     Ok(out.try_into().expect("four detectors"))
 }
 
-/// Read the RMFs of the detectors whose `wanted` flag is set (each distinct file once).
+/// Read the RMFs of the detectors whose `wanted` flag is set (each distinct file once, and
+/// once per process while it is unchanged: [`read_rmf`]).
 /// Entries of unwanted detectors are None.
-pub fn read_detector_rmfs(paths: &[PathBuf; 4], wanted: [bool; 4]) -> Result<[Option<Rmf>; 4]> {
-    let mut out: [Option<Rmf>; 4] = Default::default();
+pub fn read_detector_rmfs(
+    paths: &[PathBuf; 4],
+    wanted: [bool; 4],
+) -> Result<[Option<Arc<Rmf>>; 4]> {
+    let mut out: [Option<Arc<Rmf>>; 4] = Default::default();
     for d in 0..4 {
         if !wanted[d] {
             continue;
@@ -90,7 +96,7 @@ pub fn read_detector_rmfs(paths: &[PathBuf; 4], wanted: [bool; 4]) -> Result<[Op
         let earlier = (0..d).find(|&k| out[k].is_some() && paths[k] == paths[d]);
         out[d] = Some(match earlier {
             Some(k) => out[k].clone().expect("read above"),
-            None => Rmf::read(&paths[d])?,
+            None => read_rmf(&paths[d])?,
         });
     }
     Ok(out)

@@ -9,7 +9,7 @@ use crate::bgmodel::detrmf::{
 use crate::error::{Result, TaskError};
 use crate::io::output::{check_all, parent_dir, Output};
 use crate::nustar::events::EventFile;
-use crate::spectral::ogip::rmf::write_rmf;
+use crate::spectral::ogip::rmf::write_rmf_shared;
 use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
 use std::path::PathBuf;
@@ -107,7 +107,7 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
     for d in 0..4 {
         let mut w = [0.0; 4];
         w[d] = 1.0;
-        let r: [Option<&Rmf>; 4] = std::array::from_fn(|k| rmfs[k].as_ref());
+        let r: [Option<&Rmf>; 4] = std::array::from_fn(|k| rmfs[k].as_deref());
         let a: [Option<&Detabs>; 4] = std::array::from_fn(|k| Some(&detabs[k]));
         let mut out = absorbed_rmf(&r, &a, w)?;
         out.path = outs[d].path.clone();
@@ -123,7 +123,7 @@ pub fn absrmf(req: &AbsrmfRequest) -> Result<AbsrmfSummary> {
                     .collect::<Vec<_>>()
                     .join(" "),
         ];
-        write_rmf(&outs[d], &out, m.instrume(), &hist)?;
+        write_rmf_shared(&outs[d], &out, m.instrume(), &hist)?;
     }
     Ok(AbsrmfSummary {
         outputs: std::array::from_fn(|d| outs[d].path.clone()),

@@ -12,7 +12,6 @@ use crate::io::output::{check_all, Output};
 use crate::nustar::caldb::{date_obs, Caldb};
 use crate::nustar::module::Module;
 use crate::spectral::fit::{fit, FitOptions, FitResult};
-use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::run::{fit_notes, fitted_xcm, table, TableErrors};
 use crate::spectral::session::Session;
 use crate::spectral::stat::Statistic;
@@ -112,7 +111,7 @@ pub fn fit_task(req: &FitRequest) -> Result<FitSummary> {
 fn band_ignore(k: usize, s: &RegionSpectrum) -> Result<Option<String>> {
     let (pha, sp) = (&s.pha, &s.spectrum);
     let rmf_path = s.rmf_path()?;
-    let rmf = Rmf::read(&rmf_path)?;
+    let rmf = crate::spectral::ogip::store::read_rmf(&rmf_path)?;
     if rmf.nchan != sp.len() {
         return Err(TaskError::RmfSpectrumChannels {
             path: rmf_path.clone(),

@@ -13,7 +13,7 @@ use crate::spectral::grouping::group_min;
 use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::ogip::{
     pha::{write_pha, PhaOut},
-    rmf::write_rmf,
+    rmf::write_rmf_shared,
 };
 use crate::spectral::optimal::{fwhm_per_channel, group_optimal};
 use crate::spectral::rmf_ops::weighted_sum;
@@ -280,7 +280,7 @@ fn mean_rmf(
     let rmf_files = detector_rmf_paths(&req.rmf, module, date_obs)?;
     let rmfs = read_detector_rmfs(&rmf_files, per_det.map(|n| n > 0))?;
     let (used, wv): (Vec<&Rmf>, Vec<f64>) = (0..4)
-        .filter_map(|d| rmfs[d].as_ref().map(|r| (r, weights[d])))
+        .filter_map(|d| rmfs[d].as_deref().map(|r| (r, weights[d])))
         .unzip();
     let mut rmf = weighted_sum(&used, &wv)?;
     rmf.path = out.to_path_buf();
@@ -390,7 +390,7 @@ pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let (rmf, rmf_files) = mean_rmf(req, ev.module, &date_obs, r.per_det, weights, &rmf_out.path)?;
     let pha = spectrum_out(req, &ev, &r, (exposure, livetime), &rmf_out);
     let (grp, groups) = grouped(req.group, &pha, &rmf)?;
-    write_rmf(
+    write_rmf_shared(
         &rmf_out,
         &rmf,
         ev.module.instrume(),

@@ -86,7 +86,7 @@ pub fn refspec(req: &RefspecRequest) -> Result<RefspecSummary> {
     check_all(&outs)?;
     let be = Arf::read(&req.auxil.join("be.arf"))?;
     for (m, rmf_path, ap_out, fc_out) in jobs {
-        let rmf = Rmf::read(&rmf_path)?;
+        let rmf = crate::spectral::ogip::store::read_rmf(&rmf_path)?;
         let fcxb = Arf::read(&req.auxil.join(format!("fcxb{}.arf", m.letter())))?;
         let mut tot = [0.0; 2];
         for (k, (arf, out)) in [(&be, &ap_out), (&fcxb, &fc_out)].into_iter().enumerate() {

@@ -21,7 +21,6 @@ use crate::nustar::caldb::date_obs;
 use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
 use crate::spectral::ogip::pha::Spectrum;
-use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::session::Session;
 use crate::spectral::xcm::file::{ParamLine, XcmFile};
 use std::path::{Path, PathBuf};
@@ -252,7 +251,7 @@ fn source_block(
     let ai = &arf_in.iter().find(|(x, _)| *x == m).unwrap().1;
     let tot: f64 = g.area.iter().sum();
     let (with, _) = ai.curves(g.area.map(|a| a / tot));
-    let rmf = Rmf::read(&s.rmf_path()?)?;
+    let rmf = crate::spectral::ogip::store::read_rmf(&s.rmf_path()?)?;
     let rg = ignored_ranges(&s.spectrum, &rmf);
     let mut l = linked_lines(&setup.presets, &g, r, &ctx.bg[r])?;
     let (_, fsum, asum) = ctx.fcxb.iter().find(|(x, _, _)| *x == m).copied().unwrap();

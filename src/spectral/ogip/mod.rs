@@ -6,6 +6,7 @@
 pub mod arf;
 pub mod pha;
 pub mod rmf;
+pub mod store;
 
 use crate::error::Result;
 use crate::io::fits::Fits;

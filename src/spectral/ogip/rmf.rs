@@ -168,17 +168,69 @@ impl Rmf {
         e
     }
 
+    /// Bytes of matrix values held (what the shared store counts).
+    pub fn value_bytes(&self) -> usize {
+        let n: usize = self.rows.iter().flatten().map(|(_, v)| v.len()).sum();
+        n * std::mem::size_of::<f64>()
+    }
+
+    /// This RMF as [`write_rmf`] stores it and [`Rmf::read`] gives it back: energies and
+    /// values rounded to single precision (TFORM E) and zeros at either end of a run
+    /// trimmed.
+    pub fn as_written(&self) -> Rmf {
+        let f32s = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| *x as f32 as f64).collect() };
+        let rows = self
+            .rows
+            .iter()
+            .map(|runs| {
+                let m: Vec<f64> = runs.iter().flat_map(|(_, v)| f32s(v)).collect();
+                let groups = runs.iter().map(|(c0, v)| (*c0 as i64, v.len()));
+                row_runs(groups, &m).unwrap_or_default()
+            })
+            .collect();
+        Rmf {
+            path: self.path.clone(),
+            energy_lo: f32s(&self.energy_lo),
+            energy_hi: f32s(&self.energy_hi),
+            rows,
+            nchan: self.nchan,
+            first_channel: self.first_channel,
+            e_min: f32s(&self.e_min),
+            e_max: f32s(&self.e_max),
+        }
+    }
+
     /// Fold a flux per energy bin (times an optional ARF) into counts/s per channel, adding
     /// into `out` (length `nchan`).
     pub fn fold_into(&self, flux: &[f64], arf: Option<&[f64]>, out: &mut [f64]) {
+        let w: Vec<f64> = match arf {
+            Some(a) => flux.iter().zip(a).map(|(f, a)| f * a).collect(),
+            None => flux.to_vec(),
+        };
+        self.fold_many(&[&w], &mut [out]);
+    }
+
+    /// Fold several spectra in one pass over the matrix: `weights[k][e]` (photons per energy
+    /// bin, an ARF already applied) into `outs[k]` (counts/s per channel, added to). Each
+    /// row is read from memory once and reused from cache for every spectrum, so folding
+    /// all components of a data set costs about one fold's memory traffic.
+    pub fn fold_many(&self, weights: &[&[f64]], outs: &mut [&mut [f64]]) {
+        let mut active: Vec<(usize, f64)> = Vec::with_capacity(weights.len());
         for (e, runs) in self.rows.iter().enumerate() {
-            let w = flux[e] * arf.map_or(1.0, |a| a[e]);
-            if w == 0.0 {
-                continue;
-            }
+            active.clear();
+            active.extend(
+                weights
+                    .iter()
+                    .enumerate()
+                    .map(|(k, w)| (k, w[e]))
+                    .filter(|(_, w)| *w != 0.0),
+            );
             for (c0, v) in runs {
-                for (o, m) in out[*c0..*c0 + v.len()].iter_mut().zip(v) {
-                    *o += w * m;
+                for &(k, w) in &active {
+                    let out = &mut outs[k][*c0..*c0 + v.len()];
+                    for (o, m) in out.iter_mut().zip(v) {
+                        *o += w * m;
+                    }
                 }
             }
         }
@@ -201,6 +253,23 @@ pub fn write_rmf(out: &Output, rmf: &Rmf, instrume: &str, history: &[String]) ->
         write_ebounds(f, rmf, instrume)?;
         f.write_checksum()
     })
+}
+
+/// Write an RMF as [`write_rmf`] does and remember it in the process's shared store
+/// ([`super::store`]), so the steps after this one use it without reading the file again.
+/// Returns the RMF as written.
+pub fn write_rmf_shared(
+    out: &Output,
+    rmf: &Rmf,
+    instrume: &str,
+    history: &[String],
+) -> Result<std::sync::Arc<Rmf>> {
+    let mut stored = rmf.as_written();
+    write_rmf(out, &stored, instrume, history)?;
+    stored.path = out.path.clone();
+    let stored = std::sync::Arc::new(stored);
+    super::store::remember_written(&out.path, stored.clone());
+    Ok(stored)
 }
 
 /// The MATRIX extension: one row per energy bin, each row's stored runs as channel groups.

@@ -34,7 +34,7 @@ impl ResponseCache {
         if let Some(r) = self.rmfs.get(file) {
             return Ok(r.clone());
         }
-        let r = Arc::new(Rmf::read(Path::new(file))?);
+        let r = crate::spectral::ogip::store::read_rmf(Path::new(file))?;
         self.rmfs.insert(file.to_string(), r.clone());
         Ok(r)
     }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 mod attach;
 mod load;
 mod plan;
+mod prefold;
 mod save;
 
 /// One model source.
@@ -204,6 +205,10 @@ impl Session {
             .ok_or_else(|| Error::from(SpectralError::NoResponse))?;
         let mut unit = vals[range.clone()].to_vec();
         *unit.last_mut().unwrap() = 1.0;
+        if !self.is_fresh((di, si, c), &unit) {
+            // one pass folds this and every other stale component of the data set
+            self.prefold_set(di, ds)?;
+        }
         let s = &self.sources[si];
         self.cached((di, si, c), &unit, || {
             let flux = s
@@ -377,6 +382,7 @@ impl Session {
 
     /// Predicted counts per noticed bin of every data set, concatenated in data order.
     pub fn model_counts(&self) -> Result<Vec<f64>> {
+        self.prefold()?;
         let mut out = Vec::new();
         for (di, ds) in self.data.iter().enumerate() {
             let mut counts = vec![0.0; ds.spectrum.len()];
