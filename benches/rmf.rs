@@ -67,7 +67,10 @@ fn main() {
         rmf.fold_many(&w, &mut o);
         outs
     });
-    println!("RMF {ne} energies x {} channels, {nnz} non-zero elements", rmf.nchan);
+    println!(
+        "RMF {ne} energies x {} channels, {nnz} non-zero elements",
+        rmf.nchan
+    );
     println!("read: gzip {t_gz:.3} s, uncompressed {t_plain:.3} s");
     println!(
         "fold 10 components: one at a time {:.1} ms, in one pass {:.1} ms ({:.1}x)",

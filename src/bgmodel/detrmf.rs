@@ -8,8 +8,8 @@ use crate::nustar::caldb::Caldb;
 use crate::nustar::module::Module;
 use crate::spectral::ogip::rmf::Rmf;
 use crate::spectral::ogip::store::read_rmf;
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// CAL_CBD boundary selecting the nominal-depth-cut GRPRMF entries.
 pub const GRPRMF_BOUNDARY: &str = "DEPTHCUT(NOMINAL)";

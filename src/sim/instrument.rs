@@ -262,7 +262,15 @@ fn rmf_struct(rows: Vec<Vec<(usize, Vec<f64>)>>) -> Rmf {
         path: PathBuf::new(),
         energy_lo: e[..NBINS].to_vec(),
         energy_hi: e[1..].to_vec(),
-        rows,
+        // single precision, as the file stores it
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|(c, v)| (c, v.into_iter().map(|x| x as f32).collect()))
+                    .collect()
+            })
+            .collect(),
         nchan: NBINS,
         first_channel: 0,
         e_min: e[..NBINS].to_vec(),

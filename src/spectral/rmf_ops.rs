@@ -8,13 +8,17 @@ use crate::spectral::ogip::rmf::Rmf;
 pub fn dense_row(rmf: &Rmf, e: usize) -> Vec<f64> {
     let mut row = vec![0.0; rmf.nchan];
     for (c0, v) in &rmf.rows[e] {
-        row[*c0..*c0 + v.len()].copy_from_slice(v);
+        for (o, x) in row[*c0..*c0 + v.len()].iter_mut().zip(v) {
+            *o = f64::from(*x);
+        }
     }
     row
 }
 
-/// Runs of consecutive non-zero values of a dense row, as `Rmf::rows` stores them.
-fn runs_of(row: &[f64]) -> Vec<(usize, Vec<f64>)> {
+/// Runs of consecutive values of a dense row that are non-zero in single precision, as
+/// `Rmf::rows` stores them (each value rounded once to f32).
+fn runs_of(row: &[f64]) -> Vec<(usize, Vec<f32>)> {
+    let row: Vec<f32> = row.iter().map(|v| *v as f32).collect();
     let mut runs = Vec::new();
     let mut i = 0;
     while i < row.len() {
@@ -73,52 +77,68 @@ pub fn check_same_grid(a: &Rmf, b: &Rmf) -> Result<()> {
 /// Σ_k w_k · R_k for RMFs on one grid (weights as given, not normalised). The result takes
 /// its grids, EBOUNDS and path from the first RMF.
 pub fn weighted_sum(rmfs: &[&Rmf], w: &[f64]) -> Result<Rmf> {
+    weighted_sum_scaled(rmfs, w, &[])
+}
+
+/// Σ_k w_k · f_k[e] · R_k[e]: a weighted sum of RMFs on one grid whose energy row e of RMF
+/// k is also multiplied by `factors[k][e]` (e.g. detector k's transmission at the row's
+/// energy; `factors` empty: no factors). Summed in double precision and rounded to single
+/// once. The result takes its grids, EBOUNDS and path from the first RMF.
+pub fn weighted_sum_scaled(rmfs: &[&Rmf], w: &[f64], factors: &[Vec<f64>]) -> Result<Rmf> {
     let Some(first) = rmfs.first() else {
         return Err(Error::from(SpectralError::CountMismatch {
             msg: ("no RMF to combine").into(),
         }));
     };
-    if rmfs.len() != w.len() {
+    if rmfs.len() != w.len() || !(factors.is_empty() || factors.len() == w.len()) {
         return Err(Error::from(SpectralError::CountMismatch {
-            msg: format!("{} RMFs but {} weights", rmfs.len(), w.len()),
+            msg: format!(
+                "{} RMFs but {} weights and {} row factors",
+                rmfs.len(),
+                w.len(),
+                factors.len()
+            ),
         }));
     }
     for r in &rmfs[1..] {
         check_same_grid(first, r)?;
     }
-    let mut out = (*first).clone();
-    for e in 0..first.rows.len() {
-        let mut row = vec![0.0; first.nchan];
-        for (r, wk) in rmfs.iter().zip(w) {
-            if *wk == 0.0 {
-                continue;
-            }
-            for (c0, v) in &r.rows[e] {
-                for (o, m) in row[*c0..*c0 + v.len()].iter_mut().zip(v) {
-                    *o += wk * m;
-                }
-            }
-        }
-        out.rows[e] = runs_of(&row);
-    }
-    Ok(out)
-}
-
-/// `rmf` with energy row e multiplied by `f[e]` (one factor per energy row, e.g. a detector
-/// transmission at the row's energy).
-pub fn scale_rows(rmf: &Rmf, f: &[f64]) -> Result<Rmf> {
-    if f.len() != rmf.rows.len() {
+    if let Some(f) = factors.iter().find(|f| f.len() != first.rows.len()) {
         return Err(Error::from(SpectralError::BadRmf {
-            path: std::path::PathBuf::from(&rmf.path),
-            msg: format!("{} energy rows but {} row factors", rmf.rows.len(), f.len()),
+            path: first.path.clone(),
+            msg: format!(
+                "{} energy rows but {} row factors",
+                first.rows.len(),
+                f.len()
+            ),
         }));
     }
-    let mut out = rmf.clone();
-    for (runs, k) in out.rows.iter_mut().zip(f) {
-        for (_, v) in runs.iter_mut() {
-            v.iter_mut().for_each(|x| *x *= k);
-        }
-        runs.retain(|(_, v)| v.iter().any(|x| *x != 0.0));
-    }
-    Ok(out)
+    let mut row = vec![0.0; first.nchan];
+    let rows = (0..first.rows.len())
+        .map(|e| {
+            row.iter_mut().for_each(|x| *x = 0.0);
+            for (k, (r, wk)) in rmfs.iter().zip(w).enumerate() {
+                let wk = wk * factors.get(k).map_or(1.0, |f| f[e]);
+                if wk == 0.0 {
+                    continue;
+                }
+                for (c0, v) in &r.rows[e] {
+                    for (o, m) in row[*c0..*c0 + v.len()].iter_mut().zip(v) {
+                        *o += wk * f64::from(*m);
+                    }
+                }
+            }
+            runs_of(&row)
+        })
+        .collect();
+    Ok(Rmf {
+        path: first.path.clone(),
+        energy_lo: first.energy_lo.clone(),
+        energy_hi: first.energy_hi.clone(),
+        rows,
+        nchan: first.nchan,
+        first_channel: first.first_channel,
+        e_min: first.e_min.clone(),
+        e_max: first.e_max.clone(),
+    })
 }

@@ -11,7 +11,7 @@ use crate::io::output::{check_all, parent_dir, Output};
 use crate::nustar::events::EventFile;
 use crate::spectral::ogip::rmf::write_rmf_shared;
 use crate::spectral::ogip::rmf::Rmf;
-use crate::spectral::rmf_ops::{scale_rows, weighted_sum};
+use crate::spectral::rmf_ops::weighted_sum_scaled;
 use std::path::PathBuf;
 
 /// Σ_d w_d · DETABS_d(E_row) · RMF_d with the non-negative weights normalised to sum 1.
@@ -28,8 +28,7 @@ pub fn absorbed_rmf(
     if !(total > 0.0) {
         return Err(TaskError::ZeroWeights.into());
     }
-    let mut scaled = Vec::new();
-    let mut wv = Vec::new();
+    let (mut used, mut wv, mut factors) = (Vec::new(), Vec::new(), Vec::new());
     for d in 0..4 {
         if w[d] == 0.0 {
             continue;
@@ -41,10 +40,11 @@ pub fn absorbed_rmf(
             }
             .into());
         };
-        scaled.push(scale_rows(r, &a.on_rmf(r))?);
+        factors.push(a.on_rmf(r));
+        used.push(r);
         wv.push(w[d] / total);
     }
-    weighted_sum(&scaled.iter().collect::<Vec<_>>(), &wv)
+    weighted_sum_scaled(&used, &wv, &factors)
 }
 
 /// What to make.

@@ -39,6 +39,8 @@ mod spectral {
     mod optimal;
     // XSPEC's W-statistic and pgstat against Sherpa's wstat.
     mod stat;
+    // RMFs shared across the tasks of a process, and the one-pass fold.
+    mod store;
     // Save files: real files round trip, XSPEC's link rules, the IDL nuskybgd's file.
     mod xcm;
     mod fit {

@@ -96,7 +96,11 @@ pub fn read_rmf(path: &Path) -> Result<Arc<Rmf>> {
     let Some(st) = stamp(&k) else {
         return Ok(Arc::new(Rmf::read(path)?));
     };
-    if let Some(r) = store().lock().unwrap_or_else(|e| e.into_inner()).get(&k, st) {
+    if let Some(r) = store()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&k, st)
+    {
         return Ok(r);
     }
     let r = Arc::new(Rmf::read(path)?);

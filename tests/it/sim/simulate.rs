@@ -347,7 +347,7 @@ fn check_caldb_entries(s: &SimSummary, caldb: &Caldb, m: Module, date: &str) {
             // normalised rows; resolution grows with energy
             let width = |e: usize| rmf.rows[e][0].1.iter().filter(|v| **v > 0.01).count();
             assert!(width(3600) > width(210));
-            let sum: f64 = rmf.rows[210][0].1.iter().sum();
+            let sum: f64 = rmf.rows[210][0].1.iter().map(|x| f64::from(*x)).sum();
             assert!((sum - 1.0).abs() < 1e-4, "{sum}");
         }
     }

@@ -149,7 +149,11 @@ fn real_responses_and_spectra_read() {
     let worst = rmf
         .rows
         .iter()
-        .map(|r| r.iter().map(|(_, v)| v.iter().sum::<f64>()).sum::<f64>())
+        .map(|r| {
+            r.iter()
+                .map(|(_, v)| v.iter().map(|x| f64::from(*x)).sum::<f64>())
+                .sum::<f64>()
+        })
         .fold(0.0f64, f64::max);
     assert!(worst <= 1.02 && worst > 0.5, "{worst}");
     let diag = Rmf::read(&root.join("auxil/diag.rmf")).unwrap();

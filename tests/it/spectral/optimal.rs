@@ -28,7 +28,7 @@ fn triangle_rmf() -> Rmf {
                 vec![(
                     c0,
                     (c0..=c1)
-                        .map(|c| 1.0 - (c as f64 - e as f64).abs() / 10.0)
+                        .map(|c| 1.0 - (c as f32 - e as f32).abs() / 10.0)
                         .collect(),
                 )]
             })

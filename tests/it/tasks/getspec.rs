@@ -51,7 +51,7 @@ fn write_standin_rmfs(real: &Path, rmfdir: &Path) {
     }
     let mut r2 = r3.clone();
     for (e, runs) in r2.rows.iter_mut().enumerate() {
-        let k = 1.0 + e as f64 / 4096.0;
+        let k = 1.0 + e as f32 / 4096.0;
         runs.iter_mut()
             .for_each(|(_, v)| v.iter_mut().for_each(|x| *x *= k));
     }
