@@ -74,6 +74,8 @@ fn jobs(a: &Args) -> Result<usize> {
 
 fn run_batch(a: &Args) -> Result<()> {
     let list = PathBuf::from(a.pos(0, "LIST")?);
+    // a bad list is told before the calibration is looked for
+    crate::pipeline::batch::read_list(&list)?;
     let req = BatchRequest {
         template: PathBuf::from(a.require("config")?),
         jobs: jobs(a)?,
