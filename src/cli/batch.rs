@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Jobs at once unless `jobs=` says otherwise (see the usage text for why).
-pub const DEFAULT_JOBS: usize = 2;
+pub const DEFAULT_JOBS: usize = 1;
 
 const USAGE: &str = "\
-nuskybgd batch LIST.txt config=TEMPLATE.toml [jobs=2] [out=LIST.summary.csv] [clobber=no]
+nuskybgd batch LIST.txt config=TEMPLATE.toml [jobs=1] [out=LIST.summary.csv] [clobber=no]
 
 Runs `nuskybgd run` on every observation folder of LIST.txt (one folder a line, relative
 to the list's folder; the folder holding event_cl/, or event_cl itself; blank lines and
@@ -38,9 +38,10 @@ A rerun skips what is done: every step of a finished observation is up to date (
 \"up to date\"), a failed one runs again.
 Exit code 0 when every observation finished, 3 when some failed (the table says which),
 1 when the list, the template or the summary file cannot be used.
-jobs=: each run already uses every core for its heavy steps, so on a small machine 1 or 2
-jobs are right (2 overlaps one job's serial parts with another's parallel ones); more
-only costs memory (about one run's peak per job).
+jobs=: each run already spreads its heavy steps over every core, so on a small machine
+(2 cores) one job at a time is right: a second one competes for the same cores and
+doubles the memory (about one run's peak per job). With many cores, jobs= up to
+cores/2 overlaps one job's serial parts (reading, writing, the fit) with another's.
 Calibration: $NUSKYBGD_AUXIL and $CALDB.
 
 Example:
