@@ -37,7 +37,8 @@ from the template.
 A rerun skips what is done: every step of a finished observation is up to date (status
 \"up to date\"), a failed one runs again.
 Exit code 0 when every observation finished, 3 when some failed (the table says which),
-1 when the list, the template or the summary file cannot be used.
+1 when the list, the template (unreadable, not TOML) or the summary file cannot be used;
+a key of the template that no configuration knows fails each observation, naming it.
 jobs=: each run already spreads its heavy steps over every core, so on a small machine
 (2 cores) one job at a time is right: a second one competes for the same cores and
 doubles the memory (about one run's peak per job). With many cores, jobs= up to

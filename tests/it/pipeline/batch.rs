@@ -151,3 +151,42 @@ fn a_bad_list_is_one_clear_line() {
     );
     assert!(out.is_empty(), "{out}");
 }
+
+/// A template with its own regions (read from each observation's bgd folder) and one
+/// module; a template with a typo fails every observation, naming the template and the key.
+#[test]
+fn a_template_with_regions_and_modules_and_one_with_a_typo() {
+    let dir = support::scratch("batch_template");
+    let sim = simulated(&dir, 0);
+    std::fs::write(dir.join("list.txt"), format!("sim0/{}\n", OBSIDS[0])).unwrap();
+    let template = "[observation]\nmodules = [\"A\"]\n[regions]\nA.background = [\"../bgd1A.reg\", \"../bgd2A.reg\"]\n[fit]\nstatstic = \"cstat\"\n";
+    std::fs::write(dir.join("template.toml"), template).unwrap();
+    let (code, out, err) = batch_cmd(&sim, &dir, &[]);
+    assert_eq!(code, 3, "{out}{err}");
+    let row = rows(&out, "failed");
+    assert_eq!(row.len(), 1, "{out}");
+    assert!(
+        row[0].contains("template.toml: for ") && row[0].contains("unknown key 'fit.statstic'"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.join("template.toml"),
+        template.replace("statstic", "statistic"),
+    )
+    .unwrap();
+    let (code, out, err) = batch_cmd(&sim, &dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(rows(&out, " ok ").len(), 1, "{out}");
+    let config = std::fs::read_to_string(sim.obsdir.join("bgd/nuskybgd.toml")).unwrap();
+    assert!(
+        config.contains("modules = [\"A\"]") && !config.contains("B.background"),
+        "{config}"
+    );
+    assert!(
+        config.contains("A.background = [\"../bgd1A.reg\", \"../bgd2A.reg\"]"),
+        "{config}"
+    );
+    assert!(config.contains("A.source = []"), "{config}");
+    assert!(sim.obsdir.join("bgd/bgd2A_sr_g30.pha").is_file());
+    assert!(!sim.obsdir.join("bgd/bgd3A_sr_g30.pha").exists());
+}
