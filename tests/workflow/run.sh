@@ -34,7 +34,7 @@ t1=$(date +%s)
 
 for k in 0 1 2; do
   w="$work/sim$k/${obsids[$k]}/event_cl/bgd"
-  for f in nuskybgd.toml report.html bgdparams_fit.xcm run.json run.log; do
+  for f in nuskybgd.toml report.html bgdparams_fit.xcm run.json run.log snakemake_run.log; do
     [ -s "$w/$f" ] || fail "$w/$f not made"
   done
   python3 - "$w/run.json" <<'PY' || fail "$w/run.json"
