@@ -4,6 +4,7 @@
 pub mod absrmf;
 pub mod args;
 pub mod aspecthist;
+pub mod batch;
 pub mod bgdspec;
 pub mod demo;
 pub mod fit;
@@ -66,6 +67,7 @@ pub fn tasks() -> Vec<Task> {
         simulate::task(),
         run::init_task(),
         run::run_task(),
+        batch::task(),
         demo::task(),
         install::task(),
     ]
@@ -134,6 +136,14 @@ pub fn main_with(argv: &[String]) -> i32 {
     run_task(name, &format!("nuskybgd {name}"), &argv[2..])
 }
 
+/// The exit code of a failed task: 3 when `batch` ran and some observations failed, else 1.
+fn exit_code(e: &crate::Error) -> i32 {
+    match e {
+        crate::Error::Pipeline(crate::error::PipelineError::BatchFailed { .. }) => 3,
+        _ => 1,
+    }
+}
+
 /// Run task `name` on `rest`, naming it `shown` in messages; the exit code.
 fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
     let all = tasks();
@@ -151,7 +161,7 @@ fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{shown}: error: {e}");
-            1
+            exit_code(&e)
         }
     }
 }

@@ -94,6 +94,51 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// `batch`: the list of observation folders cannot be read.
+    #[error("{}: cannot read the list of observations: {source}", path.display())]
+    BatchListRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `batch`: the list names no observation folder.
+    #[error("{}: lists no observation folder (one folder a line; # starts a comment)", path.display())]
+    BatchListEmpty { path: PathBuf },
+    /// `batch`: a line of the list names a folder that does not exist (1-based line).
+    #[error("{}:{line}: {}: no such folder", path.display(), folder.display())]
+    BatchListFolder {
+        path: PathBuf,
+        line: usize,
+        folder: PathBuf,
+    },
+    /// `batch`: a folder listed twice (its products would be written by two jobs at once).
+    #[error("{}:{line}: {} is listed twice (first on line {first})", path.display(), folder.display())]
+    BatchListRepeated {
+        path: PathBuf,
+        line: usize,
+        first: usize,
+        folder: PathBuf,
+    },
+    /// `batch`: the template and this observation do not make a valid configuration.
+    #[error("{}: for {}: {msg}", template.display(), observation.display())]
+    BatchConfig {
+        template: PathBuf,
+        observation: PathBuf,
+        msg: String,
+    },
+    /// `batch`: a job panicked (a bug; the other jobs went on).
+    #[error("internal error (panic): {msg}")]
+    BatchJobPanic { msg: String },
+    /// `batch`: some observations failed (the table and the CSV say which and why).
+    #[error("{failed} of {total} observations failed; summary in {}", csv.display())]
+    BatchFailed {
+        failed: usize,
+        total: usize,
+        csv: PathBuf,
+    },
+    /// `batch`: the summary file exists and is not a batch summary.
+    #[error("{}: exists and is not a batch summary; give clobber=yes or out=OTHER.csv", path.display())]
+    BatchSummaryExists { path: PathBuf },
 }
 
 impl PipelineError {
@@ -112,7 +157,13 @@ impl PipelineError {
             | PipelineError::ObservationFileMissing { path, .. }
             | PipelineError::NoBackgroundRegions { path }
             | PipelineError::ModuleWithoutEvents { path, .. }
-            | PipelineError::StateWrite { path, .. } => Some(path),
+            | PipelineError::StateWrite { path, .. }
+            | PipelineError::BatchListRead { path, .. }
+            | PipelineError::BatchListEmpty { path }
+            | PipelineError::BatchListFolder { path, .. }
+            | PipelineError::BatchListRepeated { path, .. }
+            | PipelineError::BatchSummaryExists { path } => Some(path),
+            PipelineError::BatchConfig { template, .. } => Some(template),
             _ => None,
         }
     }

@@ -91,6 +91,8 @@ mod sim {
 }
 
 mod pipeline {
+    // batch: many observations from one template, a failed one reported, reruns skip.
+    mod batch;
     // `nuskybgd demo` on a fresh machine: every step runs, products load.
     mod demo;
     // Recovery of a known background over 20 simulated observations.

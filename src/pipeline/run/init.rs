@@ -84,7 +84,7 @@ pub fn init(req: &InitRequest) -> Result<InitSummary> {
 }
 
 /// `dir/event_cl` when it exists, else `dir` (the user gave the `event_cl` folder).
-fn event_cl_dir(dir: &Path) -> PathBuf {
+pub fn event_cl_dir(dir: &Path) -> PathBuf {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let sub = dir.join("event_cl");
     if sub.is_dir() {
@@ -95,7 +95,7 @@ fn event_cl_dir(dir: &Path) -> PathBuf {
 }
 
 /// The obsid and modules of the cleaned event files `nu<obsid><M>01_cl.evt[.gz]` in `dir`.
-fn find_observation(dir: &Path) -> Result<(String, Vec<Module>)> {
+pub fn find_observation(dir: &Path) -> Result<(String, Vec<Module>)> {
     let mut seen: Vec<(String, Module)> = Vec::new();
     let entries =
         std::fs::read_dir(dir).map_err(|_| PipelineError::NoObservation { path: dir.into() })?;
@@ -148,7 +148,7 @@ pub fn with_gz(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// The event, DET1 and GTI files of module `m` (all required), as lines for the config.
-fn module_files(dir: &Path, obsid: &str, m: Module) -> Result<Vec<String>> {
+pub fn module_files(dir: &Path, obsid: &str, m: Module) -> Result<Vec<String>> {
     let mut lines = Vec::new();
     for (what, name) in [
         ("cleaned events", naming::events_file(obsid, m)),
@@ -214,7 +214,7 @@ fn choose_regions(
 
 /// Region files `<kind>*.reg` in the first of `dirs` that has any, for module `m`: files
 /// named for the other module (`bgd1B.reg` when `m` is A) are left out.
-fn found_regions(dirs: &[&Path], kind: &str, m: Module) -> Vec<PathBuf> {
+pub fn found_regions(dirs: &[&Path], kind: &str, m: Module) -> Vec<PathBuf> {
     let other = Module::ALL
         .into_iter()
         .find(|x| *x != m)
