@@ -282,7 +282,23 @@ fn raw_pixel(pm: &PixelMap, d: usize, u: usize, v: usize) -> (u8, u8) {
     (0, 0)
 }
 
-/// Draw one module's events; fills the truth's rates and counts.
+/// Multiply every density of `t` by `k`.
+fn scale_densities(t: &mut ModuleTruth, k: f64) {
+    t.d_ap *= k;
+    t.d_apec.iter_mut().for_each(|v| *v *= k);
+    t.d_line.iter_mut().flatten().for_each(|v| *v *= k);
+    t.d_fcxb *= k;
+    t.d_intn.iter_mut().for_each(|v| *v *= k);
+}
+
+/// The Poisson mean of one job's event count over `exposure` (s).
+fn job_mean(exposure: f64, job: &Job) -> f64 {
+    exposure * job.density * job.space.total() * job.spectrum.iter().sum::<f64>()
+}
+
+/// Draw one module's events; fills the truth's rates and counts. With `target`, every
+/// density is first scaled by one factor so that the expected total is `target` events;
+/// returns the events and that factor (1 without a target).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw_module(
     rng: &mut Pcg64,
@@ -292,8 +308,20 @@ pub(super) fn draw_module(
     sp: &Spectra,
     pm: &PixelMap,
     t: &mut ModuleTruth,
-) -> Vec<Event> {
+    target: Option<f64>,
+) -> (Vec<Event>, f64) {
     let (det_cdf, ap_cdf) = sky_spaces(maps);
+    let mut k = 1.0;
+    if let Some(n) = target {
+        let total: f64 = jobs(sp, t, &det_cdf, &ap_cdf)
+            .iter()
+            .map(|j| job_mean(p.exposure, j))
+            .sum();
+        if total > 0.0 {
+            k = n / total;
+            scale_densities(t, k);
+        }
+    }
     let clock = GtiClock::new(&p.gti);
     let place = Placement {
         p,
@@ -303,7 +331,7 @@ pub(super) fn draw_module(
     };
     let mut events = Vec::new();
     for job in jobs(sp, t, &det_cdf, &ap_cdf) {
-        let mean = p.exposure * job.density * job.space.total() * job.spectrum.iter().sum::<f64>();
+        let mean = job_mean(p.exposure, &job);
         let n = if mean > 0.0 && job.space.total() > 0.0 {
             Poisson::new(mean)
                 .map(|pd| pd.sample(rng) as usize)
@@ -326,7 +354,7 @@ pub(super) fn draw_module(
     }
     events.sort_by(|a, b| a.time.total_cmp(&b.time));
     t.events = events.len();
-    events
+    (events, k)
 }
 
 /// Where on the sky each detector's events fall: (detector images, aperture image shared
