@@ -20,6 +20,7 @@ use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
 use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 use rand_pcg::Pcg64;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Cumulative weights over the positive entries of a weight list.
@@ -166,23 +167,36 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         }
         .into());
     }
+    // (apbgd, fcxb, lines) folded through each detector's response, detectors in parallel
+    let per_det: Vec<(Vec<f64>, Vec<f64>, Vec<Vec<f64>>)> = (0..4)
+        .into_par_iter()
+        .map(|d| {
+            let rmf = &cal.rmfs[d];
+            let edges = rmf.edges();
+            let cpl = cutoffpl.eval(&[gamma, ecut, 1.0], &edges)?;
+            let f: Vec<f64> = (0..cpl.len())
+                .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
+                .collect();
+            let ap = fold(rmf, &f);
+            let f: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
+            let fx = fold(rmf, &f);
+            let mut ls = Vec::with_capacity(NLINES);
+            for comp in &comps[1..=NLINES] {
+                let fl =
+                    lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
+                ls.push(fold(rmf, &fl));
+            }
+            Ok((ap, fx, ls))
+        })
+        .collect::<Result<_>>()?;
     let mut apbgd: Vec<Vec<f64>> = Vec::new();
     let mut fcxb: Vec<Vec<f64>> = Vec::new();
     let mut lines: Vec<Vec<Vec<f64>>> = vec![Vec::new(); NLINES];
-    for d in 0..4 {
-        let rmf = &cal.rmfs[d];
-        let edges = rmf.edges();
-        let cpl = cutoffpl.eval(&[gamma, ecut, 1.0], &edges)?;
-        let f: Vec<f64> = (0..cpl.len())
-            .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
-            .collect();
-        apbgd.push(fold(rmf, &f));
-        let f: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
-        fcxb.push(fold(rmf, &f));
-        for c in 0..NLINES {
-            let comp = &comps[c + 1];
-            let fl = lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
-            lines[c].push(fold(rmf, &fl));
+    for (ap, fx, ls) in per_det {
+        apbgd.push(ap);
+        fcxb.push(fx);
+        for (c, l) in ls.into_iter().enumerate() {
+            lines[c].push(l);
         }
     }
     let nn = first_component(&presets.intn, m, "intn")?;

@@ -137,14 +137,17 @@ impl Profile {
             return 0.0;
         }
         let arg = (s / l - y / s) / std::f64::consts::SQRT_2;
-        self.tail / (2.0 * l) * (s * s / (2.0 * l * l) - y / l).exp() * libm::erfc(arg)
+        // erfc is 2 to double precision below -6 (far under the line)
+        let c = if arg < -6.0 { 2.0 } else { libm::erfc(arg) };
+        self.tail / (2.0 * l) * (s * s / (2.0 * l * l) - y / l).exp() * c
     }
 
     /// Density (per keV) of the shelf at `x`: flat from 0 to the line, falling with the
     /// core's width there.
     fn shelf_density(&self, x: f64) -> f64 {
         let z = (x - self.mu) / (self.sigma * std::f64::consts::SQRT_2);
-        self.shelf / self.mu * 0.5 * libm::erfc(z)
+        let c = if z < -6.0 { 2.0 } else { libm::erfc(z) };
+        self.shelf / self.mu * 0.5 * c
     }
 
     /// The response in channel `k` (fraction of the detected photons).
