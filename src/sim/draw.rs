@@ -145,6 +145,9 @@ fn first_component<'a>(
         .ok_or_else(|| SimError::NoComponents { model: name.into() }.into())
 }
 
+/// One detector's folded apbgd, fcxb and line spectra.
+type DetectorSpectra = (Vec<f64>, Vec<f64>, Vec<Vec<f64>>);
+
 pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
     let ap = first_component(&presets.apbgd, m, "apbgd")?;
     let need = |c: &ComponentPreset, k: &str| {
@@ -168,7 +171,7 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         .into());
     }
     // (apbgd, fcxb, lines) folded through each detector's response, detectors in parallel
-    let per_det: Vec<(Vec<f64>, Vec<f64>, Vec<Vec<f64>>)> = (0..4)
+    let per_det: Vec<DetectorSpectra> = (0..4)
         .into_par_iter()
         .map(|d| {
             let rmf = &cal.rmfs[d];
