@@ -15,7 +15,7 @@
 //!   keV) and Te (31.81 keV) K edges;
 //! * an efficiency: transmission of the Pt contact (an optical depth `0.42·(E/3)^-2`
 //!   above the Pt M edge at 2.12 keV, 2.3 times less below it), the depth cut's loss above
-//!   50 keV (`exp(-((E-50)/108)²)`), and nothing above 150 keV; whatever falls below
+//!   50 keV (`exp(-((E-50)/112)²)`), and nothing above 150 keV; whatever falls below
 //!   1.6 keV (channel 0) is lost, as the detector threshold loses it.
 //!
 //! Rows are therefore normalised as the real ones are: their sums are the detection
@@ -72,7 +72,7 @@ pub fn efficiency(e: f64) -> f64 {
     }
     let tau = 0.42 * (e / 3.0).powi(-2) / if e < 2.12 { 2.3 } else { 1.0 };
     let depth = if e > 50.0 {
-        (-((e - 50.0) / 108.0).powi(2)).exp()
+        (-((e - 50.0) / 112.0).powi(2)).exp()
     } else {
         1.0
     };
