@@ -71,6 +71,32 @@ fn fold(rmf: &Rmf, flux: &[f64]) -> Vec<f64> {
     out
 }
 
+/// Fold several fluxes per energy bin through `rmf` in one pass over the matrix (each
+/// channel's sum in the same order as [`fold`], so the same values).
+fn fold_many(rmf: &Rmf, fluxes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let k = fluxes.len();
+    // channel-major: the k spectra of a channel side by side
+    let mut acc = vec![0.0; rmf.nchan * k];
+    let mut w = vec![0.0; k];
+    for (e, runs) in rmf.rows.iter().enumerate() {
+        w.iter_mut().zip(fluxes).for_each(|(x, f)| *x = f[e]);
+        if w.iter().all(|x| *x == 0.0) {
+            continue;
+        }
+        for (c0, v) in runs {
+            for (j, m) in v.iter().enumerate() {
+                let o = &mut acc[(c0 + j) * k..(c0 + j + 1) * k];
+                for (a, x) in o.iter_mut().zip(&w) {
+                    *a += x * m;
+                }
+            }
+        }
+    }
+    (0..k)
+        .map(|i| (0..rmf.nchan).map(|c| acc[c * k + i]).collect())
+        .collect()
+}
+
 pub(super) struct ModuleCal {
     rmfs: [Rmf; 4],
     diag: Rmf,
@@ -180,16 +206,20 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
             let f: Vec<f64> = (0..cpl.len())
                 .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
                 .collect();
-            let ap = fold(rmf, &f);
-            let f: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
-            let fx = fold(rmf, &f);
-            let mut ls = Vec::with_capacity(NLINES);
+            let fx: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
+            let mut fluxes = vec![f, fx];
             for comp in &comps[1..=NLINES] {
                 let fl =
                     lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
-                ls.push(fold(rmf, &fl));
+                fluxes.push(fl);
             }
-            Ok((ap, fx, ls))
+            let mut folded = fold_many(rmf, &fluxes).into_iter();
+            let (ap, fx) = (folded.next(), folded.next());
+            Ok((
+                ap.unwrap_or_default(),
+                fx.unwrap_or_default(),
+                folded.collect(),
+            ))
         })
         .collect::<Result<_>>()?;
     let mut apbgd: Vec<Vec<f64>> = Vec::new();
