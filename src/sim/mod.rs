@@ -495,7 +495,10 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     })?;
     let mut written: Vec<PathBuf> = Vec::new();
     let cal = calibration(req, &outdir, &mut written)?;
-    let notes: Vec<String> = cal.note().into_iter().collect();
+    let mut notes: Vec<String> = cal.note().into_iter().collect();
+    if !cal.caldb_synthetic && req.responses == Responses::Full {
+        notes.push("responses=full not used: the detector RMFs are the given CALDB's".into());
+    }
     let s = setup(req, outdir, cal, &mut written)?;
     let grid = Grid::read(&s.refimg)?;
 
