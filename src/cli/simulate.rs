@@ -1,15 +1,15 @@
 //! `nuskybgd simulate OUTDIR [seed=1] [exposure=50000] [apscale=] [fcxbscale=] [intscale=]
-//! [intnscale=] [obsid=] [keepgeom=] [clobber=]`
+//! [intnscale=] [obsid=] [responses=small|full] [counts=] [keepgeom=] [clobber=]`
 
 use crate::cli::args::Args;
 use crate::cli::Task;
 use crate::error::{CliError, Result};
-use crate::sim::{simulate, SimRequest};
+use crate::sim::{simulate, Responses, SimRequest};
 
 const USAGE: &str = "\
 nuskybgd simulate OUTDIR [seed=1] [exposure=50000] [apscale=1.1] [fcxbscale=0.8]
                   [intscale=1.2] [intnscale=0.9] [obsid=60001001002] [archive=no]
-                  [keepgeom=no] [clobber=no]
+                  [responses=small] [counts=] [keepgeom=no] [clobber=no]
 
 Writes a synthetic background-only NuSTAR observation (FPMA and FPMB) into OUTDIR, drawn
 from the nuskybgd background model itself, with the truth beside it:
@@ -36,6 +36,14 @@ for both modules. Otherwise a synthetic instrument is written (\"synthetic nusky
 instrument, not NuSTAR calibration\"): Gaussian RMFs (FWHM 0.4 keV at 10 keV, 1 keV at
 86 keV), smooth DETABS, Be, fcxb ARFs and aperture pattern, identical detectors within a
 module so that fits recover the truth exactly in expectation.
+responses=full writes instead eight full-size detector RMFs (4096 energies x 4096
+channels, ~7 M non-zero values each, like NuSTAR's CALDB ones: Gaussian core of FWHM
+0.42 keV rising to 0.6 keV at 140 keV, low-energy tail and shelf, Cd/Te escape peaks,
+contact and depth-cut efficiency, no response above 150 keV), each detector with its own
+gain and resolution, so benchmarks run at real scale without CALDB (fits then recover the
+truth only approximately: the detectors differ). counts=N scales every density by one
+factor (written in truth.json) so that N events per module are expected (1 to 1e7;
+default 300000 with responses=full, the nominal densities, about 1 event/s, otherwise).
 The same seed always gives the same files. A non-empty OUTDIR is refused unless
 clobber=yes.
 
@@ -77,6 +85,14 @@ fn run(a: &Args) -> Result<()> {
     if let Some(o) = a.get("obsid") {
         req.obsid = o.trim().to_string();
     }
+    if let Some(r) = a.get("responses") {
+        req.responses = Responses::parse(r).ok_or_else(|| CliError::BadValue {
+            key: "responses".into(),
+            value: r.to_string(),
+            hint: "use small or full".into(),
+        })?;
+    }
+    req.counts = a.number("counts")?;
     req.archive_layout = a.flag("archive", false)?;
     req.keep_geometry = a.flag("keepgeom", false)?;
     req.clobber = a.flag("clobber", false)?;

@@ -51,6 +51,11 @@ pub enum SimError {
         scale: f64,
         limit: f64,
     },
+    /// `counts=` (expected events per module) is not a number from 1 to `limit`.
+    #[error(
+        "counts={counts}: expected events per module must be from 1 to {limit:e}; nothing written"
+    )]
+    BadCounts { counts: f64, limit: f64 },
     /// The output path exists and is a file.
     #[error("{}: exists and is not a directory", path.display())]
     NotADirectory { path: PathBuf },

@@ -36,6 +36,29 @@ pub struct DemoRequest {
     pub env_calibration: bool,
 }
 
+/// The size of the demo's simulated observation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum DemoScale {
+    /// The small synthetic responses and the nominal event count (~1 per second of
+    /// exposure per module): quick, and the recovery is exact in expectation.
+    #[default]
+    Small,
+    /// Real size: full-size per-detector responses (`simulate responses=full`) and
+    /// `counts` expected events per module (None: `sim::DEFAULT_FULL_COUNTS`, 300 k).
+    Real { counts: Option<f64> },
+}
+
+impl DemoScale {
+    /// Parse `small` or `real` (with the counts asked for, if any).
+    pub fn parse(s: &str, counts: Option<f64>) -> Option<DemoScale> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "small" => Some(DemoScale::Small),
+            "real" => Some(DemoScale::Real { counts }),
+            _ => None,
+        }
+    }
+}
+
 /// One step of the pipeline and how long it took.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -100,9 +123,14 @@ fn abs(p: &Path) -> PathBuf {
 /// Run the demo: simulate an observation in the archive layout, then `init` and `run` on it
 /// (the same code path as a real observation), and compare the fit with the truth.
 pub fn demo(req: &DemoRequest) -> Result<DemoReport> {
+    demo_at(req, DemoScale::Small)
+}
+
+/// [`demo`] on an observation of size `scale`.
+pub fn demo_at(req: &DemoRequest, scale: DemoScale) -> Result<DemoReport> {
     let root = abs(&req.outdir);
     let mut t = Timer { steps: Vec::new() };
-    let sim = simulate_step(&mut t, req, &root)?;
+    let sim = simulate_step(&mut t, req, scale, &root)?;
     let config = init(&InitRequest {
         obsdir: sim.obsdir.clone(),
         bgdreg: Vec::new(),
@@ -177,6 +205,7 @@ fn products(w: &Path, fit_only: bool) -> Vec<(String, PathBuf)> {
 fn simulate_step(
     t: &mut Timer,
     req: &DemoRequest,
+    scale: DemoScale,
     outdir: &Path,
 ) -> Result<crate::sim::SimSummary> {
     t.run("simulate", || {
@@ -189,6 +218,10 @@ fn simulate_step(
         r.exposure = req.exposure;
         r.clobber = req.clobber;
         r.archive_layout = true;
+        if let DemoScale::Real { counts } = scale {
+            r.responses = crate::sim::Responses::Full;
+            r.counts = counts;
+        }
         let r = crate::sim::simulate(&r)?;
         let n: usize = r.modules.iter().map(|m| m.n_events).sum();
         let mut d = format!("{n} events");

@@ -20,6 +20,7 @@ use crate::spectral::ogip::{arf::Arf, rmf::Rmf};
 use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 use rand_pcg::Pcg64;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Cumulative weights over the positive entries of a weight list.
@@ -68,6 +69,32 @@ fn fold(rmf: &Rmf, flux: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; rmf.nchan];
     rmf.fold_into(flux, None, &mut out);
     out
+}
+
+/// Fold several fluxes per energy bin through `rmf` in one pass over the matrix (each
+/// channel's sum in the same order as [`fold`], so the same values).
+fn fold_many(rmf: &Rmf, fluxes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let k = fluxes.len();
+    // channel-major: the k spectra of a channel side by side
+    let mut acc = vec![0.0; rmf.nchan * k];
+    let mut w = vec![0.0; k];
+    for (e, runs) in rmf.rows.iter().enumerate() {
+        w.iter_mut().zip(fluxes).for_each(|(x, f)| *x = f[e]);
+        if w.iter().all(|x| *x == 0.0) {
+            continue;
+        }
+        for (c0, v) in runs {
+            for (j, m) in v.iter().enumerate() {
+                let o = &mut acc[(c0 + j) * k..(c0 + j + 1) * k];
+                for (a, x) in o.iter_mut().zip(&w) {
+                    *a += x * m;
+                }
+            }
+        }
+    }
+    (0..k)
+        .map(|i| (0..rmf.nchan).map(|c| acc[c * k + i]).collect())
+        .collect()
 }
 
 pub(super) struct ModuleCal {
@@ -144,6 +171,9 @@ fn first_component<'a>(
         .ok_or_else(|| SimError::NoComponents { model: name.into() }.into())
 }
 
+/// One detector's folded apbgd, fcxb and line spectra.
+type DetectorSpectra = (Vec<f64>, Vec<f64>, Vec<Vec<f64>>);
+
 pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<Spectra> {
     let ap = first_component(&presets.apbgd, m, "apbgd")?;
     let need = |c: &ComponentPreset, k: &str| {
@@ -166,23 +196,40 @@ pub(super) fn spectra(cal: &ModuleCal, presets: &Presets, m: Module) -> Result<S
         }
         .into());
     }
+    // (apbgd, fcxb, lines) folded through each detector's response, detectors in parallel
+    let per_det: Vec<DetectorSpectra> = (0..4)
+        .into_par_iter()
+        .map(|d| {
+            let rmf = &cal.rmfs[d];
+            let edges = rmf.edges();
+            let cpl = cutoffpl.eval(&[gamma, ecut, 1.0], &edges)?;
+            let f: Vec<f64> = (0..cpl.len())
+                .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
+                .collect();
+            let fx: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
+            let mut fluxes = vec![f, fx];
+            for comp in &comps[1..=NLINES] {
+                let fl =
+                    lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
+                fluxes.push(fl);
+            }
+            let mut folded = fold_many(rmf, &fluxes).into_iter();
+            let (ap, fx) = (folded.next(), folded.next());
+            Ok((
+                ap.unwrap_or_default(),
+                fx.unwrap_or_default(),
+                folded.collect(),
+            ))
+        })
+        .collect::<Result<_>>()?;
     let mut apbgd: Vec<Vec<f64>> = Vec::new();
     let mut fcxb: Vec<Vec<f64>> = Vec::new();
     let mut lines: Vec<Vec<Vec<f64>>> = vec![Vec::new(); NLINES];
-    for d in 0..4 {
-        let rmf = &cal.rmfs[d];
-        let edges = rmf.edges();
-        let cpl = cutoffpl.eval(&[gamma, ecut, 1.0], &edges)?;
-        let f: Vec<f64> = (0..cpl.len())
-            .map(|e| cpl[e] * cal.arf.be[e] * cal.arf.detabs[d][e])
-            .collect();
-        apbgd.push(fold(rmf, &f));
-        let f: Vec<f64> = (0..cpl.len()).map(|e| cpl[e] * cal.fcxb.area[e]).collect();
-        fcxb.push(fold(rmf, &f));
-        for c in 0..NLINES {
-            let comp = &comps[c + 1];
-            let fl = lorentz.eval(&[need(comp, "linee")?, need(comp, "width")?, 1.0], &edges)?;
-            lines[c].push(fold(rmf, &fl));
+    for (ap, fx, ls) in per_det {
+        apbgd.push(ap);
+        fcxb.push(fx);
+        for (c, l) in ls.into_iter().enumerate() {
+            lines[c].push(l);
         }
     }
     let nn = first_component(&presets.intn, m, "intn")?;
@@ -282,7 +329,23 @@ fn raw_pixel(pm: &PixelMap, d: usize, u: usize, v: usize) -> (u8, u8) {
     (0, 0)
 }
 
-/// Draw one module's events; fills the truth's rates and counts.
+/// Multiply every density of `t` by `k`.
+fn scale_densities(t: &mut ModuleTruth, k: f64) {
+    t.d_ap *= k;
+    t.d_apec.iter_mut().for_each(|v| *v *= k);
+    t.d_line.iter_mut().flatten().for_each(|v| *v *= k);
+    t.d_fcxb *= k;
+    t.d_intn.iter_mut().for_each(|v| *v *= k);
+}
+
+/// The Poisson mean of one job's event count over `exposure` (s).
+fn job_mean(exposure: f64, job: &Job) -> f64 {
+    exposure * job.density * job.space.total() * job.spectrum.iter().sum::<f64>()
+}
+
+/// Draw one module's events; fills the truth's rates and counts. With `target`, every
+/// density is first scaled by one factor so that the expected total is `target` events;
+/// returns the events and that factor (1 without a target).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw_module(
     rng: &mut Pcg64,
@@ -292,8 +355,20 @@ pub(super) fn draw_module(
     sp: &Spectra,
     pm: &PixelMap,
     t: &mut ModuleTruth,
-) -> Vec<Event> {
+    target: Option<f64>,
+) -> (Vec<Event>, f64) {
     let (det_cdf, ap_cdf) = sky_spaces(maps);
+    let mut k = 1.0;
+    if let Some(n) = target {
+        let total: f64 = jobs(sp, t, &det_cdf, &ap_cdf)
+            .iter()
+            .map(|j| job_mean(p.exposure, j))
+            .sum();
+        if total > 0.0 {
+            k = n / total;
+            scale_densities(t, k);
+        }
+    }
     let clock = GtiClock::new(&p.gti);
     let place = Placement {
         p,
@@ -303,7 +378,7 @@ pub(super) fn draw_module(
     };
     let mut events = Vec::new();
     for job in jobs(sp, t, &det_cdf, &ap_cdf) {
-        let mean = p.exposure * job.density * job.space.total() * job.spectrum.iter().sum::<f64>();
+        let mean = job_mean(p.exposure, &job);
         let n = if mean > 0.0 && job.space.total() > 0.0 {
             Poisson::new(mean)
                 .map(|pd| pd.sample(rng) as usize)
@@ -326,7 +401,7 @@ pub(super) fn draw_module(
     }
     events.sort_by(|a, b| a.time.total_cmp(&b.time));
     t.events = events.len();
-    events
+    (events, k)
 }
 
 /// Where on the sky each detector's events fall: (detector images, aperture image shared

@@ -3,9 +3,12 @@
 //! `nustar::badpix`, `sky::instrmap`, `bgmodel::arf`, `spectral::ogip`), written when the
 //! user has no real calibration. Every file says it is synthetic ([`SYNTHETIC_LABEL`]).
 //!
-//! Within a module the four detectors share one RMF and one DETABS curve: the fit model uses
-//! region-averaged responses, so identical detectors keep the recovery of a simulation exact.
+//! With the small responses (the default) the four detectors of a module share one RMF and
+//! one DETABS curve: the fit model uses region-averaged responses, so identical detectors
+//! keep the recovery of a simulation exact. The full-size responses differ per detector.
 
+use super::fullrmf;
+use super::request::Responses;
 use crate::error::{Error, Result, SimError};
 use crate::io::fits::Fits;
 use crate::io::image::Image;
@@ -507,8 +510,10 @@ fn caldb_instrmap(pm: &PixelMap) -> Image {
 }
 
 /// Write the synthetic CALDB tree under `root` (INSTRMAP from the ownership maps of `auxil`,
-/// BADPIX, DETABS, GRPRMF and the detector RMFs for both modules, and `caldb.indx`).
-pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
+/// BADPIX, DETABS, GRPRMF and the detector RMFs for both modules, and `caldb.indx`). The
+/// RMFs are the small Gaussian one shared by all detectors ([`Responses::Small`]) or eight
+/// full-size ones, one per detector ([`Responses::Full`], see [`super::fullrmf`]).
+pub fn write_caldb(root: &Path, auxil: &Path, responses: Responses) -> Result<Vec<PathBuf>> {
     let mut w = CaldbWriter {
         bcf: root.join("data/nustar/fpm/bcf"),
         written: Vec::new(),
@@ -521,7 +526,7 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
             source: e,
         })?;
     }
-    let rmf = gaussian_rmf();
+    let small = (responses == Responses::Small).then(gaussian_rmf);
     for m in Module::ALL {
         w.instrmap(m, &PixelMap::from_auxil(auxil, m)?)?;
         let l = m.letter();
@@ -531,7 +536,10 @@ pub fn write_caldb(root: &Path, auxil: &Path) -> Result<Vec<PathBuf>> {
         let file = format!("nu{l}detabs20100101v900.fits");
         write_detabs(&w.file("detabs", &file), m)?;
         w.per_detector(m, "DETABS", "detabs", &file, "NONE");
-        w.responses(m, &rmf)?;
+        match &small {
+            Some(rmf) => w.responses(m, rmf)?,
+            None => w.full_responses(m)?,
+        }
     }
     let p = root.join("data/nustar/fpm/caldb.indx");
     write_index(&out(&p), &w.rows, label)?;
@@ -605,9 +613,37 @@ impl CaldbWriter {
                 source: e,
             })?;
         }
-        let file = format!("nu{l}grprmf20100101v900.fits");
-        write_grprmf(&self.file("rmf", &file), m, &names)?;
+        self.grprmf(m, &names)
+    }
+
+    /// The module's GRPRMF naming its four detector RMFs, and its index rows.
+    fn grprmf(&mut self, m: Module, names: &[String; 4]) -> Result<()> {
+        let file = format!("nu{}grprmf20100101v900.fits", m.letter());
+        write_grprmf(&self.file("rmf", &file), m, names)?;
         self.per_detector(m, "GRPRMF", "rmf", &file, "DEPTHCUT(NOMINAL)");
         Ok(())
+    }
+
+    /// The module's four full-size detector RMFs (each its own gain and resolution),
+    /// built and written one at a time, and the GRPRMF naming them.
+    fn full_responses(&mut self, m: Module) -> Result<()> {
+        let l = m.letter();
+        let names: [String; 4] = std::array::from_fn(|d| format!("nu{l}det{d}_20100101v901.rmf"));
+        for (d, name) in names.iter().enumerate() {
+            let s = fullrmf::detector_shape(m, d);
+            let rmf = fullrmf::full_rmf(m, d);
+            let p = self.file("rmf", name);
+            write_rmf(
+                &out(&p),
+                &rmf,
+                m.instrume(),
+                &[
+                    SYNTHETIC_LABEL.to_string(),
+                    "full-size CZT response: Gaussian core, low-energy tail, shelf, Cd/Te escape, efficiency".into(),
+                    format!("DET{d}: gain {:.4}, resolution factor {:.4}", s.gain, s.resolution),
+                ],
+            )?;
+        }
+        self.grprmf(m, &names)
     }
 }

@@ -20,12 +20,16 @@
 //! pixels come from the spatial weights and channels from the folded spectrum.
 
 mod draw;
+pub mod fullrmf;
 pub mod instrument;
 pub mod observation;
 mod request;
 pub mod truth;
 
-pub use request::{caldb_complete, SimRequest, DEFAULT_OBSID, MAX_SCALED_EXPOSURE};
+pub use request::{
+    caldb_complete, Responses, SimRequest, DEFAULT_FULL_COUNTS, DEFAULT_OBSID, MAX_COUNTS,
+    MAX_SCALED_EXPOSURE,
+};
 use request::{calibration, check_request, outdir_ready, Calibration};
 
 use crate::bgmodel::geometry::{region_weights, ModuleMaps, RegionWeights};
@@ -142,6 +146,8 @@ struct ModuleSim {
     truth: ModuleTruth,
     maps: ModuleMaps,
     cell: (f64, f64),
+    /// Factor applied to every density to reach the requested counts (1 without).
+    density_scale: f64,
 }
 
 /// An output that replaces an existing file.
@@ -218,15 +224,16 @@ fn draw_events(
     m: Module,
     track: &observation::Track,
     maps: &ModuleMaps,
-) -> Result<(Vec<observation::Event>, ModuleTruth)> {
+) -> Result<(Vec<observation::Event>, ModuleTruth, f64)> {
     let cal = draw::load_cal(&s.cal.caldb, &s.cal.auxil, m, &s.p.date_obs())?;
     let sp = draw::spectra(&cal, &s.presets, m)?;
     let pm = event_pixel_map(s, m)?;
     let mut t = draw::densities(s.req, &s.presets, m)?;
     let mut mrng =
         Pcg64::seed_from_u64(s.req.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(mi as u64 + 1)));
-    let events = draw::draw_module(&mut mrng, &s.p, track, maps, &sp, &pm, &mut t);
-    Ok((events, t))
+    let target = s.req.target_counts();
+    let (events, k) = draw::draw_module(&mut mrng, &s.p, track, maps, &sp, &pm, &mut t, target);
+    Ok((events, t, k))
 }
 
 /// The HISTORY lines of the event files: the request and the calibration.
@@ -236,6 +243,12 @@ fn events_history(s: &Setup) -> Vec<String> {
         format!(
             "nuskybgd simulate: seed {} exposure {} apscale {} fcxbscale {} intscale {} intnscale {}",
             r.seed, r.exposure, r.apscale, r.fcxbscale, r.intscale, r.intnscale
+        ),
+        format!(
+            "responses {}, counts {}",
+            r.responses.name(),
+            r.target_counts()
+                .map_or("nominal".to_string(), |c| format!("{c}"))
         ),
         s.cal.history(),
     ]
@@ -266,7 +279,7 @@ fn simulate_module(
     written.extend([det1.clone(), gti.clone(), bp.clone()]);
 
     let (maps, geo_files) = module_geometry(s, m, &det1, &gti)?;
-    let (events, truth) = draw_events(s, mi, m, &track, &maps)?;
+    let (events, truth, density_scale) = draw_events(s, mi, m, &track, &maps)?;
     let evt = s.obsdir.join(naming::events_file(&p.obsid, m));
     observation::write_events(&out(evt.clone()), p, m, &events, &events_history(s))?;
     written.push(evt.clone());
@@ -285,6 +298,7 @@ fn simulate_module(
         truth,
         maps,
         cell: (mean.0.floor(), mean.1.floor()),
+        density_scale,
     })
 }
 
@@ -370,6 +384,7 @@ fn truth_json(
     files: &[ModuleFiles],
     regions: serde_json::Map<String, Value>,
     notes: &[String],
+    density_scales: &[f64],
 ) -> Value {
     let (p, cal) = (&s.p, &s.cal);
     let file_list = |f: &ModuleFiles| {
@@ -391,7 +406,11 @@ fn truth_json(
             "lines": "D_line[c][d] = intscale * ifactor_c[d] / 32400 for lines 4-29; lines 1-3 and apec off (solar off)",
             "fcxb": "D_fcxb = 1.645545e-9 * fcxbscale, cutoffpl through fcxb ARF",
             "intn": "D_intn[d] = intnscale * 25 * ifactor_intn[d] / 32400 (whole-detector norm per pixel), bknpower through diag.rmf",
-            "identical_detectors": if cal.caldb_synthetic { Value::Bool(true) } else { Value::Null }
+            "identical_detectors": if cal.caldb_synthetic { Value::Bool(s.req.responses == Responses::Small) } else { Value::Null },
+            "responses": if cal.caldb_synthetic { s.req.responses.name() } else { "real CALDB" },
+            "counts": s.req.target_counts(),
+            "density_scale": {"comment": "factor applied to every density above to reach counts (1: nominal); the densities in modules already include it",
+                              "A": density_scales[0], "B": density_scales[1]}
         },
         "files": {"A": file_list(&files[0]), "B": file_list(&files[1]), "refimg": s.refimg},
         "regions": Value::Object(regions),
@@ -476,7 +495,10 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
     })?;
     let mut written: Vec<PathBuf> = Vec::new();
     let cal = calibration(req, &outdir, &mut written)?;
-    let notes: Vec<String> = cal.note().into_iter().collect();
+    let mut notes: Vec<String> = cal.note().into_iter().collect();
+    if !cal.caldb_synthetic && req.responses == Responses::Full {
+        notes.push("responses=full not used: the detector RMFs are the given CALDB's".into());
+    }
     let s = setup(req, outdir, cal, &mut written)?;
     let grid = Grid::read(&s.refimg)?;
 
@@ -485,9 +507,10 @@ pub fn simulate(req: &SimRequest) -> Result<SimSummary> {
         sims.push(simulate_module(&s, mi, m, &mut written)?);
     }
     let regions = write_regions(&s, &grid, &mut sims, &mut written)?;
+    let scales: Vec<f64> = sims.iter().map(|x| x.density_scale).collect();
     let (files, truths): (Vec<ModuleFiles>, Vec<ModuleTruth>) =
         sims.into_iter().map(|x| (x.files, x.truth)).unzip();
-    let json = truth_json(&s, &files, regions, &notes);
+    let json = truth_json(&s, &files, regions, &notes, &scales);
     let truth_path = write_truth(&s, truths, json)?;
     written.push(truth_path.clone());
 

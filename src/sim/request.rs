@@ -11,6 +11,44 @@ use std::path::{Path, PathBuf};
 /// Observation ID of a simulation unless asked otherwise.
 pub const DEFAULT_OBSID: &str = "60001001002";
 
+/// Which detector responses the synthetic CALDB carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Responses {
+    /// One small Gaussian RMF per module shared by its detectors (rows normalised to 1,
+    /// stored over ±5σ): fast, and the recovery of a fit is exact in expectation.
+    #[default]
+    Small,
+    /// Full-size RMFs, one per detector, with the structure and size of NuSTAR's CALDB ones
+    /// (4096 × 4096, ~7 M non-zeros, tails, efficiency; see `sim::fullrmf`).
+    Full,
+}
+
+impl Responses {
+    /// Parse `small` or `full`.
+    pub fn parse(s: &str) -> Option<Responses> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "small" => Some(Responses::Small),
+            "full" => Some(Responses::Full),
+            _ => None,
+        }
+    }
+
+    /// `small` or `full`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Responses::Small => "small",
+            Responses::Full => "full",
+        }
+    }
+}
+
+/// Expected events per module of a simulation with full-size responses unless `counts`
+/// says otherwise.
+pub const DEFAULT_FULL_COUNTS: f64 = 3.0e5;
+
+/// The most expected events per module `counts` may ask for.
+pub const MAX_COUNTS: f64 = 1.0e7;
+
 /// What to simulate.
 #[derive(Debug, Clone)]
 pub struct SimRequest {
@@ -39,6 +77,13 @@ pub struct SimRequest {
     /// Lay the observation out as the archive does: event, DET1, GTI and bad-pixel files
     /// and the regions in `outdir/<obsid>/event_cl` (else all in `outdir`).
     pub archive_layout: bool,
+    /// Detector responses of the synthetic CALDB (ignored with a real `caldb`).
+    pub responses: Responses,
+    /// Expected events per module: every density is scaled by one factor (recorded in the
+    /// truth) so that the model's expected total is this. None: the nominal densities
+    /// (about one event per second of exposure per module at unit scales) with the small
+    /// responses, [`DEFAULT_FULL_COUNTS`] with the full ones.
+    pub counts: Option<f64>,
 }
 
 impl SimRequest {
@@ -59,6 +104,17 @@ impl SimRequest {
             keep_geometry: false,
             obsid: DEFAULT_OBSID.to_string(),
             archive_layout: false,
+            responses: Responses::Small,
+            counts: None,
+        }
+    }
+
+    /// The expected events per module asked for, if any (see `counts`).
+    pub fn target_counts(&self) -> Option<f64> {
+        match (self.counts, self.responses) {
+            (Some(c), _) => Some(c),
+            (None, Responses::Full) => Some(DEFAULT_FULL_COUNTS),
+            (None, Responses::Small) => None,
         }
     }
 
@@ -188,7 +244,7 @@ impl Calibration {
 pub const MAX_SCALED_EXPOSURE: f64 = 1e7;
 
 /// Refuse an exposure under 100 s, a negative or non-finite scale, an expected event count
-/// past [`MAX_SCALED_EXPOSURE`], an auxil directory without ratios.json or a CALDB missing
+/// past [`MAX_SCALED_EXPOSURE`], `counts` outside 1 to [`MAX_COUNTS`], an auxil directory without ratios.json or a CALDB missing
 /// what a simulation reads.
 pub(super) fn check_request(req: &SimRequest) -> Result<()> {
     if !(req.exposure.is_finite() && req.exposure >= 100.0) {
@@ -215,6 +271,15 @@ pub(super) fn check_request(req: &SimRequest) -> Result<()> {
             limit: MAX_SCALED_EXPOSURE,
         }
         .into());
+    }
+    if let Some(c) = req.counts {
+        if !(c.is_finite() && (1.0..=MAX_COUNTS).contains(&c)) {
+            return Err(SimError::BadCounts {
+                counts: c,
+                limit: MAX_COUNTS,
+            }
+            .into());
+        }
     }
     if req.obsid.is_empty()
         || req.obsid.len() > 20
@@ -255,7 +320,7 @@ pub(super) fn calibration(
         Some(c) => (c.clone(), false),
         None => {
             let c = outdir.join("caldb");
-            written.extend(instrument::write_caldb(&c, &auxil)?);
+            written.extend(instrument::write_caldb(&c, &auxil, req.responses)?);
             (c, true)
         }
     };

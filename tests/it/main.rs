@@ -88,6 +88,8 @@ mod tasks {
 mod sim {
     // The simulate task: determinism, counts against the truth, readable products.
     mod simulate;
+    // The real-size simulation: full-size responses against the real RMF, counts=.
+    mod fullsize;
 }
 
 mod pipeline {
