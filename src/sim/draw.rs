@@ -74,27 +74,11 @@ fn fold(rmf: &Rmf, flux: &[f64]) -> Vec<f64> {
 /// Fold several fluxes per energy bin through `rmf` in one pass over the matrix (each
 /// channel's sum in the same order as [`fold`], so the same values).
 fn fold_many(rmf: &Rmf, fluxes: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let k = fluxes.len();
-    // channel-major: the k spectra of a channel side by side
-    let mut acc = vec![0.0; rmf.nchan * k];
-    let mut w = vec![0.0; k];
-    for (e, runs) in rmf.rows.iter().enumerate() {
-        w.iter_mut().zip(fluxes).for_each(|(x, f)| *x = f[e]);
-        if w.iter().all(|x| *x == 0.0) {
-            continue;
-        }
-        for (c0, v) in runs {
-            for (j, m) in v.iter().enumerate() {
-                let o = &mut acc[(c0 + j) * k..(c0 + j + 1) * k];
-                for (a, x) in o.iter_mut().zip(&w) {
-                    *a += x * m;
-                }
-            }
-        }
-    }
-    (0..k)
-        .map(|i| (0..rmf.nchan).map(|c| acc[c * k + i]).collect())
-        .collect()
+    let mut outs = vec![vec![0.0; rmf.nchan]; fluxes.len()];
+    let w: Vec<&[f64]> = fluxes.iter().map(Vec::as_slice).collect();
+    let mut o: Vec<&mut [f64]> = outs.iter_mut().map(Vec::as_mut_slice).collect();
+    rmf.fold_many(&w, &mut o);
+    outs
 }
 
 pub(super) struct ModuleCal {

@@ -165,7 +165,7 @@ impl Profile {
 
 /// The stored run of the energy bin centred at `e` (keV) for a detector of shape `s`:
 /// channels 0 up to where the values fall under 1e-11, scaled by the efficiency.
-pub fn response_row(e: f64, s: DetectorShape) -> Vec<(usize, Vec<f64>)> {
+pub fn response_row(e: f64, s: DetectorShape) -> Vec<(usize, Vec<f32>)> {
     let eff = efficiency(e);
     if eff <= 0.0 {
         return Vec::new();
@@ -186,7 +186,8 @@ pub fn response_row(e: f64, s: DetectorShape) -> Vec<(usize, Vec<f64>)> {
     if v.is_empty() {
         Vec::new()
     } else {
-        vec![(0, v)]
+        // single precision, as RMFs hold and store their values
+        vec![(0, v.into_iter().map(|x| x as f32).collect())]
     }
 }
 
@@ -194,7 +195,7 @@ pub fn response_row(e: f64, s: DetectorShape) -> Vec<(usize, Vec<f64>)> {
 pub fn full_rmf(m: Module, det: usize) -> Rmf {
     let e = energy_edges();
     let s = detector_shape(m, det);
-    let rows: Vec<Vec<(usize, Vec<f64>)>> = (0..NBINS)
+    let rows: Vec<Vec<(usize, Vec<f32>)>> = (0..NBINS)
         .into_par_iter()
         .map(|i| response_row(0.5 * (e[i] + e[i + 1]), s))
         .collect();
