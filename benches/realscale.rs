@@ -1,0 +1,122 @@
+//! Real-scale benchmark: `run` on an observation simulated with full-size per-detector
+//! responses (`simulate responses=full`: 4096 × 4096, ~7 M non-zeros each, eight of them)
+//! and ~300 k events per module. The simulation is made first and not timed; `init` +
+//! `run` then go in a child process so the peak memory printed is the run's alone. Prints
+//! every step, the target beside the figures that bound it, and the figure before
+//! this work (2026-12-03, same machine, `demo scale=real`). Run: `cargo bench --bench realscale`.
+
+use nuskybgd::cli::demo::peak_rss_mb;
+use nuskybgd::nustar::caldb::Caldb;
+use nuskybgd::pipeline::run::init::{init, InitRequest};
+use nuskybgd::pipeline::run::{run, RunRequest, RunSummary};
+use nuskybgd::sim::{simulate, Responses, SimRequest};
+use std::path::Path;
+use std::time::Instant;
+
+const CHILD: &str = "NUSKYBGD_BENCH_REALSCALE_CHILD";
+
+/// (step name prefix, target s, figure before this work s).
+const TARGETS: [(&str, f64, f64); 4] = [
+    ("getspec", 0.3, 0.46),
+    ("fit", 0.15, 2.07),
+    ("image", 0.3, 1.09),
+    ("run", 10.0, 11.3),
+];
+
+fn main() {
+    if let Ok(dir) = std::env::var(CHILD) {
+        child(Path::new(&dir));
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nuskybgd-bench-real-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut r = SimRequest::new(&dir);
+    r.archive_layout = true;
+    r.responses = Responses::Full;
+    let t0 = Instant::now();
+    let sim = simulate(&r).expect("simulate");
+    println!(
+        "simulate responses=full: {:.2} s, {} events (not timed below)",
+        t0.elapsed().as_secs_f64(),
+        sim.modules.iter().map(|m| m.n_events).sum::<usize>()
+    );
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .env(CHILD, &dir)
+        .status()
+        .expect("child");
+    assert!(out.success(), "the run failed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The child: init + run on the simulation in `dir`; prints every step and the targets.
+fn child(dir: &Path) {
+    let obsdir = dir.join(nuskybgd::sim::DEFAULT_OBSID);
+    let _ = std::fs::remove_dir_all(obsdir.join("event_cl/bgd"));
+    let cfg = init(&InitRequest {
+        obsdir: obsdir.clone(),
+        bgdreg: Vec::new(),
+        srcreg: Vec::new(),
+        statistic: nuskybgd::spectral::stat::Statistic::Cstat,
+        fcxb_links: nuskybgd::pipeline::run::config::FcxbLinks::None,
+        clobber: false,
+    })
+    .expect("init")
+    .config;
+    let req = RunRequest::new(
+        cfg,
+        dir.join("auxil"),
+        Caldb {
+            root: dir.join("caldb"),
+        },
+    );
+    let t = Instant::now();
+    let s = run(&req, &mut |_, _, _, _| {}).expect("run");
+    let total = t.elapsed().as_secs_f64();
+    let peak = peak_rss_mb();
+    println!("{:<22}{:>10}", "step", "wall s");
+    for st in &s.steps {
+        println!("{:<22}{:>10.3}", st.name, st.seconds);
+    }
+    println!(
+        "{:<22}{:>10}{:>10}{:>10}",
+        "figure", "now s", "target", "before"
+    );
+    for (name, target, before) in TARGETS {
+        let now = if name == "run" {
+            total
+        } else {
+            worst(&s, name)
+        };
+        println!(
+            "{:<22}{now:>10.3}{target:>10.2}{before:>10.2}",
+            worst_label(name)
+        );
+    }
+    println!(
+        "{:<22}{peak:>10.0}{:>10}{:>10}",
+        "run peak memory MB", 1024, 932
+    );
+}
+
+/// The longest step whose name starts with `prefix` (s); for getspec, after the first.
+fn worst(s: &RunSummary, prefix: &str) -> f64 {
+    let mut v: Vec<f64> = s
+        .steps
+        .iter()
+        .filter(|st| st.name == prefix || st.name.starts_with(&format!("{prefix} ")))
+        .map(|st| st.seconds)
+        .collect();
+    if prefix == "getspec" && !v.is_empty() {
+        v.remove(0);
+    }
+    v.into_iter().fold(0.0, f64::max)
+}
+
+fn worst_label(name: &str) -> &'static str {
+    match name {
+        "getspec" => "getspec (slowest, 2nd+)",
+        "fit" => "fit step",
+        "image" => "image step",
+        _ => "whole run",
+    }
+}
