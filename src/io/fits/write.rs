@@ -11,10 +11,18 @@ impl Fits {
     /// Append an image HDU (primary if the file is empty) and write the pixels.
     /// `bitpix`: -64 (f64), -32 (f32), 32 (i32), 16 (i16).
     pub fn write_image(&mut self, img: &Image, bitpix: i32) -> Result<()> {
+        /// Header cards reserved beyond the image's own (five 2880-byte blocks).
+        const RESERVED_KEYS: c_int = 180;
         let mut naxes = [img.nx as c_long, img.ny as c_long];
         let mut status = 0;
         unsafe { sys::ffcrim(self.ptr, bitpix, 2, naxes.as_mut_ptr(), &mut status) };
         self.check("cannot create image", status)?;
+        // room for the keywords written after the pixels (WCS, history): without it each
+        // header block added moves the whole data unit along the file
+        if !img.data.is_empty() {
+            unsafe { sys::ffhdef(self.ptr, RESERVED_KEYS, &mut status) };
+            self.check("cannot reserve header space", status)?;
+        }
         let mut data = img.data.clone();
         unsafe {
             sys::ffpprd(

@@ -206,8 +206,8 @@ impl Session {
         let mut unit = vals[range.clone()].to_vec();
         *unit.last_mut().unwrap() = 1.0;
         if !self.is_fresh((di, si, c), &unit) {
-            // one pass folds this and every other stale component of the data set
-            self.prefold_set(di, ds)?;
+            // one pass folds this and every other stale component of the source
+            self.prefold_set(di, ds, Some(si))?;
         }
         let s = &self.sources[si];
         self.cached((di, si, c), &unit, || {

@@ -26,7 +26,7 @@ impl Session {
         self.data
             .par_iter()
             .enumerate()
-            .try_for_each(|(di, ds)| self.prefold_set(di, ds))
+            .try_for_each(|(di, ds)| self.prefold_set(di, ds, None))
     }
 
     /// True when the cache holds the fold of `key` made for the values `unit`.
@@ -34,8 +34,9 @@ impl Session {
         matches!(self.cache.lock().unwrap().get(&key), Some((k, _)) if k.as_slice() == unit)
     }
 
-    pub(super) fn prefold_set(&self, di: usize, ds: &DataSet) -> Result<()> {
-        let jobs = self.stale_jobs(di, ds)?;
+    /// Fold the stale components of data set `di` (of source `only` alone when given).
+    pub(super) fn prefold_set(&self, di: usize, ds: &DataSet, only: Option<usize>) -> Result<()> {
+        let jobs = self.stale_jobs(di, ds, only)?;
         let mut done: Vec<Option<Vec<f64>>> = jobs.iter().map(|_| None).collect();
         let scale = ds.spectrum.exposure * ds.spectrum.areascal;
         for (i, job) in jobs.iter().enumerate() {
@@ -62,11 +63,14 @@ impl Session {
         Ok(())
     }
 
-    /// The components of data set `di` to fold: additive terms of plain sums with a
+    /// The components of data set `di` (of source `only` alone when given) to fold: additive terms of plain sums with a
     /// non-zero norm whose cache entry is missing or was made for other shape values.
-    fn stale_jobs(&self, di: usize, ds: &DataSet) -> Result<Vec<Job>> {
+    fn stale_jobs(&self, di: usize, ds: &DataSet, only: Option<usize>) -> Result<Vec<Job>> {
         let mut jobs = Vec::new();
         for (si, s) in self.sources.iter().enumerate() {
+            if only.is_some_and(|o| o != si) {
+                continue;
+            }
             let (Some(r), Some(p), Some(terms)) =
                 (&ds.resp[si], s.per_group, s.expr.additive_terms())
             else {
