@@ -144,6 +144,34 @@ fn exit_code(e: &crate::Error) -> i32 {
     }
 }
 
+/// Run one task as a library call, as the command line would: `args[0]` is the task name,
+/// the rest its `key=value` arguments. With no arguments (except `demo`) or `--help` it
+/// prints the task's usage and returns Ok. Errors are returned, not printed (the bindings
+/// raise them). Unknown task names are a `task=` error.
+pub fn run_args(args: &[String]) -> Result<()> {
+    let Some(name) = args.first() else {
+        return Err(crate::error::CliError::MissingPositional {
+            what: "TASK".into(),
+        }
+        .into());
+    };
+    let all = tasks();
+    let Some(task) = all.iter().find(|t| t.name == name) else {
+        return Err(crate::error::CliError::BadValue {
+            key: "task".into(),
+            value: name.clone(),
+            hint: "unknown task (run 'nuskybgd --help' for the list)".into(),
+        }
+        .into());
+    };
+    let rest = &args[1..];
+    if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{}", task.usage.trim_end());
+        return Ok(());
+    }
+    Args::parse(rest).and_then(|a| (task.run)(&a))
+}
+
 /// Run task `name` on `rest`, naming it `shown` in messages; the exit code.
 fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
     let all = tasks();
