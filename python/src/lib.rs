@@ -56,6 +56,31 @@ fn tasks() -> Vec<(String, String)> {
         .collect()
 }
 
+/// `install-scripts DIR [clobber=yes]` with the links pointing at `exe` (the `nuskybgd`
+/// console script: under Python the running program is the interpreter). `args[0]` is the
+/// task name. Returns the lines the command prints.
+#[pyfunction]
+fn install_scripts(args: Vec<String>, exe: PathBuf) -> PyResult<Vec<String>> {
+    use nuskybgd::cli::args::Args;
+    let rest = args.get(1..).unwrap_or_default();
+    let a = Args::parse(rest).map_err(py_err)?;
+    let dir = PathBuf::from(a.pos(0, "DIR").map_err(py_err)?);
+    let clobber = a.flag("clobber", false).map_err(py_err)?;
+    a.finish(1).map_err(py_err)?;
+    let r = nuskybgd::cli::install::install_scripts(&dir, &exe, clobber).map_err(py_err)?;
+    let mut lines: Vec<String> = r
+        .made
+        .iter()
+        .map(|p| format!("install-scripts: {} -> {}", p.display(), exe.display()))
+        .collect();
+    lines.extend(
+        r.kept
+            .iter()
+            .map(|p| format!("install-scripts: {} already links to nuskybgd", p.display())),
+    );
+    Ok(lines)
+}
+
 /// A save file loaded into the spectral engine: data, responses, models, parameters.
 #[pyclass(name = "Session", module = "nuskybgd._native")]
 struct PySession {
@@ -436,6 +461,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_function(wrap_pyfunction!(tasks, m)?)?;
+    m.add_function(wrap_pyfunction!(install_scripts, m)?)?;
     m.add_class::<PySession>()?;
     Ok(())
 }

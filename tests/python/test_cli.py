@@ -179,3 +179,11 @@ def test_console_script():
     exe = os.path.join(os.path.dirname(sys.executable), "nuskybgd")
     r = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("nuskybgd ")
+
+
+def test_installed_script_names_run_the_task(tmp_path):
+    # a link made by install-scripts runs its task through the console script
+    cli.install_scripts(["install-scripts", str(tmp_path / "bin2")])
+    link = tmp_path / "bin2" / "phafix.py"
+    r = subprocess.run([str(link), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "phafix" in r.stdout

@@ -49,6 +49,32 @@ for _task in TASKS:
 del _task
 
 
+def _console_script():
+    """The ``nuskybgd`` console script of this environment (what script links point at)."""
+    import os
+    import shutil
+
+    here = os.path.join(os.path.dirname(sys.executable), "nuskybgd")
+    found = here if os.path.isfile(here) else shutil.which("nuskybgd")
+    if not found:
+        raise NuskybgdError("install-scripts: no nuskybgd console script found (pip install nuskybgd)")
+    return os.path.realpath(found)
+
+
+def install_scripts(args=None):
+    """nuskybgd install-scripts DIR [clobber=yes]: links named as the originals' scripts
+    (phafix.py, getspecnoarf.py, ...) to the ``nuskybgd`` console script, in DIR.
+    Raises NuskybgdError on failure."""
+    args = [str(a) for a in (args or ["install-scripts"])]
+    if args and args[0] in ("install-scripts", "install_scripts"):
+        args = args[1:]
+    if not args or "--help" in args or "-h" in args:
+        _native.run(["install-scripts", "--help"])
+        return
+    for line in _native.install_scripts(["install-scripts"] + args, _console_script()):
+        print(line)
+
+
 def run_task(args):
     """Run any task: ``run_task(['fit', 'bgdinfo.json', 'savefile=bgd'])``."""
     args = [str(a) for a in args]
