@@ -453,7 +453,20 @@ impl PySession {
     }
 }
 
-/// The module.
+/// A sink writing to Python's `sys.<stream>` (taking the GIL; errors of the write, as on
+/// a closed stream, are dropped).
+fn python_sink(stream: &'static str) -> nuskybgd::io::console::Sink {
+    Box::new(move |text: &str| {
+        Python::with_gil(|py| {
+            let _ = py
+                .import("sys")
+                .and_then(|sys| sys.getattr(stream))
+                .and_then(|f| f.call_method1("write", (text,)));
+        })
+    })
+}
+
+/// The module: the library's text goes to `sys.stdout` and `sys.stderr` from now on.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NuskybgdError", m.py().get_type::<NuskybgdError>())?;
@@ -463,5 +476,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tasks, m)?)?;
     m.add_function(wrap_pyfunction!(install_scripts, m)?)?;
     m.add_class::<PySession>()?;
+    nuskybgd::io::console::set_sinks(Some(python_sink("stdout")), Some(python_sink("stderr")));
     Ok(())
 }

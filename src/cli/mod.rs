@@ -97,17 +97,17 @@ pub fn script_task(argv0: &str) -> Option<&'static str> {
 }
 
 fn print_overview() {
-    println!(
+    crate::outln!(
         "nuskybgd {}: NuSTAR sky-background modelling",
         env!("CARGO_PKG_VERSION")
     );
-    println!();
-    println!("usage: nuskybgd TASK [key=value ...]   (or --key value)");
-    println!("       nuskybgd TASK --help            usage of one task");
-    println!();
-    println!("tasks:");
+    crate::outln!();
+    crate::outln!("usage: nuskybgd TASK [key=value ...]   (or --key value)");
+    crate::outln!("       nuskybgd TASK --help            usage of one task");
+    crate::outln!();
+    crate::outln!("tasks:");
     for t in tasks() {
-        println!("  {:<12} {}", t.name, t.summary);
+        crate::outln!("  {:<12} {}", t.name, t.summary);
     }
 }
 
@@ -130,7 +130,7 @@ pub fn main_with(argv: &[String]) -> i32 {
         return 0;
     }
     if name == "--version" {
-        println!("nuskybgd {}", env!("CARGO_PKG_VERSION"));
+        crate::outln!("nuskybgd {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
     run_task(name, &format!("nuskybgd {name}"), &argv[2..])
@@ -166,7 +166,7 @@ pub fn run_args(args: &[String]) -> Result<()> {
     };
     let rest = &args[1..];
     if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", task.usage.trim_end());
+        crate::outln!("{}", task.usage.trim_end());
         return Ok(());
     }
     Args::parse(rest).and_then(|a| (task.run)(&a))
@@ -176,19 +176,19 @@ pub fn run_args(args: &[String]) -> Result<()> {
 fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
     let all = tasks();
     let Some(task) = all.iter().find(|t| t.name == name) else {
-        eprintln!("nuskybgd: unknown task '{name}' (run 'nuskybgd --help' for the list)");
+        crate::errln!("nuskybgd: unknown task '{name}' (run 'nuskybgd --help' for the list)");
         return 2;
     };
     // demo is the one task that runs with no arguments (README's first command)
     if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", task.usage.trim_end());
+        crate::outln!("{}", task.usage.trim_end());
         return if rest.is_empty() { 2 } else { 0 };
     }
     let result = Args::parse(rest).and_then(|a| (task.run)(&a));
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{shown}: error: {e}");
+            crate::errln!("{shown}: error: {e}");
             exit_code(&e)
         }
     }

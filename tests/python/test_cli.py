@@ -187,3 +187,16 @@ def test_installed_script_names_run_the_task(tmp_path):
     link = tmp_path / "bin2" / "phafix.py"
     r = subprocess.run([str(link), "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "phafix" in r.stdout
+
+
+def test_output_goes_through_sys_stdout(bgd):
+    # the native side writes through sys.stdout / sys.stderr, so Python can redirect it
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        cli.xcm_fit(["xcm-fit", "bgdparams.xcm", "fit=no"])
+        cli.fit(["fit", "--help"])
+    assert "statistic at the file's values" in out.getvalue()
+    assert "bgdinfo.json" in out.getvalue()
