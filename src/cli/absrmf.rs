@@ -47,7 +47,7 @@ fn run(a: &Args) -> Result<()> {
         clobber,
     })?;
     for d in 0..4 {
-        println!(
+        crate::outln!(
             "absrmf: DET{d}: {} x DETABS {} -> {}",
             s.rmf_files[d].display(),
             s.detabs_files[d].display(),

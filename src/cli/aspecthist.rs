@@ -43,7 +43,7 @@ fn run(a: &Args) -> Result<()> {
     let gti = Gti::read(Path::new(&gtifile))?;
     let h = aspect_histogram(&rp, &gti).map_err(|e| e.in_file(&det1))?;
     write_aspect_histogram(&out, &h, &rp)?;
-    println!(
+    crate::outln!(
         "aspecthist: {} samples binned, {:.3} s of exposure, {}x{} image at offset ({}, {}) -> {}",
         h.n_used,
         h.image.sum(),
@@ -54,7 +54,7 @@ fn run(a: &Args) -> Result<()> {
         out.path.display()
     );
     if h.n_dropped > 0 {
-        println!(
+        crate::outln!(
             "aspecthist: dropped {} samples ({:.3} s of good time) whose aim point fell off the 1000x1000 sky grid",
             h.n_dropped, h.dropped_time
         );

@@ -91,10 +91,10 @@ fn run_batch(a: &Args) -> Result<()> {
     let finished = AtomicUsize::new(0);
     let s = batch(&req, &|j: &JobReport| {
         let k = finished.fetch_add(1, Ordering::SeqCst) + 1;
-        eprintln!("{}", done_line(k, j));
+        crate::errln!("{}", done_line(k, j));
     })?;
-    print!("{}", table_text(&s.jobs));
-    println!(
+    crate::out!("{}", table_text(&s.jobs));
+    crate::outln!(
         "batch: {} observations, {} at once; summary {}",
         s.jobs.len(),
         s.pool,

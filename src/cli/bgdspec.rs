@@ -84,24 +84,26 @@ fn run(a: &Args) -> Result<()> {
 
 /// The predicted counts per component and what was written and set.
 fn print_summary(req: &BgdspecRequest, s: &BgdspecSummary) {
-    println!(
+    crate::outln!(
         "bgdspec: predicted background counts in {} (source exposure {} s):",
         req.region.display(),
         s.source_exposure
     );
-    println!(
+    crate::outln!(
         "  {:<8} {:>14} {:>14}",
-        "source", "all channels", "3-20 keV"
+        "source",
+        "all channels",
+        "3-20 keV"
     );
     for c in &s.components {
-        println!("  {:<8} {:>14.4} {:>14.4}", c.name, c.total, c.band_3_20);
+        crate::outln!("  {:<8} {:>14.4} {:>14.4}", c.name, c.total, c.band_3_20);
     }
     let (t, b): (f64, f64) = s
         .components
         .iter()
         .fold((0.0, 0.0), |(t, b), c| (t + c.total, b + c.band_3_20));
-    println!("  {:<8} {:>14.4} {:>14.4}", "total", t, b);
-    println!(
+    crate::outln!("  {:<8} {:>14.4} {:>14.4}", "total", t, b);
+    crate::outln!(
         "bgdspec: wrote {} (EXPOSURE {} s = {} x source, {:.1} counts, {})",
         s.output.display(),
         s.exposure,
@@ -110,16 +112,16 @@ fn print_summary(req: &BgdspecRequest, s: &BgdspecSummary) {
         if req.poisson { "Poisson" } else { "noise-free" }
     );
     match &s.previous_backfile {
-        Some(old) if *old == s.backfile => println!(
+        Some(old) if *old == s.backfile => crate::outln!(
             "bgdspec: {}: BACKFILE is already '{old}' (kept)",
             s.source.display()
         ),
-        Some(old) => println!(
+        Some(old) => crate::outln!(
             "bgdspec: {}: BACKFILE changed from '{old}' to '{}'",
             s.source.display(),
             s.backfile
         ),
-        None => println!(
+        None => crate::outln!(
             "bgdspec: {}: BACKFILE set to '{}'",
             s.source.display(),
             s.backfile

@@ -122,31 +122,32 @@ fn run(a: &Args) -> Result<()> {
 
 /// The report as the command prints it.
 pub fn print_report(r: &DemoReport, outdir: &std::path::Path, statistic: &str) {
-    println!("demo: calibration: {}", r.calibration);
-    println!("{:<22}{:>9}  what", "step", "time (s)");
+    crate::outln!("demo: calibration: {}", r.calibration);
+    crate::outln!("{:<22}{:>9}  what", "step", "time (s)");
     for s in &r.steps {
-        println!("{:<22}{:>9.3}  {}", s.name, s.seconds, s.detail);
+        crate::outln!("{:<22}{:>9.3}  {}", s.name, s.seconds, s.detail);
     }
-    println!(
+    crate::outln!(
         "{:<22}{:>9.3}  peak memory {:.0} MB",
         "total",
         r.total_seconds(),
         peak_rss_mb()
     );
-    println!();
-    println!("products (under {}):", outdir.display());
+    crate::outln!();
+    crate::outln!("products (under {}):", outdir.display());
     for (what, p) in &r.products {
-        println!("  {what:<36} {}", p.display());
+        crate::outln!("  {what:<36} {}", p.display());
     }
-    println!();
-    println!(
+    crate::outln!();
+    crate::outln!(
         "fit: {statistic} {:.2} for {} degrees of freedom",
-        r.statistic.0, r.statistic.1
+        r.statistic.0,
+        r.statistic.1
     );
-    println!("recovery of the simulated background (truth from the simulation, sigma from the fit's covariance):");
-    print!("{}", table(&r.recovery));
+    crate::outln!("recovery of the simulated background (truth from the simulation, sigma from the fit's covariance):");
+    crate::out!("{}", table(&r.recovery));
     let (one, two) = r.coverage();
-    println!(
+    crate::outln!(
         "within 1 sigma: {:.0}%, within 2 sigma: {:.0}% of {} normalisations (expected about 68% and 95% over many simulations)",
         100.0 * one,
         100.0 * two,

@@ -59,7 +59,7 @@ fn run(a: &Args) -> Result<()> {
     if !save.trim_start_matches('!').ends_with(".xcm") {
         save.push_str(".xcm");
     } else {
-        println!("fit: savefile={save} writes {save} (the port would write {save}.xcm)");
+        crate::outln!("fit: savefile={save} writes {save} (the port would write {save}.xcm)");
     }
     let clobber = a.flag("clobber", false)?;
     let do_fit = a.flag("fit", true)?;
@@ -92,10 +92,10 @@ fn run(a: &Args) -> Result<()> {
     };
     let s = fit_task(&req)?;
     if s.apec_off && !req.solar_off {
-        eprintln!("fit: warning: no AtomDB found ($ATOMDB, $NUSKYBGD_ATOMDB, HEASoft modelData): the intbgd apec is switched off (norm 0, frozen)");
+        crate::errln!("fit: warning: no AtomDB found ($ATOMDB, $NUSKYBGD_ATOMDB, HEASoft modelData): the intbgd apec is switched off (norm 0, frozen)");
     }
     for (k, w) in s.weights.iter().enumerate() {
-        println!(
+        crate::outln!(
             "fit: spectrum {} ({}): {} pixels, detector areas {:.1} {:.1} {:.1} {:.1}, aperture sum {:.4}",
             k + 1,
             w.module.instrume(),
@@ -108,22 +108,24 @@ fn run(a: &Args) -> Result<()> {
         );
     }
     if let Some(f) = &s.fit {
-        print!("{}", f.table);
+        crate::out!("{}", f.table);
         for n in &f.notes {
-            println!("{}", n.trim_start_matches("# "));
+            crate::outln!("{}", n.trim_start_matches("# "));
         }
         if !f.summary.starts_with("converged") {
-            println!(
+            crate::outln!(
                 "fit: WARNING: fitted files written although the fit did not converge (force=yes)"
             );
         }
-        println!(
+        crate::outln!(
             "statistic: {} {:.6} dof {}",
-            req.statistic, f.statistic, f.dof
+            req.statistic,
+            f.statistic,
+            f.dof
         );
     }
     for p in &s.written {
-        println!("fit: wrote {}", p.display());
+        crate::outln!("fit: wrote {}", p.display());
     }
     Ok(())
 }

@@ -68,7 +68,7 @@ pub fn noarf_task() -> Task {
 }
 
 fn run_noarf(a: &Args) -> Result<()> {
-    println!(
+    crate::outln!(
         "getspecnoarf: spectrum, grouped copy and RMF made natively (nuproducts and grppha are not run)"
     );
     run(a)
@@ -95,7 +95,7 @@ fn check_attfile(a: &Args) -> Result<()> {
             }
             .into());
         }
-        println!(
+        crate::outln!(
             "getspec: attfile={att} not used (the event file's X/Y are sky positions already)"
         );
     }
@@ -122,22 +122,28 @@ fn run(a: &Args) -> Result<()> {
         rmf,
         clobber,
     })?;
-    println!(
+    crate::outln!(
         "getspec: {} events in {} sky pixels (BACKSCAL {:.6e}); DET0-3: {} {} {} {}",
-        s.events, s.npix, s.backscal, s.per_det[0], s.per_det[1], s.per_det[2], s.per_det[3]
+        s.events,
+        s.npix,
+        s.backscal,
+        s.per_det[0],
+        s.per_det[1],
+        s.per_det[2],
+        s.per_det[3]
     );
     if s.dropped > 0 {
-        println!(
+        crate::outln!(
             "getspec: {} region events dropped (PI or DET_ID out of range)",
             s.dropped
         );
     }
-    println!("getspec: wrote {}", s.pha.display());
-    println!(
+    crate::outln!("getspec: wrote {}", s.pha.display());
+    crate::outln!(
         "getspec: wrote {} ({} groups)",
         s.grouped.display(),
         s.groups
     );
-    println!("getspec: wrote {}", s.rmf.display());
+    crate::outln!("getspec: wrote {}", s.rmf.display());
     Ok(())
 }

@@ -43,7 +43,7 @@ fn run(a: &Args) -> Result<()> {
     };
     a.finish(4)?;
     for (p, total) in image_task(&req)?.images {
-        println!("image: wrote {} ({total:.4} counts)", p.display());
+        crate::outln!("image: wrote {} ({total:.4} counts)", p.display());
     }
     Ok(())
 }

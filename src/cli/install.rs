@@ -127,10 +127,10 @@ fn run(a: &Args) -> Result<()> {
         .map_err(|e| IoError::Std { source: e })?;
     let r = install_scripts(&dir, &exe, clobber)?;
     for p in &r.made {
-        println!("install-scripts: {} -> {}", p.display(), exe.display());
+        crate::outln!("install-scripts: {} -> {}", p.display(), exe.display());
     }
     for p in &r.kept {
-        println!("install-scripts: {} already links to nuskybgd", p.display());
+        crate::outln!("install-scripts: {} already links to nuskybgd", p.display());
     }
     Ok(())
 }

@@ -89,7 +89,7 @@ fn run_observation(a: &Args) -> Result<()> {
         .into_iter()
         .filter(|m| found.iter().all(|f| f.0 != *m))
     {
-        println!(
+        crate::outln!(
             "mkimgs: no {} under {}: module {} skipped",
             naming::events_file(&obsid, m),
             dir.display(),
@@ -131,11 +131,11 @@ fn band_edges(list: &str, what: &str) -> Result<Vec<(String, f64)>> {
 
 /// What one mkimgs run counted and wrote.
 fn report(s: &MkimgsSummary) {
-    println!(
+    crate::outln!(
         "mkimgs: PI {}-{}: {} events in band, {} in the sky image ({} off the grid), {} in the DET1 image",
         s.channels.0, s.channels.1, s.in_band, s.sky_counts, s.sky_dropped, s.det1_counts
     );
-    println!(
+    crate::outln!(
         "mkimgs: wrote {} and {}",
         s.sky_path.display(),
         s.det1_path.display()

@@ -67,21 +67,24 @@ fn run(a: &Args) -> Result<()> {
         dryrun,
     };
     let s = mkinstrmap(&req)?;
-    println!("mkinstrmap: RAW->DET1 map from {}", s.pixmap_source);
+    crate::outln!("mkinstrmap: RAW->DET1 map from {}", s.pixmap_source);
     for (f, rows, bad, removed) in &s.sources {
-        println!(
+        crate::outln!(
             "mkinstrmap: {}: {rows} rows, {bad} bad pixels, {removed} DET1 sub-pixels removed",
             f.display()
         );
     }
-    println!(
+    crate::outln!(
         "mkinstrmap: active DET1 sub-pixels DET0..3: {} {} {} {}",
-        s.active[0], s.active[1], s.active[2], s.active[3]
+        s.active[0],
+        s.active[1],
+        s.active[2],
+        s.active[3]
     );
     if s.written {
-        println!("mkinstrmap: wrote {}", s.out.display());
+        crate::outln!("mkinstrmap: wrote {}", s.out.display());
     } else {
-        println!(
+        crate::outln!(
             "mkinstrmap: dry run: would write {}; nothing written",
             s.out.display()
         );

@@ -97,17 +97,17 @@ pub fn script_task(argv0: &str) -> Option<&'static str> {
 }
 
 fn print_overview() {
-    println!(
+    crate::outln!(
         "nuskybgd {}: NuSTAR sky-background modelling",
         env!("CARGO_PKG_VERSION")
     );
-    println!();
-    println!("usage: nuskybgd TASK [key=value ...]   (or --key value)");
-    println!("       nuskybgd TASK --help            usage of one task");
-    println!();
-    println!("tasks:");
+    crate::outln!();
+    crate::outln!("usage: nuskybgd TASK [key=value ...]   (or --key value)");
+    crate::outln!("       nuskybgd TASK --help            usage of one task");
+    crate::outln!();
+    crate::outln!("tasks:");
     for t in tasks() {
-        println!("  {:<12} {}", t.name, t.summary);
+        crate::outln!("  {:<12} {}", t.name, t.summary);
     }
 }
 
@@ -130,7 +130,7 @@ pub fn main_with(argv: &[String]) -> i32 {
         return 0;
     }
     if name == "--version" {
-        println!("nuskybgd {}", env!("CARGO_PKG_VERSION"));
+        crate::outln!("nuskybgd {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
     run_task(name, &format!("nuskybgd {name}"), &argv[2..])
@@ -144,23 +144,51 @@ fn exit_code(e: &crate::Error) -> i32 {
     }
 }
 
+/// Run one task as a library call, as the command line would: `args[0]` is the task name,
+/// the rest its `key=value` arguments. With no arguments (except `demo`) or `--help` it
+/// prints the task's usage and returns Ok. Errors are returned, not printed (the bindings
+/// raise them). Unknown task names are a `task=` error.
+pub fn run_args(args: &[String]) -> Result<()> {
+    let Some(name) = args.first() else {
+        return Err(crate::error::CliError::MissingPositional {
+            what: "TASK".into(),
+        }
+        .into());
+    };
+    let all = tasks();
+    let Some(task) = all.iter().find(|t| t.name == name) else {
+        return Err(crate::error::CliError::BadValue {
+            key: "task".into(),
+            value: name.clone(),
+            hint: "unknown task (run 'nuskybgd --help' for the list)".into(),
+        }
+        .into());
+    };
+    let rest = &args[1..];
+    if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
+        crate::outln!("{}", task.usage.trim_end());
+        return Ok(());
+    }
+    Args::parse(rest).and_then(|a| (task.run)(&a))
+}
+
 /// Run task `name` on `rest`, naming it `shown` in messages; the exit code.
 fn run_task(name: &str, shown: &str, rest: &[String]) -> i32 {
     let all = tasks();
     let Some(task) = all.iter().find(|t| t.name == name) else {
-        eprintln!("nuskybgd: unknown task '{name}' (run 'nuskybgd --help' for the list)");
+        crate::errln!("nuskybgd: unknown task '{name}' (run 'nuskybgd --help' for the list)");
         return 2;
     };
     // demo is the one task that runs with no arguments (README's first command)
     if (rest.is_empty() && task.name != "demo") || rest.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", task.usage.trim_end());
+        crate::outln!("{}", task.usage.trim_end());
         return if rest.is_empty() { 2 } else { 0 };
     }
     let result = Args::parse(rest).and_then(|a| (task.run)(&a));
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{shown}: error: {e}");
+            crate::errln!("{shown}: error: {e}");
             exit_code(&e)
         }
     }

@@ -79,6 +79,6 @@ fn run(a: &Args) -> Result<()> {
     for (i, f) in flux.iter().enumerate() {
         out.push_str(&format!("{:?} {:?} {:?}\n", edges[i], edges[i + 1], f));
     }
-    print!("{out}");
+    crate::out!("{out}");
     Ok(())
 }

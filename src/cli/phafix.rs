@@ -34,10 +34,10 @@ fn run(a: &Args) -> Result<()> {
     for file in &a.positional {
         let changes = phafix(Path::new(file))?;
         if changes.is_empty() {
-            println!("phafix: {file}: nothing to change");
+            crate::outln!("phafix: {file}: nothing to change");
         }
         for (_, k, old, new) in changes {
-            println!("phafix: {file}: {k} '{old}' -> '{new}'");
+            crate::outln!("phafix: {file}: {k} '{old}' -> '{new}'");
         }
     }
     Ok(())

@@ -88,13 +88,13 @@ fn run(a: &Args) -> Result<()> {
         clobber,
     })?;
     for (n, p, chi2) in &s.spectra {
-        println!(
+        crate::outln!(
             "plot: spectrum {n}: wrote {} (chi2 {chi2:.1} over the bins shown)",
             p.display()
         );
     }
     for p in &s.overviews {
-        println!("plot: wrote {}", p.display());
+        crate::outln!("plot: wrote {}", p.display());
     }
     Ok(())
 }

@@ -75,18 +75,18 @@ fn run(a: &Args) -> Result<()> {
     };
     a.finish(0)?;
     if let Some(dir) = req.out.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        println!(
+        crate::outln!(
             "projbgd: detector images go beside out= in {} (the port writes them in the current directory)",
             dir.display()
         );
     }
     let s = projbgd(&req)?;
-    println!("projbgd: aperture image sum {:.6}", s.aperture_sum);
+    crate::outln!("projbgd: aperture image sum {:.6}", s.aperture_sum);
     for (d, sum) in &s.det_sums {
-        println!("projbgd: DET{d} exposure-weighted pixels {sum:.1}");
+        crate::outln!("projbgd: DET{d} exposure-weighted pixels {sum:.1}");
     }
     for p in &s.written {
-        println!("projbgd: wrote {}", p.display());
+        crate::outln!("projbgd: wrote {}", p.display());
     }
     Ok(())
 }

@@ -98,11 +98,11 @@ fn write_reference_spectra(a: &Args, mods: &str, dets: &str, npos: usize) -> Res
     a.finish(npos)?;
     let s = refspec(&req)?;
     for m in &s.missing {
-        println!("refspec: {} not found, skipped", m.display());
+        crate::outln!("refspec: {} not found, skipped", m.display());
     }
     for (ap, fc, nap, nfc) in &s.written {
-        println!("refspec: wrote {} ({nap:.0} counts)", ap.display());
-        println!("refspec: wrote {} ({nfc:.0} counts)", fc.display());
+        crate::outln!("refspec: wrote {} ({nap:.0} counts)", ap.display());
+        crate::outln!("refspec: wrote {} ({nfc:.0} counts)", fc.display());
     }
     Ok(())
 }

@@ -50,7 +50,7 @@ fn run(a: &Args) -> Result<()> {
     for reg in &a.positional[1..] {
         let r = grid.region(Path::new(reg))?;
         let m = mask(&grid, &r)?;
-        println!("regmask: {reg}: {} pixels", m.sum() as u64);
+        crate::outln!("regmask: {reg}: {} pixels", m.sum() as u64);
         union = Some(match union {
             None => m,
             Some(mut u) => {
@@ -71,7 +71,7 @@ fn run(a: &Args) -> Result<()> {
                 a.positional[1..].join(" ")
             ))
         })?;
-        println!(
+        crate::outln!(
             "regmask: wrote {} ({} pixels)",
             o.path.display(),
             u.sum() as u64

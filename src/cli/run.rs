@@ -106,10 +106,10 @@ fn run_init(a: &Args) -> Result<()> {
     a.finish(1)?;
     let s = init(&req)?;
     for f in &s.found {
-        println!("init: {f}");
+        crate::outln!("init: {f}");
     }
-    println!("init: wrote {}", s.config.display());
-    println!("init: next: nuskybgd run {}", s.config.display());
+    crate::outln!("init: wrote {}", s.config.display());
+    crate::outln!("init: next: nuskybgd run {}", s.config.display());
     Ok(())
 }
 
@@ -130,7 +130,7 @@ fn run_run(a: &Args) -> Result<()> {
     })?;
     let ran = s.steps.iter().filter(|r| r.status == Status::Ran).count();
     let total: f64 = s.steps.iter().map(|r| r.seconds).sum();
-    println!(
+    crate::outln!(
         "run: {ran} of {} steps ran ({total:.1} s); products in {}; log {}",
         s.steps.len(),
         s.workdir.display(),
@@ -144,7 +144,7 @@ fn run_run(a: &Args) -> Result<()> {
 fn progress(live: bool, i: usize, n: usize, name: &str, done: Option<&StepReport>) {
     let head = format!("[{:>2}/{n}] {name:<22}", i + 1);
     match done {
-        None if live => eprint!("{} {name} running…\x1b[K\r", bar(i, n)),
+        None if live => crate::errp!("{} {name} running…\x1b[K\r", bar(i, n)),
         None => {}
         Some(r) => {
             let what = match r.status {
@@ -153,7 +153,7 @@ fn progress(live: bool, i: usize, n: usize, name: &str, done: Option<&StepReport
                 Status::NotSelected => "not selected".to_string(),
             };
             let clear = if live { "\x1b[K" } else { "" };
-            eprintln!("{head} {what}{clear}");
+            crate::errln!("{head} {what}{clear}");
         }
     }
 }

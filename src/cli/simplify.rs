@@ -44,7 +44,7 @@ fn run(a: &Args) -> Result<()> {
         xcm: input,
         savefile: out,
     })?;
-    println!(
+    crate::outln!(
         "simplify: wrote {} ({} background spectra dropped, background frozen)",
         r.savefile.display(),
         r.dropped

@@ -98,13 +98,13 @@ fn run(a: &Args) -> Result<()> {
     req.clobber = a.flag("clobber", false)?;
     a.finish(1)?;
     for n in &notes {
-        println!("simulate: {n}");
+        crate::outln!("simulate: {n}");
     }
     let s = simulate(&req)?;
     for n in &s.notes {
-        println!("simulate: {n}");
+        crate::outln!("simulate: {n}");
     }
-    println!(
+    crate::outln!(
         "simulate: auxil {} ({}), CALDB {} ({})",
         s.auxil.display(),
         if s.auxil_synthetic {
@@ -122,7 +122,7 @@ fn run(a: &Args) -> Result<()> {
     let truth = crate::sim::truth::Truth::read(&s.truth)?;
     for f in &s.modules {
         let t = truth.module(f.module)?;
-        println!(
+        crate::outln!(
             "simulate: {} {} events (expected {:.1}: apbgd {:.0}, intbgd {:.0}, fcxb {:.0}, intn {:.0}) -> {}",
             f.module.instrume(),
             f.n_events,
@@ -134,8 +134,8 @@ fn run(a: &Args) -> Result<()> {
             f.events.display()
         );
     }
-    println!("simulate: truth -> {}", s.truth.display());
-    println!(
+    crate::outln!("simulate: truth -> {}", s.truth.display());
+    crate::outln!(
         "simulate: {} files written in {}",
         s.written.len(),
         s.outdir.display()

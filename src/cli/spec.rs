@@ -64,7 +64,7 @@ fn run(a: &Args) -> Result<()> {
     };
     let r = spec_task(&req)?;
     for p in r.arfs.iter().chain([&r.savefile]) {
-        println!("spec: wrote {}", p.display());
+        crate::outln!("spec: wrote {}", p.display());
     }
     Ok(())
 }

@@ -69,23 +69,26 @@ fn run(a: &Args) -> Result<()> {
     };
     a.finish(1)?;
     let r = xcm_fit(&req)?;
-    println!(
+    crate::outln!(
         "statistic at the file's values: {} {:.10}",
-        r.session.statistic, r.start_statistic
+        r.session.statistic,
+        r.start_statistic
     );
     let Some(f) = &r.fit else {
-        print!("{}", table(&r.session, TableErrors::None));
-        println!(
+        crate::out!("{}", table(&r.session, TableErrors::None));
+        crate::outln!(
             "statistic: {} {:.10} dof {}",
-            r.session.statistic, r.start_statistic, r.dof
+            r.session.statistic,
+            r.start_statistic,
+            r.dof
         );
         return Ok(());
     };
-    println!("fit: {}", f.summary(&r.options));
+    crate::outln!("fit: {}", f.summary(&r.options));
     let errs = match &r.errors {
         Some(e) => {
             if e.new_minima > 0 {
-                println!(
+                crate::outln!(
                     "errors: a lower statistic was found while profiling ({} new minimum/minima); the fit was redone from there",
                     e.new_minima
                 );
@@ -94,20 +97,22 @@ fn run(a: &Args) -> Result<()> {
         }
         None => TableErrors::Sigma(f),
     };
-    print!("{}", table(&r.session, errs));
+    crate::out!("{}", table(&r.session, errs));
     // the lines the fitted save file carries on top, after its outcome line
     for n in fit_notes(&r.session, f, &r.options).iter().skip(1) {
-        println!("{}", n.trim_start_matches("# "));
+        crate::outln!("{}", n.trim_start_matches("# "));
     }
     if let Some(o) = &out {
         if !f.converged {
-            println!("fit: WARNING: written although the fit did not converge (force=yes)");
+            crate::outln!("fit: WARNING: written although the fit did not converge (force=yes)");
         }
-        println!("wrote {}", o.path.display());
+        crate::outln!("wrote {}", o.path.display());
     }
-    println!(
+    crate::outln!(
         "statistic: {} {:.10} dof {}",
-        r.session.statistic, f.statistic, r.dof
+        r.session.statistic,
+        f.statistic,
+        r.dof
     );
     Ok(())
 }

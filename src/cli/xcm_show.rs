@@ -39,18 +39,18 @@ fn run(a: &Args) -> Result<()> {
     let path = Path::new(&input);
     let x = XcmFile::read(path)?;
     let sess = load(path, false)?;
-    println!("statistic: {}", sess.statistic);
-    println!("data groups: {}", sess.ngroups);
-    print!("{}", table(&sess, TableErrors::None));
+    crate::outln!("statistic: {}", sess.statistic);
+    crate::outln!("data groups: {}", sess.ngroups);
+    crate::out!("{}", table(&sess, TableErrors::None));
     for (f, why) in &sess.missing {
-        println!("missing: {f} ({why})");
+        crate::outln!("missing: {f} ({why})");
     }
     for (line, w) in x.warnings() {
-        println!("warning: line {line}: {w}");
+        crate::outln!("warning: line {line}: {w}");
     }
     if let Some(o) = out {
         o.write_text(&x.to_text())?;
-        println!("wrote {}", o.path.display());
+        crate::outln!("wrote {}", o.path.display());
     }
     Ok(())
 }

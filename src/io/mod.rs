@@ -1,4 +1,5 @@
 //! Formats at the bottom of the house: FITS over cfitsio, images, output-file handling.
+pub mod console;
 pub mod figure;
 pub mod fits;
 pub mod image;

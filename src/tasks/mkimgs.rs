@@ -114,9 +114,10 @@ pub fn mkimgs(req: &MkimgsRequest) -> Result<MkimgsSummary> {
         band.write(f, s.det1_counts)
     })?;
     if s.in_band == 0 {
-        eprintln!(
+        crate::errln!(
             "mkimgs: warning: no events in PI {}-{}",
-            channels.0, channels.1
+            channels.0,
+            channels.1
         );
     }
     Ok(s)

@@ -379,7 +379,7 @@ impl Log {
             .unwrap_or(0);
         let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
         if writeln!(self.file, "{h:02}:{m:02}:{s:02} UTC {text}").is_err() {
-            eprintln!("nuskybgd run: cannot append to {}", self.path.display());
+            crate::errln!("nuskybgd run: cannot append to {}", self.path.display());
         }
     }
 }
