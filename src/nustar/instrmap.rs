@@ -102,7 +102,7 @@ fn read_module_badpix(files: &[PathBuf], m: Module) -> Result<Vec<BadPixels>> {
     for f in files {
         match read_badpix(f, m)? {
             Some(b) => lists.push(b),
-            None => eprintln!(
+            None => crate::errln!(
                 "mkinstrmap: {}: bad pixels for the other module, skipped",
                 f.display()
             ),

@@ -230,7 +230,7 @@ fn trace(it: usize, stat: f64, pred: f64, lambda: f64, hold: &[Option<Limit>], t
         .enumerate()
         .filter_map(|(k, h)| h.map(|l| format!("{}({})", k + 1, l.name())))
         .collect();
-    eprintln!(
+    crate::errln!(
         "fit: iteration {it}: statistic {stat:.10} predicted decrease {pred:.3e} lambda {lambda:.0e} held [{}] values {theta:?}",
         held.join(" ")
     );
