@@ -240,8 +240,12 @@ fn write_images(
     check_all(&images.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>())?;
     let mut written = Vec::new();
     for (o, img) in images {
+        // single precision (BITPIX -32): 7 significant digits is more than a model count per
+        // pixel carries, at half the size; the total reported is the file's
+        let mut img = img.clone();
+        img.data.iter_mut().for_each(|v| *v = *v as f32 as f64);
         o.write_fits(|f| {
-            f.write_image(img, -64)?;
+            f.write_image(&img, -32)?;
             f.copy_cards(&grid.cards, &["EXTNAME", "BUNIT"])?;
             f.set_key_str(
                 "BUNIT",
