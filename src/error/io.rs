@@ -142,6 +142,14 @@ pub enum IoError {
         what: String,
         size: u64,
     },
+    /// A header card cfitsio cannot parse safely (HDU and card numbers are 1-based).
+    #[error("{}: HDU {hdu}, header card {card}: {problem}; not a valid FITS header", path.display())]
+    BadHeaderCard {
+        path: PathBuf,
+        hdu: usize,
+        card: usize,
+        problem: String,
+    },
     /// The gzip-compressed file cannot be decompressed.
     #[error("{}: corrupt gzip data: {source}", path.display())]
     CorruptGzip {
@@ -195,6 +203,7 @@ impl IoError {
             | MissingColumn { path, .. }
             | Not2dImage { path, .. }
             | BeyondFile { path, .. }
+            | BadHeaderCard { path, .. }
             | ColumnShape { path, .. }
             | CorruptGzip { path, .. }
             | WcsKeywordMissing { path, .. }

@@ -12,6 +12,7 @@ use std::os::raw::{c_char, c_int};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
+mod cards;
 mod table;
 mod write;
 
@@ -99,9 +100,11 @@ impl Fits {
         }
         if mode == READONLY {
             if let Some(bytes) = gunzip_if_compressed(path)? {
+                cards::check_bytes(&bytes, path)?;
                 return Self::open_memory(path, bytes);
             }
         }
+        cards::check_file(path)?;
         let size = if mode == READONLY {
             std::fs::metadata(path).ok().map(|m| m.len())
         } else {
