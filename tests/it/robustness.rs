@@ -224,7 +224,7 @@ fn extreme_tlmin_tlmax_are_refused_not_overflowed() {
     // a small grid far from 0: events outside it are dropped, nothing overflows
     let evt = dir.join("ev2.evt");
     write_events(&evt, "1J", i64::MIN, i64::MIN + 9);
-    let s = support::mkimgs(&evt, out.to_str().unwrap(), 1.6, 200.0, false).unwrap();
+    let s = support::mkimgs(&evt, out.to_str().unwrap(), 1.6, 165.44, false).unwrap();
     assert_eq!((s.sky_counts, s.sky_dropped), (0, 2));
 }
 
