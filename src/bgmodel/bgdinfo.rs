@@ -312,6 +312,39 @@ pub fn check_spectrum_order(
     Ok(())
 }
 
+/// The keys a bgdinfo.json may hold (top level), and those of `fcxb_config`.
+const KEYS: &[&str] = &[
+    "bgfiles",
+    "regfiles",
+    "refimgf",
+    "bgdapfiles",
+    "bgddetfiles",
+    "fcxb_config",
+    "intbgd_fix_line_ratios",
+];
+const FCXB_KEYS: &[&str] = &["links"];
+
+/// Refuse a key bgdinfo.json does not know (a misspelt `intbgd_fix_line_ratios` would
+/// otherwise quietly mean false), naming it.
+fn unknown_keys(v: &Value, err: ErrFn) -> Result<()> {
+    let Some(top) = v.as_object() else {
+        return Err(err("must be a JSON object".into()));
+    };
+    let known = |keys: &[&str]| keys.join(", ");
+    if let Some(k) = top.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(err(format!("unknown key '{k}' (known: {})", known(KEYS))));
+    }
+    if let Some(fc) = top.get("fcxb_config").and_then(Value::as_object) {
+        if let Some(k) = fc.keys().find(|k| !FCXB_KEYS.contains(&k.as_str())) {
+            return Err(err(format!(
+                "unknown key '{k}' in fcxb_config (known: {})",
+                known(FCXB_KEYS)
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,37 +412,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The keys a bgdinfo.json may hold (top level), and those of `fcxb_config`.
-const KEYS: &[&str] = &[
-    "bgfiles",
-    "regfiles",
-    "refimgf",
-    "bgdapfiles",
-    "bgddetfiles",
-    "fcxb_config",
-    "intbgd_fix_line_ratios",
-];
-const FCXB_KEYS: &[&str] = &["links"];
-
-/// Refuse a key bgdinfo.json does not know (a misspelt `intbgd_fix_line_ratios` would
-/// otherwise quietly mean false), naming it.
-fn unknown_keys(v: &Value, err: ErrFn) -> Result<()> {
-    let Some(top) = v.as_object() else {
-        return Err(err("must be a JSON object".into()));
-    };
-    let known = |keys: &[&str]| keys.join(", ");
-    if let Some(k) = top.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(err(format!("unknown key '{k}' (known: {})", known(KEYS))));
-    }
-    if let Some(fc) = top.get("fcxb_config").and_then(Value::as_object) {
-        if let Some(k) = fc.keys().find(|k| !FCXB_KEYS.contains(&k.as_str())) {
-            return Err(err(format!(
-                "unknown key '{k}' in fcxb_config (known: {})",
-                known(FCXB_KEYS)
-            )));
-        }
-    }
-    Ok(())
 }
