@@ -787,3 +787,35 @@ fn image_in_a_band_without_response_is_refused() {
         .to_string_lossy()
         .starts_with("img_")));
 }
+
+#[test]
+fn bgdinfo_paths_are_taken_from_its_folder_and_written_relative_to_it() {
+    use nuskybgd::bgmodel::bgdinfo::BgdInfo;
+    let dir = support::scratch("bgdinfo_base");
+    for f in [
+        "a.pha", "a.reg", "im.fits", "ap.fits", "d0.fits", "d1.fits", "d2.fits", "d3.fits",
+    ] {
+        std::fs::write(dir.join(f), "").unwrap();
+    }
+    let json = dir.join("bgdinfo.json");
+    std::fs::write(
+        &json,
+        r#"{"bgfiles": ["a.pha"], "regfiles": ["a.reg"], "refimgf": "im.fits",
+            "bgdapfiles": {"A": "ap.fits"}, "bgddetfiles": {"A": ["d0.fits", "d1.fits", "d2.fits", "d3.fits"]}}"#,
+    )
+    .unwrap();
+    // the test runs elsewhere: the names are found beside the JSON file
+    let info = BgdInfo::read(&json).unwrap();
+    assert_eq!(info.bgfiles, vec![dir.join("a.pha")]);
+    assert_eq!(info.a.as_ref().unwrap().det[3], dir.join("d3.fits"));
+    // written back beside them: relative names again, and read back the same
+    let again = dir.join("again.json");
+    info.write(&Output::new(again.to_str().unwrap(), false))
+        .unwrap();
+    let text = std::fs::read_to_string(&again).unwrap();
+    assert!(
+        text.contains("\"a.pha\"") && !text.contains(&dir.display().to_string()),
+        "{text}"
+    );
+    assert_eq!(BgdInfo::read(&again).unwrap(), info);
+}
