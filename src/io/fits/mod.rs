@@ -82,6 +82,10 @@ fn short_status(status: c_int) -> String {
 fn open_failure(status: c_int) -> String {
     let mut msg = [0 as c_char; 81];
     while unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {}
+    const FILE_NOT_OPENED: c_int = 104;
+    if status == FILE_NOT_OPENED {
+        return "cannot open the file (is it readable, and not open elsewhere for reading while being updated?)".into();
+    }
     format!(
         "not a FITS file, or truncated: no readable primary header ({})",
         short_status(status)
