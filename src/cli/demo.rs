@@ -97,6 +97,10 @@ fn run(a: &Args) -> Result<()> {
 /// The report as the command prints it.
 pub fn print_report(r: &DemoReport, outdir: &std::path::Path, statistic: &str) {
     println!("demo: calibration: {}", r.calibration);
+    println!(
+        "demo: to run the tasks by hand on these files: {}",
+        r.environment
+    );
     println!("{:<22}{:>9}  what", "step", "time (s)");
     for s in &r.steps {
         println!("{:<22}{:>9.3}  {}", s.name, s.seconds, s.detail);
