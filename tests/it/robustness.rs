@@ -407,6 +407,19 @@ fn header_card_with_equals_in_the_keyword_field_is_refused_before_cfitsio() {
         );
     }
     assert!(Fits::open_rw(&p).is_err());
+    // TFIELDS past the standard's 999: cfitsio would allocate a column structure for each
+    let p = dir.join("tfields.fits");
+    write_two_hdus(&p);
+    let n = replace_card(&p, "TFIELDS", "TFIELDS =    22517998136852480");
+    let e = Fits::open(&p).err().expect("refused");
+    assert_variant!(e, Error::Io(IoError::BadHeaderCard { hdu: 2, .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: HDU 2, header card {n}: TFIELDS = 22517998136852480: must be an integer 0 to 999; not a valid FITS header",
+            p.display()
+        )
+    );
     // the valid file opens
     let ok = dir.join("ok.fits");
     write_two_hdus(&ok);

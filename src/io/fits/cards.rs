@@ -45,15 +45,33 @@ fn card_problem(card: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// TFIELDS and NAXIS beyond the standard's 999 (cfitsio allocates a column structure per
+/// TFIELDS before reading any column: a header once asked it for 2^54 bytes).
+fn count_problem(card: &[u8]) -> Option<String> {
+    for key in ["TFIELDS", "NAXIS"] {
+        if let Some(v) = int_value(card, key) {
+            if !v.is_some_and(|n| (0..=999).contains(&n)) {
+                let text = value_text(card);
+                return Some(format!("{key} = {text}: must be an integer 0 to 999"));
+            }
+        }
+    }
+    None
+}
+
+/// The value field of a fixed-format card (columns 11 on, up to a '/'), trimmed.
+fn value_text(card: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&card[10..]);
+    text.split('/').next().unwrap_or("").trim().to_string()
+}
+
 /// The integer value of a fixed-format card `KEY = n`, if this card is that keyword.
 fn int_value(card: &[u8], key: &str) -> Option<Option<i64>> {
     let name = std::str::from_utf8(&card[..8]).ok()?.trim_end();
     if name != key || &card[8..10] != b"= " {
         return None;
     }
-    let text = std::str::from_utf8(&card[10..]).ok().unwrap_or("");
-    let value = text.split('/').next().unwrap_or("").trim();
-    Some(value.parse().ok())
+    Some(value_text(card).parse().ok())
 }
 
 /// What one header says about the data that follows it.
@@ -158,6 +176,15 @@ fn check_header(src: &mut dyn Blocks, path: &Path, hdu: usize, offset: u64) -> R
                     hdu,
                     card: number,
                     problem: problem.to_string(),
+                }
+                .into());
+            }
+            if let Some(problem) = count_problem(card) {
+                return Err(IoError::BadHeaderCard {
+                    path: path.to_path_buf(),
+                    hdu,
+                    card: number,
+                    problem,
                 }
                 .into());
             }
