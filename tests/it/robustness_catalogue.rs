@@ -386,6 +386,35 @@ const CASES: &[Case] = &[
         "card.fits",
     ),
     c(&["regmask", "@/im.fits"], "REG"),
+    c(
+        &[
+            "regmask",
+            "@/im.fits",
+            "@/c.reg",
+            "out=@/im.fits",
+            "clobber=yes",
+        ],
+        "is the input",
+    ),
+    c(
+        &[
+            "xcm-show",
+            "@/nodata.xcm",
+            "out=@/nodata.xcm",
+            "clobber=yes",
+        ],
+        "is the input",
+    ),
+    c(
+        &[
+            "simplify",
+            "@/typo.json",
+            "@/nodata.xcm",
+            "savefile=@/nodata.xcm",
+            "clobber=yes",
+        ],
+        "is the input",
+    ),
     // phafix
     c(&["phafix", "@/none.pha"], "none.pha"),
     c(&["phafix", "@/text.fits"], "text.fits"),
