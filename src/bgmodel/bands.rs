@@ -22,12 +22,19 @@ use crate::spectral::ogip::rmf::Rmf;
 /// The band the background model is fitted in (keV): `ignore **-3. 150.-**`.
 pub const FIT_BAND: (f64, f64) = (3.0, 150.0);
 
+/// Energies (keV) PI channels 0–4095 cover.
+pub const PI_BAND: (f64, f64) = (1.6, 165.44);
+
 /// First and last PI channel of a band, with the original's arithmetic
 /// (`trunc((elow−1.6)/0.04 + 1)`, `trunc((ehigh−1.6)/0.04)`, in f64: 3 keV → 36, 20 keV →
-/// 459). PI channel c covers [1.6 + 0.04c, 1.64 + 0.04c) keV.
+/// 459). PI channel c covers [1.6 + 0.04c, 1.64 + 0.04c) keV. A band reaching below
+/// 1.6 keV or above 165.44 keV (the top of PI 4095) is refused, not clamped.
 pub fn pi_channels(elow: f64, ehigh: f64) -> Result<(i64, i64)> {
     if !(elow.is_finite() && ehigh.is_finite()) || elow >= ehigh {
         return Err(ModelError::BandOrder { elow, ehigh }.into());
+    }
+    if elow < PI_BAND.0 - 1e-9 || ehigh > PI_BAND.1 + 1e-9 {
+        return Err(ModelError::BandOutsidePi { elow, ehigh }.into());
     }
     let clow = ((elow - 1.6) / 0.04 + 1.0).trunc() as i64;
     let chigh = ((ehigh - 1.6) / 0.04).trunc() as i64;

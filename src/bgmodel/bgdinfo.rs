@@ -1,6 +1,7 @@
 //! `bgdinfo.json`: the user's description of one analysis (background spectra and their
 //! regions, the reference sky image, and the projected aperture/detector images per module).
-//! Paths are used as written, relative to the current directory, as in the Python port.
+//! Relative paths are taken from the JSON file's folder (the Python port took them from the
+//! current directory; its users run from that folder, so nothing changes for them).
 //! Read with [`BgdInfo::read`], written with [`BgdInfo::write`] (the demo writes its own
 //! this way), so the file has one reader and one writer.
 
@@ -69,13 +70,22 @@ impl BgdInfo {
     }
 
     /// Read, parse and check a bgdinfo.json: required keys present, lists of equal length,
-    /// every listed file exists.
+    /// every listed file exists. Relative paths are resolved from the file's folder.
     pub fn read(path: &Path) -> Result<BgdInfo> {
         let text = std::fs::read_to_string(path).map_err(|source| ModelError::Unreadable {
             path: path.into(),
             source,
         })?;
-        let info = Self::parse(path, &text)?;
+        let mut info = Self::parse(path, &text)?;
+        if let Some(base) = path.parent().filter(|b| !b.as_os_str().is_empty()) {
+            info.map_paths(|p| {
+                if p.is_relative() {
+                    base.join(p)
+                } else {
+                    p.clone()
+                }
+            });
+        }
         info.check_files(path)?;
         Ok(info)
     }
@@ -92,6 +102,7 @@ impl BgdInfo {
                 what,
             })
         };
+        unknown_keys(&v, &err)?;
         let (bgfiles, regfiles) = spectra_and_regions(&v, &err)?;
         let refimg = v
             .get("refimgf")
@@ -144,8 +155,31 @@ impl BgdInfo {
     }
 
     /// Write the description to `out` (atomically; refuses an existing file unless clobber).
+    /// Paths under the output's folder are written relative to it, other relative paths
+    /// made absolute, so that `read` (which resolves from the file's folder) finds them.
     pub fn write(&self, out: &Output) -> Result<()> {
-        out.write_text(&self.to_json())
+        let mut info = self.clone();
+        if let Some(base) = out.path.parent().filter(|b| !b.as_os_str().is_empty()) {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            info.map_paths(|p| match p.strip_prefix(base) {
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) if p.is_relative() => cwd.join(p),
+                Err(_) => p.clone(),
+            });
+        }
+        out.write_text(&info.to_json())
+    }
+
+    /// Apply `f` to every path listed.
+    fn map_paths(&mut self, f: impl Fn(&PathBuf) -> PathBuf) {
+        for p in self.bgfiles.iter_mut().chain(self.regfiles.iter_mut()) {
+            *p = f(p);
+        }
+        self.refimg = f(&self.refimg);
+        for m in [&mut self.a, &mut self.b].into_iter().flatten() {
+            m.bgdap = f(&m.bgdap);
+            m.det.iter_mut().for_each(|p| *p = f(p));
+        }
     }
 
     fn check_files(&self, path: &Path) -> Result<()> {
@@ -306,6 +340,39 @@ pub fn check_spectrum_order(
                 listed: bg.clone(),
             }
             .into());
+        }
+    }
+    Ok(())
+}
+
+/// The keys a bgdinfo.json may hold (top level), and those of `fcxb_config`.
+const KEYS: &[&str] = &[
+    "bgfiles",
+    "regfiles",
+    "refimgf",
+    "bgdapfiles",
+    "bgddetfiles",
+    "fcxb_config",
+    "intbgd_fix_line_ratios",
+];
+const FCXB_KEYS: &[&str] = &["links"];
+
+/// Refuse a key bgdinfo.json does not know (a misspelt `intbgd_fix_line_ratios` would
+/// otherwise quietly mean false), naming it.
+fn unknown_keys(v: &Value, err: ErrFn) -> Result<()> {
+    let Some(top) = v.as_object() else {
+        return Err(err("must be a JSON object".into()));
+    };
+    let known = |keys: &[&str]| keys.join(", ");
+    if let Some(k) = top.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(err(format!("unknown key '{k}' (known: {})", known(KEYS))));
+    }
+    if let Some(fc) = top.get("fcxb_config").and_then(Value::as_object) {
+        if let Some(k) = fc.keys().find(|k| !FCXB_KEYS.contains(&k.as_str())) {
+            return Err(err(format!(
+                "unknown key '{k}' in fcxb_config (known: {})",
+                known(FCXB_KEYS)
+            )));
         }
     }
     Ok(())

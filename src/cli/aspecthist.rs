@@ -39,6 +39,10 @@ fn run(a: &Args) -> Result<()> {
     let out = Output::new(a.require("out")?, a.flag("clobber", false)?);
     a.finish(1)?;
     out.check()?;
+    crate::io::output::check_not_inputs(
+        std::slice::from_ref(&out),
+        &[Path::new(&det1), Path::new(&gtifile)],
+    )?;
     let rp = read_refpoints(Path::new(&det1))?;
     let gti = Gti::read(Path::new(&gtifile))?;
     let h = aspect_histogram(&rp, &gti).map_err(|e| e.in_file(&det1))?;

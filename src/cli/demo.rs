@@ -123,6 +123,10 @@ fn run(a: &Args) -> Result<()> {
 /// The report as the command prints it.
 pub fn print_report(r: &DemoReport, outdir: &std::path::Path, statistic: &str) {
     crate::outln!("demo: calibration: {}", r.calibration);
+    crate::outln!(
+        "demo: to run the tasks by hand on these files: {}",
+        r.environment
+    );
     crate::outln!("{:<22}{:>9}  what", "step", "time (s)");
     for s in &r.steps {
         crate::outln!("{:<22}{:>9.3}  {}", s.name, s.seconds, s.detail);

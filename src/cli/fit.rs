@@ -29,6 +29,11 @@ unless clobber=yes; a savefile name is never numbered silently.
 Example:
   nuskybgd fit bgdinfo.json savefile=bgdparams statistic=cstat
 
+Relative paths in bgdinfo.json are taken from the folder of bgdinfo.json (not the current
+directory); unknown keys are refused by name. fcxb_config.links lists pairs [i, j] of
+1-based spectrum numbers in bgfiles order: spectrum j's fcxb norm is tied to spectrum i's
+(the same sky region seen by both modules, say); leave it out for no links.
+
 bgdinfo.json template (module B entries may be left out for an FPMA-only analysis):
 ";
 

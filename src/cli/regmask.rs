@@ -44,6 +44,8 @@ fn run(a: &Args) -> Result<()> {
     a.finish(usize::MAX)?;
     if let Some(o) = &out {
         o.check()?;
+        let inputs: Vec<&Path> = a.positional.iter().map(Path::new).collect();
+        crate::io::output::check_not_inputs(std::slice::from_ref(o), &inputs)?;
     }
     let grid = Grid::read(Path::new(&refimg))?;
     let mut union = None::<crate::io::image::Image>;

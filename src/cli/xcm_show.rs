@@ -37,6 +37,9 @@ fn run(a: &Args) -> Result<()> {
     let out = a.get("out").map(|o| Output::new(o, clobber));
     a.finish(1)?;
     let path = Path::new(&input);
+    if let Some(o) = &out {
+        crate::io::output::check_not_inputs(std::slice::from_ref(o), &[path])?;
+    }
     let x = XcmFile::read(path)?;
     let sess = load(path, false)?;
     crate::outln!("statistic: {}", sess.statistic);

@@ -56,6 +56,9 @@ pub enum ModelError {
     /// An energy band (keV) outside every PI channel.
     #[error("energy band {elow}-{ehigh} keV selects no PI channel (NuSTAR covers 1.6-165.44 keV)")]
     BandNoChannel { elow: f64, ehigh: f64 },
+    /// An event band (keV) reaching outside what PI channels 0–4095 cover.
+    #[error("energy band {elow}-{ehigh} keV reaches outside NuSTAR's PI channels 0-4095 (1.6-165.44 keV); give a band inside it")]
+    BandOutsidePi { elow: f64, ehigh: f64 },
     /// The RMF file given does not exist.
     #[error("{}: RMF file not found", path.display())]
     RmfNotFound { path: PathBuf },
@@ -152,6 +155,7 @@ impl ModelError {
             | SpectrumOffDetectors { .. }
             | BandOrder { .. }
             | BandNoChannel { .. }
+            | BandOutsidePi { .. }
             | GridRows { .. } => None,
         }
     }

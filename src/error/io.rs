@@ -21,6 +21,9 @@ pub enum IoError {
     /// The output file exists and clobber was not asked for.
     #[error("{}: exists; not overwritten (use clobber=yes or a leading '!' to replace it)", path.display())]
     OutputExists { path: PathBuf },
+    /// An output would replace one of the task's inputs (`input`, as the user named it).
+    #[error("{}: is the input {}; an output never replaces an input, even with clobber=yes", path.display(), input.display())]
+    OutputIsInput { path: PathBuf, input: PathBuf },
     /// The output path names a directory.
     #[error("{}: is a directory, not an output file", path.display())]
     OutputIsDirectory { path: PathBuf },
@@ -65,11 +68,14 @@ pub enum IoError {
     /// A region file with no shapes in it.
     #[error("{}: region file has no shapes", path.display())]
     RegionEmpty { path: PathBuf },
+    /// A region file whose shapes are all exclusions (nothing before them to remove from).
+    #[error("{}: region file has only exclusions ('-' shapes), which select nothing; add the shape they cut from before them", path.display())]
+    RegionOnlyExclusions { path: PathBuf },
     /// A file name that cannot be passed to C (it holds a NUL byte).
     #[error("{}: file name contains a NUL byte", path.display())]
     NulInName { path: PathBuf },
     /// cfitsio refused a region file (`status` is its status code).
-    #[error("{}: cfitsio cannot parse the region file (status {status}): {detail}", path.display())]
+    #[error("{}: cannot read the region file: {}", path.display(), region_problem(*status, detail))]
     RegionParse {
         path: PathBuf,
         status: i32,
@@ -93,7 +99,7 @@ pub enum IoError {
     #[error("{}: no such file", path.display())]
     NoSuchFile { path: PathBuf },
     /// cfitsio cannot open the file as FITS (`status` is cfitsio's text).
-    #[error("{}: cannot open as FITS: {status}", path.display())]
+    #[error("{}: {status}", path.display())]
     NotFits { path: PathBuf, status: String },
     /// cfitsio cannot create the file (`status` is cfitsio's text).
     #[error("{}: cannot create: {status}", path.display())]
@@ -142,6 +148,14 @@ pub enum IoError {
         what: String,
         size: u64,
     },
+    /// A header card cfitsio cannot parse safely (HDU and card numbers are 1-based).
+    #[error("{}: HDU {hdu}, header card {card}: {problem}; not a valid FITS header", path.display())]
+    BadHeaderCard {
+        path: PathBuf,
+        hdu: usize,
+        card: usize,
+        problem: String,
+    },
     /// The gzip-compressed file cannot be decompressed.
     #[error("{}: corrupt gzip data: {source}", path.display())]
     CorruptGzip {
@@ -163,6 +177,18 @@ pub enum IoError {
     NotProjectable { ra: f64, dec: f64 },
 }
 
+/// What a cfitsio region-parser failure means, in the user's terms.
+fn region_problem(status: i32, detail: &str) -> String {
+    match status {
+        501..=503 => {
+            "a shape lies too far from the image for its sky coordinates to be projected onto it"
+                .into()
+        }
+        _ if !detail.is_empty() => detail.trim_end_matches(['.', ':']).to_string(),
+        _ => format!("the region parser failed (code {status})"),
+    }
+}
+
 impl IoError {
     /// The file the failure concerns, if any.
     pub fn path(&self) -> Option<&Path> {
@@ -175,6 +201,7 @@ impl IoError {
             | NotProjectable { .. } => None,
             OutputExists { path }
             | OutputIsDirectory { path }
+            | OutputIsInput { path, .. }
             | OutputDirMissing { path }
             | Write { path, .. }
             | MoveIntoPlace { path, .. }
@@ -182,6 +209,7 @@ impl IoError {
             | ReadRegion { path, .. }
             | RegionSyntax { path, .. }
             | RegionEmpty { path }
+            | RegionOnlyExclusions { path }
             | NulInName { path }
             | RegionParse { path, .. }
             | NonFiniteKeyword { path, .. }
@@ -195,6 +223,7 @@ impl IoError {
             | MissingColumn { path, .. }
             | Not2dImage { path, .. }
             | BeyondFile { path, .. }
+            | BadHeaderCard { path, .. }
             | ColumnShape { path, .. }
             | CorruptGzip { path, .. }
             | WcsKeywordMissing { path, .. }

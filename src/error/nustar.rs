@@ -63,12 +63,32 @@ pub enum NustarError {
         nx: usize,
         ny: usize,
     },
+    /// An instrument-map pixel (1-based DET1 x, y) that is not a label 0 (inactive) to 4.
+    #[error("{}: instrument map pixel ({x}, {y}) is {value}; labels are 0 (inactive) and 1-4 (DET0-DET3)", path.display())]
+    BadMapLabel {
+        path: PathBuf,
+        x: usize,
+        y: usize,
+        value: f64,
+    },
+    /// An instrument map without an active pixel.
+    #[error("{}: instrument map has no active pixel (all labels 0)", path.display())]
+    NoActivePixel { path: PathBuf },
     /// The PIXPOS PDF column does not hold 7x7 values per row.
     #[error("{}: PDF column must hold 7x7 values per row", path.display())]
     BadPdfShape { path: PathBuf },
     /// A GTI extension with no intervals.
     #[error("{}: GTI extension {name} is empty", path.display())]
     EmptyGti { path: PathBuf, name: String },
+    /// A GTI row (1-based) whose START is after its STOP, or not finite.
+    #[error("{}: GTI extension {name} row {row}: START {start} is after STOP {stop}", path.display())]
+    BadGtiRow {
+        path: PathBuf,
+        name: String,
+        row: usize,
+        start: f64,
+        stop: f64,
+    },
     /// No header of the file has DATE-OBS.
     #[error("{}: no DATE-OBS keyword (needed for the CALDB lookups)", path.display())]
     NoDateObs { path: PathBuf },
@@ -113,7 +133,10 @@ impl NustarError {
             | NoModule { path }
             | WrongMapSize { path, .. }
             | BadPdfShape { path }
+            | BadMapLabel { path, .. }
+            | NoActivePixel { path }
             | EmptyGti { path, .. }
+            | BadGtiRow { path, .. }
             | NoDateObs { path }
             | CaldbIndexMissing { path }
             | NoCaldbEntry { path, .. }

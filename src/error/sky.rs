@@ -22,6 +22,14 @@ pub enum SkyError {
         key: String,
         value: i64,
     },
+    /// A cropped aspect histogram without its placement keyword (X_OFF or Y_OFF).
+    #[error("{}: keyword {key} missing: a {nx}x{ny} aspect histogram must say where it lies on the 1000x1000 sky grid (X_OFF/Y_OFF, as aspecthist writes them)", path.display())]
+    NoOffset {
+        path: PathBuf,
+        key: String,
+        nx: usize,
+        ny: usize,
+    },
     /// An aspect histogram with no dwell time, or negative/non-finite values.
     #[error("{}: aspect histogram is empty or has negative/non-finite values", path.display())]
     BadAspectHistogram { path: PathBuf },
@@ -100,6 +108,7 @@ impl SkyError {
             RefImageNot2d { path, .. }
             | RegionOffImage { path, .. }
             | OffsetOffGrid { path, .. }
+            | NoOffset { path, .. }
             | BadAspectHistogram { path }
             | NotSkyGrid { path, .. }
             | NotTan { path, .. }

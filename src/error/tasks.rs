@@ -52,6 +52,9 @@ pub enum TaskError {
     /// An image band (keV) whose low edge is not below its high edge.
     #[error("band {emin}-{emax} keV: EMIN must be below EMAX")]
     BandOrder { emin: f64, emax: f64 },
+    /// An image band (keV) in which no spectrum of the fit has a channel with response.
+    #[error("{}: band {emin}-{emax} keV holds no channel of any spectrum's response; every image would be all zeros", path.display())]
+    BandWithoutResponse { path: PathBuf, emin: f64, emax: f64 },
     /// A group= value that is neither a count nor 'optimal'.
     #[error("group={value}: expected a minimum number of counts (integer >= 1) or 'optimal'")]
     BadGrouping { value: String },
@@ -200,6 +203,7 @@ impl TaskError {
         use TaskError::*;
         match self {
             SkyGrid { path, .. }
+            | BandWithoutResponse { path, .. }
             | DateObsMissing { path }
             | NoEventKeyword { path, .. }
             | BadExposure { path, .. }

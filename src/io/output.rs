@@ -2,7 +2,7 @@
 //! it (`clobber=yes` or a leading `!` on the name), and every file is written under a
 //! temporary name in the same directory and renamed into place only when complete.
 
-use crate::error::{IoError, Result};
+use crate::error::{Error, IoError, Result};
 use crate::io::fits::Fits;
 use std::path::{Path, PathBuf};
 
@@ -123,8 +123,33 @@ impl Output {
             }),
             Err(e) => {
                 let _ = std::fs::remove_file(tmp);
-                Err(e.in_file(&self.path))
+                Err(self.named(e, tmp).in_file(&self.path))
             }
+        }
+    }
+
+    /// A failure met on the hidden temporary file `tmp`, reported against the output the
+    /// user named (a read-only folder, say, is about that output).
+    fn named(&self, e: Error, tmp: &Path) -> Error {
+        let path = self.path.clone();
+        match e {
+            Error::Io(IoError::CannotCreate { path: p, status }) if p == tmp => {
+                IoError::CannotCreate { path, status }.into()
+            }
+            Error::Io(IoError::Write { path: p, source }) if p == tmp => {
+                IoError::Write { path, source }.into()
+            }
+            Error::Io(IoError::Cfitsio {
+                path: p,
+                what,
+                status,
+            }) if p == tmp => IoError::Cfitsio { path, what, status }.into(),
+            Error::Io(IoError::NonFiniteKeyword {
+                path: p,
+                key,
+                value,
+            }) if p == tmp => IoError::NonFiniteKeyword { path, key, value }.into(),
+            other => other,
         }
     }
 }
@@ -176,6 +201,33 @@ pub fn parent_dir(path: &Path) -> PathBuf {
 /// files either refuses up front or writes them all.
 pub fn check_all(outputs: &[Output]) -> Result<()> {
     outputs.iter().try_for_each(Output::check)
+}
+
+/// Refuse any output that is one of the task's `inputs` (the same file, by device and inode,
+/// whatever the spelling of the path): with clobber=yes it would be replaced while being
+/// read. Always refused, clobber or not.
+pub fn check_not_inputs(outputs: &[Output], inputs: &[&Path]) -> Result<()> {
+    for out in outputs {
+        let Ok(o) = std::fs::metadata(&out.path) else {
+            continue;
+        };
+        for input in inputs {
+            if std::fs::metadata(input).is_ok_and(|i| same_file(&o, &i)) {
+                return Err(IoError::OutputIsInput {
+                    path: out.path.clone(),
+                    input: input.to_path_buf(),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True when two metadata describe the same file.
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
 }
 
 #[cfg(test)]

@@ -119,6 +119,15 @@ const SYSTEMS: &[&str] = &[
     "wcs",
 ];
 
+/// True when some shape of a (checked) region file is an include shape: a file of
+/// exclusions only would select nothing, as each exclusion removes from the shapes before it.
+fn has_include(text: &str) -> bool {
+    text.lines()
+        .flat_map(|l| l.split('#').next().unwrap_or("").split(';'))
+        .map(str::trim)
+        .any(|t| t.contains('(') && !t.starts_with('-'))
+}
+
 /// Check one ds9 line; Err(message) for a syntax error.
 fn check_line(line: &str) -> std::result::Result<usize, String> {
     let mut shapes = 0;
@@ -201,6 +210,12 @@ impl Region {
         }
         if n == 0 {
             return Err(IoError::RegionEmpty {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+        if !has_include(&text) {
+            return Err(IoError::RegionOnlyExclusions {
                 path: path.to_path_buf(),
             }
             .into());

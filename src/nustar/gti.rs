@@ -36,6 +36,7 @@ impl Gti {
                     }
                     .into());
                 }
+                check_rows(path, &name, &start, &stop)?;
                 let mut idx: Vec<usize> = (0..start.len()).collect();
                 idx.sort_by(|&a, &b| start[a].total_cmp(&start[b]));
                 return Ok(Gti {
@@ -50,4 +51,22 @@ impl Gti {
         }
         .into())
     }
+}
+
+/// Refuse a GTI row whose START is after its STOP (or either is not finite): it selects
+/// no time, and the product it leads to would blame another file.
+fn check_rows(path: &Path, name: &str, start: &[f64], stop: &[f64]) -> Result<()> {
+    for (row, (&a, &b)) in start.iter().zip(stop).enumerate() {
+        if !(a.is_finite() && b.is_finite() && a <= b) {
+            return Err(NustarError::BadGtiRow {
+                path: path.to_path_buf(),
+                name: name.to_string(),
+                row: row + 1,
+                start: a,
+                stop: b,
+            }
+            .into());
+        }
+    }
+    Ok(())
 }

@@ -194,5 +194,31 @@ pub fn read_chipmap(path: &Path) -> Result<Image> {
         }
         .into());
     }
+    check_labels(path, &img)?;
     Ok(img)
+}
+
+/// Refuse an instrument map with a pixel that is not a label 0–4, or with no active pixel
+/// (1–4): every product projected through it would be all zeros.
+fn check_labels(path: &Path, img: &Image) -> Result<()> {
+    let bad = img
+        .data
+        .iter()
+        .position(|&v| !(v == 0.0 || v == 1.0 || v == 2.0 || v == 3.0 || v == 4.0));
+    if let Some(i) = bad {
+        return Err(NustarError::BadMapLabel {
+            path: path.to_path_buf(),
+            x: i % img.nx + 1,
+            y: i / img.nx + 1,
+            value: img.data[i],
+        }
+        .into());
+    }
+    if img.data.iter().all(|&v| v == 0.0) {
+        return Err(NustarError::NoActivePixel {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    Ok(())
 }

@@ -82,6 +82,9 @@ pub struct DemoReport {
     pub statistic: (f64, usize),
     /// Where the calibration came from (real auxil or the built-in synthetic instrument).
     pub calibration: String,
+    /// The environment to run the tasks by hand on the demo's files with that calibration
+    /// (`NUSKYBGD_AUXIL=… CALDB=…`).
+    pub environment: String,
 }
 
 impl DemoReport {
@@ -173,6 +176,11 @@ pub fn demo_at(req: &DemoRequest, scale: DemoScale) -> Result<DemoReport> {
         recovery,
         statistic,
         calibration: calibration_line(&sim),
+        environment: format!(
+            "NUSKYBGD_AUXIL={} CALDB={}",
+            sim.auxil.display(),
+            sim.caldb.display()
+        ),
     })
 }
 

@@ -140,13 +140,23 @@ pub fn write_aspect_histogram(out: &Output, h: &AspectHist, rp: &RefPoints) -> R
 }
 
 /// Read an aspect histogram image with its X_OFF/Y_OFF placement (0-based sky-grid cell of
-/// the image's pixel (0, 0); 0 when absent); dwell times (s) must be finite, ≥ 0, not all 0.
+/// the image's pixel (0, 0)); absent keywords are an error unless the image is the whole
+/// 1000×1000 grid (a cropped histogram read at offset 0 would shift the coverage). Dwell
+/// times (s) must be finite, ≥ 0, not all 0.
 pub fn read_aspect(path: &Path) -> Result<Aspect> {
     let mut f = Fits::open(path)?;
     let image = f.read_image()?;
+    let whole_grid = image.nx == SKY_SIZE && image.ny == SKY_SIZE;
     let off = |f: &mut Fits, k: &str| -> Result<usize> {
         match f.opt_key_i64(k)? {
-            None => Ok(0),
+            None if whole_grid => Ok(0),
+            None => Err(SkyError::NoOffset {
+                path: path.to_path_buf(),
+                key: k.to_string(),
+                nx: image.nx,
+                ny: image.ny,
+            }
+            .into()),
             Some(v) if (0..1000).contains(&v) => Ok(v as usize),
             Some(v) => Err(SkyError::OffsetOffGrid {
                 path: path.to_path_buf(),

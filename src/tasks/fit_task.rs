@@ -200,15 +200,47 @@ fn make_model(req: &FitRequest, setup: &BackgroundSetup) -> Result<FitModel> {
     })
 }
 
-/// Write the ARFs and the save file, refusing first if any of them exists; returns them.
+/// True when the ARF at `a`'s output already holds exactly the curve it would be written
+/// with (energies and areas as the file's float32 columns store them): regenerating it is
+/// not a conflict, whatever the save file's name.
+fn arf_unchanged(a: &ArfOut, inputs: &ArfInputs) -> bool {
+    if a.out.clobber || !a.out.path.is_file() {
+        return false;
+    }
+    let Ok(old) = crate::spectral::ogip::arf::Arf::read(&a.out.path) else {
+        return false;
+    };
+    let same = |x: &[f64], y: &[f64]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| *p as f32 == *q as f32)
+    };
+    same(&old.area, &a.curve)
+        && same(&old.energy_lo, &inputs.energy_lo)
+        && same(&old.energy_hi, &inputs.energy_hi)
+}
+
+/// Write the ARFs and the save file, refusing first if any of them exists (an ARF that
+/// exists with the same contents is kept as it is); returns them.
 fn write_model(req: &FitRequest, model: &FitModel) -> Result<Vec<PathBuf>> {
-    let mut all: Vec<Output> = model.arfs.iter().map(|a| a.out.clone()).collect();
+    let unchanged: Vec<bool> = model
+        .arfs
+        .iter()
+        .map(|a| arf_unchanged(a, &model.arf_inputs[a.module.letter()]))
+        .collect();
+    let mut all: Vec<Output> = model
+        .arfs
+        .iter()
+        .zip(&unchanged)
+        .filter(|(_, u)| !**u)
+        .map(|(a, _)| a.out.clone())
+        .collect();
     all.push(req.savefile.clone());
     check_all(&all)?;
     let mut outputs = Vec::new();
-    for a in &model.arfs {
+    for (a, keep) in model.arfs.iter().zip(unchanged) {
         let inputs = &model.arf_inputs[a.module.letter()];
-        write_arf(&a.out, inputs, &a.curve, a.module, &a.history)?;
+        if !keep {
+            write_arf(&a.out, inputs, &a.curve, a.module, &a.history)?;
+        }
         outputs.push(a.out.path.clone());
     }
     req.savefile.write_text(&model.text)?;

@@ -369,12 +369,22 @@ fn rmf_history(req: &GetspecRequest, weights: [f64; 4], rmf_files: &[PathBuf; 4]
     rmf_hist
 }
 
+/// Refuse an output that is one of the request's input files (clobber=yes or not).
+fn check_inputs(req: &GetspecRequest, outs: &[Output]) -> Result<()> {
+    let mut inputs = vec![req.evt.as_path(), req.reg.as_path()];
+    if let RmfSource::File(p) = &req.rmf {
+        inputs.push(p);
+    }
+    crate::io::output::check_not_inputs(outs, &inputs)
+}
+
 /// Extract the spectrum, its grouped copy and the RMF of a region (see the module doc).
 /// All outputs are checked before anything is written; a region without events is an error
 /// (the area-weighted RMF fallback is not implemented).
 pub fn getspec(req: &GetspecRequest) -> Result<GetspecSummary> {
     let [pha_out, grp_out, rmf_out] = outputs(req)?;
     check_all(&[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
+    check_inputs(req, &[pha_out.clone(), grp_out.clone(), rmf_out.clone()])?;
     let mut ev = EventFile::open(&req.evt)?;
     let (exposure, livetime, date_obs) = event_keys(req, &mut ev)?;
     let r = region_events(req, &mut ev)?;

@@ -84,6 +84,14 @@ fn load_inputs(req: &ImageRequest) -> Result<(Session, BackgroundSetup)> {
     let files: Vec<String> = sess.data.iter().map(|d| d.file.clone()).collect();
     check_spectrum_order(&req.xcm, &files, &info.bgfiles, base)?;
     notice_band(&mut sess, req.emin, req.emax);
+    if !sess.data.iter().any(|d| d.noticed.iter().any(|&n| n)) {
+        return Err(TaskError::BandWithoutResponse {
+            path: req.xcm.clone(),
+            emin: req.emin,
+            emax: req.emax,
+        }
+        .into());
+    }
     let setup = BackgroundSetup::from_parts(&req.bgdinfo, info, presets)?;
     Ok((sess, setup))
 }

@@ -78,6 +78,7 @@ pub fn mkimgs(req: &MkimgsRequest) -> Result<MkimgsSummary> {
         sky_out.path.to_string_lossy().trim_end_matches(".fits")
     ));
     crate::io::output::check_all(&[sky_out.clone(), det_out.clone()])?;
+    crate::io::output::check_not_inputs(&[sky_out.clone(), det_out.clone()], &[evt])?;
 
     let mut ev = EventFile::open(evt)?;
     let wcs = ev.sky_wcs()?;

@@ -53,6 +53,8 @@ pub fn projbgd(req: &ProjbgdRequest) -> Result<ProjbgdSummary> {
     let mut all = vec![req.out.clone()];
     all.extend(det_outs.iter().cloned());
     check_all(&all)?;
+    let inputs = [&req.refimg, &req.chipmap, &req.aspect].map(|p| p.as_path());
+    crate::io::output::check_not_inputs(&all, &inputs)?;
 
     let inputs = ProjbgdInputs::read(
         &req.refimg,

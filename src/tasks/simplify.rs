@@ -34,6 +34,10 @@ pub struct SimplifySummary {
 /// output exists (and clobber is not set).
 pub fn simplify_task(req: &SimplifyRequest) -> Result<SimplifySummary> {
     req.savefile.check()?;
+    crate::io::output::check_not_inputs(
+        std::slice::from_ref(&req.savefile),
+        &[req.xcm.as_path(), req.bgdinfo.as_path()],
+    )?;
     let bg = BgdInfo::read(&req.bgdinfo)?;
     let text = simplify(&req.xcm, &bg.bgfiles)?;
     req.savefile.write_text(&text)?;

@@ -109,6 +109,9 @@ pub fn spec_task(req: &SpecRequest) -> Result<SpecSummary> {
         .collect();
     outs.push(req.savefile.clone());
     check_all(&outs)?;
+    let mut inputs = vec![req.bgdinfo.as_path(), req.xcm.as_path()];
+    inputs.extend(req.regions.iter().chain(&req.phas).map(|p| p.as_path()));
+    crate::io::output::check_not_inputs(&outs, &inputs)?;
     let mut written = Vec::new();
     for (i, out) in outs[..model.arfs.len()].iter().enumerate() {
         model.write_arf(i, out)?;

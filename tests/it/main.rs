@@ -10,6 +10,10 @@ mod cli;
 
 // Bad input found by fuzzing: sizes beyond the file, columns that disagree, overflows.
 mod robustness;
+// The bad-input catalogue across every task, and the refusals of issue 8 with their messages.
+mod robustness_catalogue;
+// Seeded mutations of valid inputs through every parser: values or typed errors, never a panic.
+mod robustness_fuzz;
 
 mod io {
     // The FITS layer: round trips through cfitsio, gzip reading, errors naming the file.

@@ -225,7 +225,7 @@ fn extreme_tlmin_tlmax_are_refused_not_overflowed() {
     // a small grid far from 0: events outside it are dropped, nothing overflows
     let evt = dir.join("ev2.evt");
     write_events(&evt, "1J", i64::MIN, i64::MIN + 9);
-    let s = support::mkimgs(&evt, out.to_str().unwrap(), 1.6, 200.0, false).unwrap();
+    let s = support::mkimgs(&evt, out.to_str().unwrap(), 1.6, 165.44, false).unwrap();
     assert_eq!((s.sky_counts, s.sky_dropped), (0, 2));
 }
 
@@ -335,4 +335,95 @@ fn rmf_channel_count_past_any_size_is_refused() {
             p.display()
         )
     );
+}
+
+/// Replace the header card starting with `key` (its first occurrence) by `card` (padded to
+/// 80 bytes); the 1-based number of that card within its header.
+fn replace_card(path: &Path, key: &str, card: &str) -> usize {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = (0..bytes.len() / 80)
+        .map(|i| i * 80)
+        .find(|&i| bytes[i..i + 80].starts_with(key.as_bytes()))
+        .unwrap_or_else(|| panic!("no card {key}"));
+    let card = format!("{card:<80}");
+    bytes[at..at + 80].copy_from_slice(&card.as_bytes()[..80]);
+    std::fs::write(path, bytes).unwrap();
+    (at % 2880) / 80 + 1
+}
+
+/// A small image file with an OBJECT card in the primary header and a GTI table after it.
+fn write_two_hdus(path: &Path) {
+    Output::new(path.to_str().unwrap(), false)
+        .write_fits(|f| {
+            f.write_image(&Image::zeros(4, 4), 32)?;
+            f.set_key_str("OBJECT", "field", "")?;
+            f.create_table("GTI", &[("START", "1D", "s"), ("STOP", "1D", "s")], 1)?;
+            f.set_key_str("ORIGIN", "test", "")?;
+            f.write_col_f64(1, &[0.0])?;
+            f.write_col_f64(2, &[10.0])
+        })
+        .unwrap();
+}
+
+#[test]
+fn header_card_with_equals_in_the_keyword_field_is_refused_before_cfitsio() {
+    // cfitsio 3.49's ffpsvc writes past its 71-byte value buffer on such a card
+    let dir = support::scratch("robust_card");
+    let long = format!("A={}", "9".repeat(78));
+    for (key, hdu) in [("OBJECT", 1), ("ORIGIN", 2)] {
+        let p = dir.join(format!("bad{hdu}.fits"));
+        write_two_hdus(&p);
+        let n = replace_card(&p, key, &long);
+        let e = Fits::open(&p).err().expect("refused");
+        assert_variant!(e, Error::Io(IoError::BadHeaderCard { .. }));
+        let line = format!(
+            "{}: HDU {hdu}, header card {n}: '=' in the keyword field (columns 1-8); not a valid FITS header",
+            p.display()
+        );
+        assert_eq!(e.to_string(), line);
+        // through a task, one line on stderr
+        let (code, _, stderr) = support::nuskybgd(&["mkimgs", p.to_str().unwrap(), "x", "3", "20"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&line), "{stderr}");
+    }
+    // '=' in column 9 without the blank of column 10, and a gzip file read in memory
+    use std::io::Write;
+    let p = dir.join("bad.fits");
+    write_two_hdus(&p);
+    let n = replace_card(&p, "ORIGIN", &format!("ORIGIN  ={}", "7".repeat(71)));
+    let gz = dir.join("bad.fits.gz");
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&std::fs::read(&p).unwrap()).unwrap();
+    std::fs::write(&gz, z.finish().unwrap()).unwrap();
+    for f in [&p, &gz] {
+        let e = Fits::open(f).err().expect("refused");
+        assert_variant!(e, Error::Io(IoError::BadHeaderCard { .. }));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: HDU 2, header card {n}: '=' in column 9 not followed by a blank in column 10; not a valid FITS header",
+                f.display()
+            )
+        );
+    }
+    assert!(Fits::open_rw(&p).is_err());
+    // TFIELDS past the standard's 999: cfitsio would allocate a column structure for each
+    let p = dir.join("tfields.fits");
+    write_two_hdus(&p);
+    let n = replace_card(&p, "TFIELDS", "TFIELDS =    22517998136852480");
+    let e = Fits::open(&p).err().expect("refused");
+    assert_variant!(e, Error::Io(IoError::BadHeaderCard { hdu: 2, .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: HDU 2, header card {n}: TFIELDS = 22517998136852480: must be an integer 0 to 999; not a valid FITS header",
+            p.display()
+        )
+    );
+    // the valid file opens
+    let ok = dir.join("ok.fits");
+    write_two_hdus(&ok);
+    let mut f = Fits::open(&ok).unwrap();
+    f.goto_named("GTI").unwrap();
 }

@@ -12,6 +12,7 @@ use std::os::raw::{c_char, c_int};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
+mod cards;
 mod table;
 mod write;
 
@@ -55,20 +56,63 @@ pub(crate) fn cstr(s: &str) -> CString {
 }
 
 fn status_text(status: c_int) -> String {
-    let mut buf = [0 as c_char; 81];
-    unsafe { sys::ffgerr(status, buf.as_mut_ptr()) };
-    let mut text = unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_string_lossy()
-        .into_owned();
+    let mut text = short_status(status);
     // cfitsio keeps a stack of detailed messages; the first one usually says most.
     let mut msg = [0 as c_char; 81];
     if unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {
-        let detail = unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy();
-        if !detail.trim().is_empty() {
-            text = format!("{text} ({})", detail.trim());
+        let detail = user_terms(&unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy());
+        if !detail.is_empty() {
+            text = format!("{text} ({detail})");
         }
     }
     while unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {}
+    text
+}
+
+/// cfitsio's one-line text of a status code.
+fn short_status(status: c_int) -> String {
+    let mut buf = [0 as c_char; 81];
+    unsafe { sys::ffgerr(status, buf.as_mut_ptr()) };
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Why a file could not be opened, in the user's terms (the cfitsio message stack cleared).
+fn open_failure(status: c_int) -> String {
+    let mut msg = [0 as c_char; 81];
+    while unsafe { sys::ffgmsg(msg.as_mut_ptr()) } != 0 {}
+    const FILE_NOT_OPENED: c_int = 104;
+    if status == FILE_NOT_OPENED {
+        return "cannot open the file (is it readable, and not open elsewhere for reading while being updated?)".into();
+    }
+    format!(
+        "not a FITS file, or truncated: no readable primary header ({})",
+        short_status(status)
+    )
+}
+
+/// A cfitsio detail message without its jargon: routine names such as "(ffgcld)" and
+/// trailing "of file:" fragments are removed.
+fn user_terms(detail: &str) -> String {
+    let mut out = String::new();
+    let mut rest = detail.trim();
+    while let Some(i) = rest.find("(ff") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find(')') {
+            Some(j) => rest = &rest[i + j + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let mut text = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for tail in [" of file:", " from file:", " file:", ":", "."] {
+        if let Some(t) = text.strip_suffix(tail) {
+            text = t.to_string();
+        }
+    }
     text
 }
 
@@ -99,9 +143,11 @@ impl Fits {
         }
         if mode == READONLY {
             if let Some(bytes) = gunzip_if_compressed(path)? {
+                cards::check_bytes(&bytes, path)?;
                 return Self::open_memory(path, bytes);
             }
         }
+        cards::check_file(path)?;
         let size = if mode == READONLY {
             std::fs::metadata(path).ok().map(|m| m.len())
         } else {
@@ -114,7 +160,7 @@ impl Fits {
         if status != 0 {
             return Err(IoError::NotFits {
                 path: path.to_path_buf(),
-                status: status_text(status),
+                status: open_failure(status),
             }
             .into());
         }
@@ -150,7 +196,7 @@ impl Fits {
         if status != 0 {
             return Err(IoError::NotFits {
                 path: path.to_path_buf(),
-                status: status_text(status),
+                status: open_failure(status),
             }
             .into());
         }

@@ -145,6 +145,16 @@ fn source_params(xcm: &XcmFile, path: &Path, s: &Source, p: usize, g: usize) -> 
             p
         )));
     }
+    let defaults_rest = lines.iter().any(|l| matches!(l, ParamLine::DefaultRest));
+    // whole data groups may be left out (they follow the first group), a partial one not
+    if p > 0 && !lines.len().is_multiple_of(p) && !defaults_rest {
+        return Err(at(format!(
+            "model has {} parameter lines, expected {} per data group ({} for {g} groups); end the list with '/*' to take defaults for the rest",
+            lines.len(),
+            p,
+            p * g
+        )));
+    }
     let specs_p = s.expr.params()?;
     let comps: Vec<String> = s
         .expr

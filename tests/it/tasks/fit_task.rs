@@ -64,6 +64,27 @@ fn fit_task_writes_model_arfs_and_fits() {
     let e = fit_task(&req(false, &save, false)).unwrap_err();
     assert!(e.to_string().contains("exists"));
     assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: exists; not overwritten (use clobber=yes or a leading '!' to replace it)",
+            save.display()
+        )
+    );
+    // another savefile: the ARFs regenerated identical are no conflict, and kept as they are
+    let arf_bytes = std::fs::read(&arf).unwrap();
+    fit_task(&req(false, &dir.join("other.xcm"), false)).unwrap();
+    assert_eq!(std::fs::read(&arf).unwrap(), arf_bytes);
+    // an ARF of other contents is still kept and refused
+    drop((f, g));
+    let mut f = Fits::open_rw(&arf).unwrap();
+    f.goto_named("SPECRESP").unwrap();
+    f.write_col_f64(3, &vec![0.25; 4096]).unwrap();
+    f.close().unwrap();
+    let e = fit_task(&req(false, &dir.join("third.xcm"), false)).unwrap_err();
+    assert_variant!(e, Error::Io(IoError::OutputExists { .. }));
+    assert!(e.to_string().starts_with(&arf.display().to_string()), "{e}");
+    assert!(!dir.join("third.xcm").exists());
     let s = fit_task(&req(true, &dir.join("run2.xcm"), true)).unwrap();
     let f = s.fit.unwrap();
     let (stat, dof) = (f.statistic, f.dof);
