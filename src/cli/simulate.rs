@@ -62,6 +62,16 @@ pub fn task() -> Task {
 }
 
 fn run(a: &Args) -> Result<()> {
+    let (req, notes) = request(a)?;
+    for n in &notes {
+        crate::outln!("simulate: {n}");
+    }
+    let s = simulate(&req)?;
+    print_summary(&s)
+}
+
+/// The simulation the arguments ask for, with the notes on the calibration chosen.
+fn request(a: &Args) -> Result<(SimRequest, Vec<String>)> {
     let outdir = a.pos(0, "OUTDIR")?;
     let (mut req, notes) = SimRequest::from_env(outdir);
     if let Some(s) = a.get("seed") {
@@ -97,10 +107,11 @@ fn run(a: &Args) -> Result<()> {
     req.keep_geometry = a.flag("keepgeom", false)?;
     req.clobber = a.flag("clobber", false)?;
     a.finish(1)?;
-    for n in &notes {
-        crate::outln!("simulate: {n}");
-    }
-    let s = simulate(&req)?;
+    Ok((req, notes))
+}
+
+/// What was simulated: notes, calibration, events per module, the truth and the files.
+fn print_summary(s: &crate::sim::SimSummary) -> Result<()> {
     for n in &s.notes {
         crate::outln!("simulate: {n}");
     }
