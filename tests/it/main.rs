@@ -10,8 +10,10 @@ mod cli;
 
 // Bad input found by fuzzing: sizes beyond the file, columns that disagree, overflows.
 mod robustness;
-// The bad-input catalogue across every task, and the refusals of issue 8 with their messages.
+// The bad-input catalogue across every task.
 mod robustness_catalogue;
+// The refusals of issue 8 that said the wrong thing or nothing, with their messages.
+mod robustness_refusals;
 // Seeded mutations of valid inputs through every parser: values or typed errors, never a panic.
 mod robustness_fuzz;
 

@@ -5,6 +5,7 @@
 //! several test modules share.
 #![allow(dead_code)]
 
+pub mod bad_inputs;
 pub mod bgdspec_case;
 pub mod case_real;
 pub mod exact_minimum;
