@@ -5,4 +5,5 @@ pub mod fits;
 pub mod image;
 pub mod output;
 pub mod region;
+pub mod stamp;
 pub mod wcs;

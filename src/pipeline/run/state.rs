@@ -5,19 +5,8 @@
 use crate::error::{PipelineError, Result};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
-/// Size (bytes) and modification time (ns since 1970) of a file; None when absent.
-pub fn stamp(p: &Path) -> Option<(u64, u128)> {
-    let m = std::fs::metadata(p).ok()?;
-    let t = m
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    Some((m.len(), t))
-}
+pub use crate::io::stamp::stamp;
 
 /// One step as the last run left it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,35 +1,21 @@
 //! Responses shared across the tasks of one process: an RMF file is read once and handed
-//! out again while the file is unchanged (same size, modification time and inode), so a
-//! run's eight spectra, the fit, the detector RMFs and the plots read each CALDB and region
-//! RMF once, not once per step. An RMF this process writes is remembered as written.
+//! out again while the file is unchanged (same size and modification time to the
+//! nanosecond), so a run's eight spectra, the fit, the detector RMFs and the plots read
+//! each CALDB and region RMF once, not once per step. An RMF this process writes is remembered as written.
 //! The store keeps at most [`BUDGET_BYTES`] of matrix values, dropping the least recently
 //! used first.
 
 use super::rmf::Rmf;
 use crate::error::Result;
+use crate::io::stamp::stamp;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most bytes of matrix values the store keeps (a real NuSTAR RMF holds ~28 MB as f32).
 pub const BUDGET_BYTES: usize = 512 << 20;
 
-/// What identifies a file's version: size, modification time (ns since the epoch), inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp(u64, i128, u64);
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(path).ok()?;
-    let t = m.modified().ok()?;
-    let ns = match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as i128,
-        Err(e) => -(e.duration().as_nanos() as i128),
-    };
-    #[cfg(unix)]
-    let ino = std::os::unix::fs::MetadataExt::ino(&m);
-    #[cfg(not(unix))]
-    let ino = 0;
-    Some(Stamp(m.len(), ns, ino))
-}
+/// What identifies a file's version: size and modification time ([`stamp`]).
+type Stamp = (u64, u128);
 
 struct Entry {
     path: PathBuf,
